@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt: the image stream, written and read.
+ *
+ * The writer builds each record whole in a buffer, so that the record's
+ * header can carry the running CRC that ends it, and writes the buffer out
+ * when it fills.  The reader checks a record's CRC before anything in the
+ * record is believed: a damaged image gives -EBADMSG wherever the damage is,
+ * and -EINVAL is kept for images whose checksums hold but whose content
+ * does not make sense (a crafted image).
+ */
+#define pr_fmt(fmt) "ckpt: " fmt
+
+#include <linux/crc32.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/swab.h>
+#include <linux/utsname.h>
+
+#include "internal.h"
+
+/**
+ * ckpt_ctx_init - set up a context on an image file
+ * @ctx: the context, zeroed by the caller
+ * @file: the image, open for writing (dump) or reading (restore)
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file)
+{
+	/* The same layout on every architecture, m68k's 2-byte alignment too. */
+	BUILD_BUG_ON(sizeof(struct ckpt_image_hdr) != 96);
+	BUILD_BUG_ON(sizeof(struct ckpt_rec_hdr) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_file) != 64);
+	BUILD_BUG_ON(sizeof(struct ckpt_mm) != 104);
+	BUILD_BUG_ON(sizeof(struct ckpt_vma) != 40);
+	BUILD_BUG_ON(sizeof(struct ckpt_pages) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_thread) != 80);
+	BUILD_BUG_ON(sizeof(struct ckpt_regs_x86_64) != 224);
+	BUILD_BUG_ON(sizeof(struct ckpt_regs_arm64) != 800);
+	BUILD_BUG_ON(sizeof(struct ckpt_regs_m68k) != 184);
+	BUILD_BUG_ON(CKPT_PAGES_PER_REC < 1);
+
+	ctx->file = file;
+	ctx->crc = ~0U;
+	ctx->start = file->f_pos;
+	ctx->buf = kvmalloc(CKPT_BUF_SIZE, GFP_KERNEL);
+	return ctx->buf ? 0 : -ENOMEM;
+}
+
+/**
+ * ckpt_ctx_fini - release what a context holds
+ * @ctx: the context
+ */
+void ckpt_ctx_fini(struct ckpt_ctx *ctx)
+{
+	ckpt_obj_release(ctx);
+	kvfree(ctx->buf);
+	ctx->buf = NULL;
+}
+
+static loff_t *ckpt_ppos(struct file *file)
+{
+	return (file->f_mode & FMODE_STREAM) ? NULL : &file->f_pos;
+}
+
+/**
+ * ckpt_flush - write out the records built so far
+ * @ctx: the context
+ *
+ * Context: process context, may sleep; no locks held.
+ * Return: 0, -EINTR if a signal interrupted the write, or the write's error.
+ */
+int ckpt_flush(struct ckpt_ctx *ctx)
+{
+	size_t done = 0;
+
+	while (done < ctx->len) {
+		loff_t dummy = 0, *ppos = ckpt_ppos(ctx->file);
+		ssize_t n;
+
+		n = kernel_write(ctx->file, ctx->buf + done, ctx->len - done,
+				 ppos ?: &dummy);
+		if (n == -ERESTARTSYS || n == -ERESTARTNOINTR ||
+		    n == -ERESTARTNOHAND || n == -ERESTART_RESTARTBLOCK)
+			n = -EINTR;
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return -EIO;
+		done += n;
+	}
+	ctx->len = 0;
+	return 0;
+}
+
+/**
+ * ckpt_write_image_hdr - start an image with its header
+ * @ctx: the context
+ *
+ * Return: 0 (the header only goes into the buffer).
+ */
+int ckpt_write_image_hdr(struct ckpt_ctx *ctx)
+{
+	struct ckpt_image_hdr *hdr = ctx->buf;
+
+	memset(hdr, 0, sizeof(*hdr));
+	memcpy(hdr->magic, CKPT_MAGIC, CKPT_MAGIC_LEN);
+	hdr->endian = IS_ENABLED(CONFIG_CPU_BIG_ENDIAN) ? CKPT_ENDIAN_BIG :
+							  CKPT_ENDIAN_LITTLE;
+	hdr->word_size = sizeof(long);
+	hdr->machine = ckpt_arch_machine;
+	hdr->version = CKPT_IMAGE_VERSION;
+	hdr->page_size = PAGE_SIZE;
+	hdr->flags = ctx->flags;
+	hdr->hdr_size = sizeof(*hdr);
+	strscpy(hdr->release, utsname()->release, sizeof(hdr->release));
+	ctx->crc = crc32_le(~0U, (void *)hdr, sizeof(*hdr));
+	hdr->crc = ~ctx->crc;
+	ctx->len = sizeof(*hdr);
+	ctx->pos = sizeof(*hdr);
+	return 0;
+}
+
+/**
+ * ckpt_rec_begin - start a record in the buffer
+ * @ctx: the context
+ * @type: CKPT_REC_*
+ * @max_len: the most payload bytes the record will have, <= CKPT_REC_MAX
+ *
+ * The caller fills the payload and calls ckpt_rec_end() with its length.
+ *
+ * Return: where the payload goes, or an ERR_PTR() from flushing.
+ */
+void *ckpt_rec_begin(struct ckpt_ctx *ctx, u32 type, size_t max_len)
+{
+	struct ckpt_rec_hdr *h;
+	size_t room = sizeof(*h) + ALIGN(max_len, 8);
+
+	if (max_len > CKPT_REC_MAX)
+		return ERR_PTR(-EINVAL);
+	if (ctx->len + room > CKPT_BUF_SIZE) {
+		int err = ckpt_flush(ctx);
+
+		if (err)
+			return ERR_PTR(err);
+	}
+	ctx->rec = ctx->len;
+	h = ctx->buf + ctx->rec;
+	h->type = type;
+	return h + 1;
+}
+
+/**
+ * ckpt_rec_end - finish the record started by ckpt_rec_begin()
+ * @ctx: the context
+ * @len: payload bytes the caller filled in
+ */
+void ckpt_rec_end(struct ckpt_ctx *ctx, size_t len)
+{
+	struct ckpt_rec_hdr *h = ctx->buf + ctx->rec;
+	size_t total = sizeof(*h) + ALIGN(len, 8);
+
+	memset((void *)(h + 1) + len, 0, ALIGN(len, 8) - len);
+	h->len = len;
+	h->crc = 0;
+	h->pad = 0;
+	ctx->crc = crc32_le(ctx->crc, (void *)h, total);
+	h->crc = ~ctx->crc;
+	ctx->len = ctx->rec + total;
+	ctx->pos += total;
+}
+
+/**
+ * ckpt_write_rec - write a whole record
+ * @ctx: the context
+ * @type: CKPT_REC_*
+ * @data: the payload
+ * @len: its length
+ *
+ * Return: 0 or -errno.
+ */
+int ckpt_write_rec(struct ckpt_ctx *ctx, u32 type, const void *data, size_t len)
+{
+	void *p = ckpt_rec_begin(ctx, type, len);
+
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	if (len)
+		memcpy(p, data, len);
+	ckpt_rec_end(ctx, len);
+	return 0;
+}
+
+/*
+ * Reading.  ctx->buf holds bytes read ahead from the image: ctx->off of its
+ * ctx->len bytes are consumed.  Large reads go straight to their destination.
+ */
+static ssize_t ckpt_read_file(struct ckpt_ctx *ctx, void *dst, size_t len)
+{
+	loff_t dummy = 0, *ppos = ckpt_ppos(ctx->file);
+	ssize_t n;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	n = kernel_read(ctx->file, dst, len, ppos ?: &dummy);
+	if (n == -ERESTARTSYS || n == -ERESTARTNOINTR ||
+	    n == -ERESTARTNOHAND || n == -ERESTART_RESTARTBLOCK)
+		n = -EINTR;
+	return n;
+}
+
+static int ckpt_read_raw(struct ckpt_ctx *ctx, void *dst, size_t len)
+{
+	while (len) {
+		size_t have = ctx->len - ctx->off;
+		ssize_t n;
+
+		if (have) {
+			n = min(have, len);
+			memcpy(dst, ctx->buf + ctx->off, n);
+			ctx->off += n;
+		} else if (len >= CKPT_BUF_SIZE / 2) {
+			n = ckpt_read_file(ctx, dst, len);
+			if (n < 0)
+				return n;
+			if (n == 0)
+				return -EBADMSG;	/* truncated */
+		} else {
+			n = ckpt_read_file(ctx, ctx->buf, CKPT_BUF_SIZE);
+			if (n < 0)
+				return n;
+			if (n == 0)
+				return -EBADMSG;	/* truncated */
+			ctx->len = n;
+			ctx->off = 0;
+			continue;
+		}
+		ctx->pos += n;
+		dst += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/**
+ * ckpt_read_image_hdr - read and check the image header
+ * @ctx: the context
+ *
+ * Return: 0; -ENOEXEC if this is not an image, or not one for this kernel
+ * and machine; -EBADMSG if the header is damaged or cut short; -EINVAL for
+ * unknown flags.
+ */
+int ckpt_read_image_hdr(struct ckpt_ctx *ctx)
+{
+	struct ckpt_image_hdr hdr;
+	bool foreign;
+	u32 crc;
+	int err;
+
+	err = ckpt_read_raw(ctx, &hdr, CKPT_MAGIC_LEN);
+	if (err)
+		return err;
+	if (memcmp(hdr.magic, CKPT_MAGIC, CKPT_MAGIC_LEN))
+		return -ENOEXEC;
+	err = ckpt_read_raw(ctx, (void *)&hdr + CKPT_MAGIC_LEN,
+			    sizeof(hdr) - CKPT_MAGIC_LEN);
+	if (err)
+		return err;
+	/* An image of the other byte order has its CRC in that order. */
+	foreign = hdr.endian == (IS_ENABLED(CONFIG_CPU_BIG_ENDIAN) ?
+				 CKPT_ENDIAN_LITTLE : CKPT_ENDIAN_BIG);
+	crc = foreign ? swab32(hdr.crc) : hdr.crc;
+	hdr.crc = 0;
+	ctx->crc = crc32_le(~0U, (void *)&hdr, sizeof(hdr));
+	if (~ctx->crc != crc)
+		return -EBADMSG;
+	if (foreign || hdr.endian != (IS_ENABLED(CONFIG_CPU_BIG_ENDIAN) ?
+				      CKPT_ENDIAN_BIG : CKPT_ENDIAN_LITTLE) ||
+	    hdr.word_size != sizeof(long) ||
+	    hdr.machine != ckpt_arch_machine ||
+	    hdr.version != CKPT_IMAGE_VERSION ||
+	    hdr.page_size != PAGE_SIZE || hdr.hdr_size != sizeof(hdr)) {
+		pr_info_ratelimited("%s[%d]: image is for another machine or format (machine %u, version %u, page size %u)\n",
+				    current->comm, task_pid_nr(current),
+				    hdr.machine, hdr.version, hdr.page_size);
+		return -ENOEXEC;
+	}
+	if (hdr.flags & ~CKPT_DUMP_FLAGS)
+		return -EINVAL;
+	ctx->flags = hdr.flags;
+	return 0;
+}
+
+/**
+ * ckpt_read_rec_hdr - read the header of the next record
+ * @ctx: the context
+ * @h: filled with the header
+ *
+ * The header is only believed once the record's CRC has been checked by
+ * ckpt_read_rec_end() or ckpt_rec_fail().
+ *
+ * Return: 0, -EBADMSG if the image ends here, or a read error.
+ */
+int ckpt_read_rec_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *h)
+{
+	struct ckpt_rec_hdr zero;
+	int err;
+
+	err = ckpt_read_raw(ctx, h, sizeof(*h));
+	if (err)
+		return err;
+	/* The CRC covers the header with its crc field zero. */
+	zero = *h;
+	zero.crc = 0;
+	ctx->crc = crc32_le(ctx->crc, (void *)&zero, sizeof(zero));
+	ctx->left = ALIGN((size_t)h->len, 8);
+	return 0;
+}
+
+/**
+ * ckpt_read - read payload bytes of the current record
+ * @ctx: the context
+ * @dst: where to
+ * @len: how many
+ *
+ * Return: 0, -EINVAL if the record has fewer bytes left, -EBADMSG if the
+ * image ends, or a read error.
+ */
+int ckpt_read(struct ckpt_ctx *ctx, void *dst, size_t len)
+{
+	int err;
+
+	if (len > ctx->left)
+		return -EINVAL;
+	err = ckpt_read_raw(ctx, dst, len);
+	if (err)
+		return err;
+	ctx->crc = crc32_le(ctx->crc, dst, len);
+	ctx->left -= len;
+	return 0;
+}
+
+static int ckpt_check_crc(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
+{
+	return ~ctx->crc == h->crc ? 0 : -EBADMSG;
+}
+
+/**
+ * ckpt_rec_fail - give up on the current record
+ * @ctx: the context
+ * @h: its header
+ * @err: why
+ *
+ * Reads the rest of the record to check its CRC: a damaged record gives
+ * -EBADMSG whatever made the caller give up, an intact one @err.
+ *
+ * Return: -EBADMSG, a read error, or @err.
+ */
+int ckpt_rec_fail(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h, int err)
+{
+	u8 tmp[256];
+
+	while (ctx->left) {
+		size_t n = min(ctx->left, sizeof(tmp));
+		int ret = ckpt_read(ctx, tmp, n);
+
+		if (ret)
+			return ret;
+	}
+	return ckpt_check_crc(ctx, h) ?: err;
+}
+
+/**
+ * ckpt_read_rec_end - finish a record: its padding and its CRC
+ * @ctx: the context
+ * @h: its header
+ *
+ * Return: 0; -EBADMSG if the record is damaged; -EINVAL if payload is left
+ * over or the padding is not zero in an intact record.
+ */
+int ckpt_read_rec_end(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
+{
+	size_t pad = ALIGN(h->len, 8) - h->len;
+	u8 tmp[8];
+	int err;
+
+	if (ctx->left != pad)
+		return ckpt_rec_fail(ctx, h, -EINVAL);
+	err = ckpt_read(ctx, tmp, pad);
+	if (err)
+		return err;
+	err = ckpt_check_crc(ctx, h);
+	if (err)
+		return err;
+	if (h->pad || memchr_inv(tmp, 0, pad))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * ckpt_read_payload - read a whole record's payload and check it
+ * @ctx: the context
+ * @h: its header
+ * @min: the least payload the record type may have
+ * @max: the most
+ *
+ * Return: the payload (kvfree() it), or an ERR_PTR(): -EBADMSG if the
+ * record is damaged, -EINVAL if its length is out of range.
+ */
+void *ckpt_read_payload(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h,
+			size_t min, size_t max)
+{
+	void *p;
+	int err;
+
+	if (h->len < min || h->len > max)
+		return ERR_PTR(ckpt_rec_fail(ctx, h, -EINVAL));
+	p = kvmalloc(max(h->len, 1U), GFP_KERNEL);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	err = ckpt_read(ctx, p, h->len) ?: ckpt_read_rec_end(ctx, h);
+	if (err) {
+		kvfree(p);
+		return ERR_PTR(err);
+	}
+	return p;
+}
+
+/**
+ * ckpt_read_done - the image has been read up to its END record
+ * @ctx: the context
+ *
+ * A seekable image is left positioned just after its END record, so that a
+ * stream of several images in one file can be read one after the other.
+ */
+void ckpt_read_done(struct ckpt_ctx *ctx)
+{
+	if (!(ctx->file->f_mode & FMODE_STREAM))
+		ctx->file->f_pos = ctx->start + ctx->pos;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ckpt: definitions shared by the files of kernel/ckpt/.
+ */
+#ifndef _KERNEL_CKPT_INTERNAL_H
+#define _KERNEL_CKPT_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/fs.h>
+#include <linux/mm_types.h>
+#include <uapi/linux/ckpt.h>
+
+/*
+ * Records are built whole in the context buffer, so that the CRC in their
+ * header covers them; a PAGES record holds as many pages as fit.
+ */
+#define CKPT_BUF_SIZE		(256 * 1024)
+#define CKPT_REC_MAX		(CKPT_BUF_SIZE - sizeof(struct ckpt_rec_hdr) - 8)
+#define CKPT_PAGES_PER_REC	((CKPT_REC_MAX - sizeof(struct ckpt_pages)) / PAGE_SIZE)
+
+/* Limits on what an image may ask for. */
+#define CKPT_MAX_OBJS		65536
+#define CKPT_MAX_VMAS		65536
+
+/**
+ * struct ckpt_obj - an image-local object id and what it stands for
+ * @id: the id in the image
+ * @file: the file (a reference is held)
+ * @rec: on restore, the file's record, for checks by its users
+ */
+struct ckpt_obj {
+	u32 id;
+	struct file *file;
+	struct ckpt_file rec;
+};
+
+/**
+ * struct ckpt_ctx - the state of one dump or restore
+ * @file: the image
+ * @crc: running CRC-32 (the raw crc32_le() state) of the image so far
+ * @pos: bytes of image written or consumed
+ * @buf: record buffer (dump) or read buffer (restore)
+ * @len: bytes used in @buf (dump) or bytes valid in @buf (restore)
+ * @off: bytes of @buf consumed (restore)
+ * @rec: offset of the record being built in @buf (dump)
+ * @left: bytes of the current record's payload and padding not yet read
+ * @start: file position of the image's first byte (restore)
+ * @flags: the syscall's flags
+ * @objs: object table
+ * @nr_objs: entries in @objs
+ * @max_objs: room in @objs
+ */
+struct ckpt_ctx {
+	struct file *file;
+	u32 crc;
+	u64 pos;
+	void *buf;
+	size_t len;
+	size_t off;
+	size_t rec;
+	size_t left;
+	loff_t start;
+	unsigned int flags;
+	struct ckpt_obj *objs;
+	unsigned int nr_objs;
+	unsigned int max_objs;
+};
+
+/* image.c */
+int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file);
+void ckpt_ctx_fini(struct ckpt_ctx *ctx);
+int ckpt_write_image_hdr(struct ckpt_ctx *ctx);
+void *ckpt_rec_begin(struct ckpt_ctx *ctx, u32 type, size_t max_len);
+void ckpt_rec_end(struct ckpt_ctx *ctx, size_t len);
+int ckpt_write_rec(struct ckpt_ctx *ctx, u32 type, const void *data, size_t len);
+int ckpt_flush(struct ckpt_ctx *ctx);
+int ckpt_read_image_hdr(struct ckpt_ctx *ctx);
+int ckpt_read_rec_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *h);
+int ckpt_read(struct ckpt_ctx *ctx, void *dst, size_t len);
+int ckpt_read_rec_end(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+int ckpt_rec_fail(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h, int err);
+void *ckpt_read_payload(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h,
+			size_t min, size_t max);
+void ckpt_read_done(struct ckpt_ctx *ctx);
+
+/* objid.c */
+int ckpt_obj_insert(struct ckpt_ctx *ctx, u32 id, struct file *file);
+u32 ckpt_obj_find_id(struct ckpt_ctx *ctx, struct file *file);
+struct ckpt_obj *ckpt_obj_find(struct ckpt_ctx *ctx, u32 id);
+void ckpt_obj_release(struct ckpt_ctx *ctx);
+
+/* files.c */
+int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, u32 *id);
+int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+bool ckpt_file_unchanged(const struct ckpt_obj *obj);
+
+/* mm.c */
+struct ckpt_mm_stage;
+int ckpt_dump_mm(struct ckpt_ctx *ctx, struct mm_struct *mm);
+struct ckpt_mm_stage *ckpt_stage_mm_alloc(void);
+int ckpt_stage_mm_rec(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
+		      const struct ckpt_rec_hdr *h);
+int ckpt_stage_mm_finish(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st);
+void ckpt_stage_mm_free(struct ckpt_mm_stage *st);
+int ckpt_commit_mm(struct ckpt_mm_stage *st);
+
+/* task.c */
+struct ckpt_task_stage;
+int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t);
+struct ckpt_task_stage *ckpt_stage_task_alloc(void);
+int ckpt_stage_task_rec(struct ckpt_ctx *ctx, struct ckpt_task_stage *st,
+			const struct ckpt_rec_hdr *h);
+int ckpt_stage_task_finish(struct ckpt_task_stage *st);
+void ckpt_stage_task_free(struct ckpt_task_stage *st);
+long ckpt_commit_task(struct ckpt_task_stage *st);
+
+/* syscalls.c, dump.c, restore.c */
+long ckpt_do_dump(pid_t pid, int fd, unsigned int flags);
+long ckpt_do_restore(pid_t pid, int fd, unsigned int flags);
+int ckpt_refuse(const char *what);
+long ckpt_dump_self(struct file *file, unsigned int flags);
+long ckpt_restore_self(struct file *file, unsigned int flags);
+
+/*
+ * regs-$(ARCH).c: the user register state of the current task, which is in
+ * ckpt_dump() or ckpt_restore() and so has its user state saved on entry.
+ */
+extern const u16 ckpt_arch_machine;
+int ckpt_arch_check_task(struct task_struct *t);
+int ckpt_arch_dump_regs(struct ckpt_ctx *ctx);
+int ckpt_arch_check_regs(const void *regs, size_t len);
+long ckpt_arch_restore_regs(const void *regs, size_t len);
+bool ckpt_arch_vdso_range(struct mm_struct *mm, unsigned long *start,
+			  unsigned long *end);
+unsigned long ckpt_arch_vdso_size(void);
+int ckpt_arch_map_vdso(unsigned long start);
+
+#ifdef CONFIG_M68K
+asmlinkage long m68k_ckpt_dump(struct pt_regs *regs);
+asmlinkage long m68k_ckpt_restore(struct pt_regs *regs);
+#endif
+
+#endif /* _KERNEL_CKPT_INTERNAL_H */

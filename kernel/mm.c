@@ -1,0 +1,990 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt: the address space.
+ *
+ * Dump takes a snapshot of the VMAs and of which pages exist under
+ * mmap_lock, as the core dump does, then drops the lock and reads the pages
+ * one batch at a time with get_user_pages_remote() while it writes.  Pages
+ * that were never touched are not in the page tables and are not read or
+ * written; anonymous pages that hold only zeros are skipped as well.
+ *
+ * Restore builds a new mm off to the side, as execve() builds the new stack:
+ * VMAs are inserted into it and page contents written into it through
+ * get_user_pages_remote().  The caller keeps running on its own mm until
+ * the whole image has been read and checked; only then does
+ * ckpt_commit_mm() swap the new mm in with exec_mmap().
+ */
+#define pr_fmt(fmt) "ckpt: " fmt
+
+#include <linux/binfmts.h>
+#include <linux/elf.h>
+#include <linux/file.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pagewalk.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/security.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/swapops.h>
+#include <linux/uprobes.h>
+#include <linux/userfaultfd_k.h>
+
+#include "internal.h"
+
+/* Pages read or written per get_user_pages_remote() call. */
+#define CKPT_GUP_BATCH		16
+
+/* vm_flags a dump understands; a VMA with any other flag is refused. */
+#define CKPT_VM_KNOWN	(VM_READ | VM_WRITE | VM_EXEC | VM_SHARED |	\
+			 VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC |	\
+			 VM_MAYSHARE | VM_GROWSDOWN | VM_NORESERVE |	\
+			 VM_ACCOUNT | VM_DONTCOPY | VM_DONTDUMP |	\
+			 VM_WIPEONFORK | VM_SEQ_READ | VM_RAND_READ |	\
+			 VM_HUGEPAGE | VM_NOHUGEPAGE | VM_SOFTDIRTY |	\
+			 VM_MERGEABLE)
+
+static const struct {
+	vm_flags_t vm;
+	u32 ckpt;
+} ckpt_vma_flag_map[] = {
+	{ VM_SHARED,	 CKPT_VMA_SHARED },
+	{ VM_MAYSHARE,	 CKPT_VMA_MAYSHARE },
+	{ VM_GROWSDOWN,	 CKPT_VMA_GROWSDOWN },
+	{ VM_NORESERVE,	 CKPT_VMA_NORESERVE },
+	{ VM_ACCOUNT,	 CKPT_VMA_ACCOUNT },
+	{ VM_DONTCOPY,	 CKPT_VMA_DONTCOPY },
+	{ VM_DONTDUMP,	 CKPT_VMA_DONTDUMP },
+	{ VM_WIPEONFORK, CKPT_VMA_WIPEONFORK },
+	{ VM_SEQ_READ,	 CKPT_VMA_SEQ_READ },
+	{ VM_RAND_READ,	 CKPT_VMA_RAND_READ },
+	{ VM_HUGEPAGE,	 CKPT_VMA_HUGEPAGE },
+	{ VM_NOHUGEPAGE, CKPT_VMA_NOHUGEPAGE },
+};
+
+/* A run of pages to dump: @nr pages from @addr. */
+struct ckpt_run {
+	unsigned long addr;
+	unsigned long nr;
+};
+
+/* A VMA as the dump found it under mmap_lock. */
+struct ckpt_vma_snap {
+	struct ckpt_vma rec;
+	vm_flags_t vm_flags;
+	struct file *file;		/* a reference is held */
+	unsigned int first_run;
+	unsigned int nr_runs;
+};
+
+struct ckpt_mm_snap {
+	struct ckpt_vma_snap *vmas;
+	unsigned int nr_vmas;
+	unsigned int max_vmas;
+	struct ckpt_run *runs;
+	unsigned int nr_runs;
+	unsigned int max_runs;
+	unsigned long resume;		/* where a walk stopped for room */
+	struct ckpt_mm mm;
+	u64 auxv[AT_VECTOR_SIZE];
+	struct file *exe_file;
+};
+
+static void *ckpt_grow(void *p, unsigned int *max, size_t size)
+{
+	unsigned int n = *max ? 2 * *max : 64;
+	void *q = kvrealloc(p, *max * size, n * size, GFP_KERNEL_ACCOUNT);
+
+	if (q)
+		*max = n;
+	return q;
+}
+
+static bool ckpt_vma_is_shared_anon(struct vm_area_struct *vma)
+{
+	struct file *file = vma->vm_file;
+
+	return file && shmem_file(file) && IS_PRIVATE(file_inode(file)) &&
+	       !strcmp(file->f_path.dentry->d_name.name, "dev/zero");
+}
+
+static int ckpt_snap_pte(pte_t *ptep, unsigned long addr, unsigned long next,
+			 struct mm_walk *walk)
+{
+	struct ckpt_mm_snap *snap = walk->private;
+	struct ckpt_run *run;
+	pte_t pte = ptep_get(ptep);
+
+	if (pte_none(pte))
+		return 0;
+	if (pte_present(pte)) {
+		struct page *page = vm_normal_page(walk->vma, addr, pte);
+
+		/* The zero page, and file pages not copied on write. */
+		if (!page || !PageAnon(page))
+			return 0;
+	} else if (is_pte_marker_entry(pte_to_swp_entry(pte))) {
+		return 0;
+	}
+	/* Present anonymous, swapped out or under migration: it exists. */
+	run = snap->nr_runs ? &snap->runs[snap->nr_runs - 1] : NULL;
+	if (run && snap->vmas[snap->nr_vmas - 1].first_run < snap->nr_runs &&
+	    run->addr + run->nr * PAGE_SIZE == addr) {
+		run->nr++;
+		return 0;
+	}
+	if (snap->nr_runs == snap->max_runs) {
+		snap->resume = addr;
+		return -EAGAIN;
+	}
+	snap->runs[snap->nr_runs].addr = addr;
+	snap->runs[snap->nr_runs].nr = 1;
+	snap->nr_runs++;
+	return 0;
+}
+
+static const struct mm_walk_ops ckpt_snap_ops = {
+	.pte_entry = ckpt_snap_pte,
+};
+
+/* Record the pages of @vma that exist; mmap_lock is held. */
+static int ckpt_snap_pages(struct mm_struct *mm, struct vm_area_struct *vma,
+			   struct ckpt_mm_snap *snap)
+{
+	unsigned long addr = vma->vm_start;
+	int err;
+
+	for (;;) {
+		err = walk_page_range(mm, addr, vma->vm_end, &ckpt_snap_ops,
+				      snap);
+		if (err != -EAGAIN)
+			return err;
+		snap->runs = ckpt_grow(snap->runs, &snap->max_runs,
+				       sizeof(*snap->runs));
+		if (!snap->runs)
+			return -ENOMEM;
+		addr = snap->resume;
+	}
+}
+
+static int ckpt_refuse_vma(struct vm_area_struct *vma, const char *what)
+{
+	pr_info_ratelimited("%s[%d]: cannot checkpoint mapping %lx-%lx: %s\n",
+			    current->comm, task_pid_nr(current),
+			    vma->vm_start, vma->vm_end, what);
+	return -EOPNOTSUPP;
+}
+
+/* Take one VMA into the snapshot; mmap_lock is held. */
+static int ckpt_snap_vma(struct mm_struct *mm, struct vm_area_struct *vma,
+			 struct ckpt_mm_snap *snap, unsigned long vdso_start,
+			 unsigned long vdso_end)
+{
+	struct ckpt_vma_snap *s;
+	vm_flags_t flags = vma->vm_flags;
+	unsigned int i;
+	u32 type;
+
+	if (vma->vm_start >= vdso_start && vma->vm_end <= vdso_end) {
+		/* The vDSO and its data pages: one record for them all. */
+		if (vma->vm_start != vdso_start)
+			return 0;
+		type = CKPT_VMA_VDSO;
+	} else if (flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP)) {
+		return ckpt_refuse_vma(vma, "device or special mapping");
+	} else if (flags & (VM_LOCKED | VM_LOCKONFAULT)) {
+		return ckpt_refuse_vma(vma, "locked memory (mlock)");
+	} else if (is_vm_hugetlb_page(vma)) {
+		return ckpt_refuse_vma(vma, "hugetlbfs");
+	} else if (userfaultfd_armed(vma)) {
+		return ckpt_refuse_vma(vma, "userfaultfd");
+	} else if (flags & ~CKPT_VM_KNOWN) {
+		return ckpt_refuse_vma(vma, "unsupported mapping flags");
+	} else if (vma_is_anonymous(vma)) {
+		type = CKPT_VMA_ANON;
+	} else if (ckpt_vma_is_shared_anon(vma)) {
+		if (vma->vm_pgoff ||
+		    i_size_read(file_inode(vma->vm_file)) !=
+		    vma->vm_end - vma->vm_start)
+			return ckpt_refuse_vma(vma, "part of a shared anonymous mapping");
+		type = CKPT_VMA_SHMEM;
+	} else if (vma->vm_file && !(vma->vm_ops && vma->vm_ops->name)) {
+		type = CKPT_VMA_FILE;
+	} else {
+		return ckpt_refuse_vma(vma, "special mapping");
+	}
+
+	if (snap->nr_vmas == snap->max_vmas) {
+		snap->vmas = ckpt_grow(snap->vmas, &snap->max_vmas,
+				       sizeof(*snap->vmas));
+		if (!snap->vmas)
+			return -ENOMEM;
+	}
+	s = &snap->vmas[snap->nr_vmas++];
+	memset(s, 0, sizeof(*s));
+	s->rec.start = vma->vm_start;
+	s->rec.end = vma->vm_end;
+	s->rec.type = type;
+	s->vm_flags = flags;
+	s->first_run = snap->nr_runs;
+	if (type == CKPT_VMA_VDSO) {
+		s->rec.end = vdso_end;
+		s->rec.prot = PROT_READ | PROT_EXEC;
+		return 0;
+	}
+	s->rec.pgoff = vma->vm_file ? vma->vm_pgoff : 0;
+	s->rec.prot = (flags & VM_READ ? PROT_READ : 0) |
+		      (flags & VM_WRITE ? PROT_WRITE : 0) |
+		      (flags & VM_EXEC ? PROT_EXEC : 0);
+	for (i = 0; i < ARRAY_SIZE(ckpt_vma_flag_map); i++)
+		if (flags & ckpt_vma_flag_map[i].vm)
+			s->rec.flags |= ckpt_vma_flag_map[i].ckpt;
+	if (vma->vm_file)
+		s->file = get_file(vma->vm_file);
+	if (type == CKPT_VMA_ANON ||
+	    (type == CKPT_VMA_FILE && !(flags & VM_MAYSHARE))) {
+		int err = ckpt_snap_pages(mm, vma, snap);
+
+		if (err)
+			return err;
+	}
+	s->nr_runs = snap->nr_runs - s->first_run;
+	return 0;
+}
+
+static void ckpt_snap_mm_fields(struct mm_struct *mm, struct ckpt_mm_snap *snap)
+{
+	struct ckpt_mm *m = &snap->mm;
+	unsigned int i;
+
+	m->start_code = mm->start_code;
+	m->end_code = mm->end_code;
+	m->start_data = mm->start_data;
+	m->end_data = mm->end_data;
+	m->start_brk = mm->start_brk;
+	m->brk = mm->brk;
+	m->start_stack = mm->start_stack;
+	m->arg_start = mm->arg_start;
+	m->arg_end = mm->arg_end;
+	m->env_start = mm->env_start;
+	m->env_end = mm->env_end;
+	m->mmap_base = mm->mmap_base;
+	for (i = 0; i < AT_VECTOR_SIZE; i += 2) {
+		snap->auxv[i] = mm->saved_auxv[i];
+		snap->auxv[i + 1] = mm->saved_auxv[i + 1];
+		if (mm->saved_auxv[i] == AT_NULL)
+			break;
+	}
+	m->nr_auxv = min_t(unsigned int, i + 2, AT_VECTOR_SIZE);
+	snap->exe_file = get_mm_exe_file(mm);
+}
+
+static void ckpt_snap_free(struct ckpt_mm_snap *snap)
+{
+	unsigned int i;
+
+	for (i = 0; i < snap->nr_vmas; i++)
+		if (snap->vmas[i].file)
+			fput(snap->vmas[i].file);
+	if (snap->exe_file)
+		fput(snap->exe_file);
+	kvfree(snap->vmas);
+	kvfree(snap->runs);
+	kfree(snap);
+}
+
+/* An open PAGES record being filled. */
+struct ckpt_pages_out {
+	struct ckpt_pages *rec;
+	unsigned long next;
+};
+
+static void ckpt_pages_close(struct ckpt_ctx *ctx, struct ckpt_pages_out *out)
+{
+	if (out->rec) {
+		ckpt_rec_end(ctx, sizeof(*out->rec) +
+			     out->rec->nr_pages * PAGE_SIZE);
+		out->rec = NULL;
+	}
+}
+
+static int ckpt_pages_add(struct ckpt_ctx *ctx, struct ckpt_pages_out *out,
+			  unsigned long addr, struct page *page, bool skip_zero)
+{
+	void *kaddr = kmap_local_page(page);
+
+	if (skip_zero && !memchr_inv(kaddr, 0, PAGE_SIZE)) {
+		kunmap_local(kaddr);
+		ckpt_pages_close(ctx, out);
+		return 0;
+	}
+	if (out->rec && (out->next != addr ||
+			 out->rec->nr_pages == CKPT_PAGES_PER_REC))
+		ckpt_pages_close(ctx, out);
+	if (!out->rec) {
+		struct ckpt_pages *rec;
+
+		rec = ckpt_rec_begin(ctx, CKPT_REC_PAGES, sizeof(*rec) +
+				     CKPT_PAGES_PER_REC * PAGE_SIZE);
+		if (IS_ERR(rec)) {
+			kunmap_local(kaddr);
+			return PTR_ERR(rec);
+		}
+		rec->addr = addr;
+		rec->nr_pages = 0;
+		rec->pad = 0;
+		out->rec = rec;
+	}
+	memcpy((void *)(out->rec + 1) + out->rec->nr_pages * PAGE_SIZE, kaddr,
+	       PAGE_SIZE);
+	kunmap_local(kaddr);
+	out->rec->nr_pages++;
+	out->next = addr + PAGE_SIZE;
+	return 0;
+}
+
+/* Write the pages of a run of a private VMA, reading them through the mm. */
+static int ckpt_dump_run(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			 const struct ckpt_run *run, bool skip_zero,
+			 struct ckpt_pages_out *out)
+{
+	struct page *pages[CKPT_GUP_BATCH];
+	unsigned long addr = run->addr, left = run->nr;
+
+	while (left) {
+		long got, i;
+		int err = 0;
+
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		got = get_user_pages_remote(mm, addr,
+					    min_t(unsigned long, left, CKPT_GUP_BATCH),
+					    FOLL_FORCE, pages, NULL, NULL);
+		mmap_read_unlock(mm);
+		if (got <= 0)
+			return got ? got : -EFAULT;
+		for (i = 0; i < got; i++) {
+			if (!err)
+				err = ckpt_pages_add(ctx, out, addr + i * PAGE_SIZE,
+						     pages[i], skip_zero);
+			put_page(pages[i]);
+		}
+		if (err)
+			return err;
+		addr += got * PAGE_SIZE;
+		left -= got;
+	}
+	return 0;
+}
+
+/* Write the pages of a shared anonymous VMA: those its shmem file has. */
+static int ckpt_dump_shmem(struct ckpt_ctx *ctx, const struct ckpt_vma_snap *s,
+			   struct ckpt_pages_out *out)
+{
+	struct address_space *mapping = s->file->f_mapping;
+	unsigned long nr = (s->rec.end - s->rec.start) >> PAGE_SHIFT, i;
+	int err = 0;
+
+	for (i = 0; i < nr && !err; i++) {
+		struct page *page;
+
+		if (!xa_load(&mapping->i_pages, i))
+			continue;
+		page = shmem_read_mapping_page(mapping, i);
+		if (IS_ERR(page))
+			return PTR_ERR(page);
+		err = ckpt_pages_add(ctx, out, s->rec.start + i * PAGE_SIZE,
+				     page, true);
+		put_page(page);
+		cond_resched();
+	}
+	return err;
+}
+
+static int ckpt_dump_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			 struct ckpt_mm_snap *snap, struct ckpt_vma_snap *s)
+{
+	struct ckpt_pages_out out = { };
+	unsigned int i;
+	int err;
+
+	if (s->file && s->rec.type == CKPT_VMA_FILE) {
+		err = ckpt_dump_file(ctx, s->file, &s->rec.file);
+		if (err)
+			return err;
+	}
+	err = ckpt_write_rec(ctx, CKPT_REC_VMA, &s->rec, sizeof(s->rec));
+	if (err)
+		return err;
+
+	if (s->rec.type == CKPT_VMA_SHMEM) {
+		err = ckpt_dump_shmem(ctx, s, &out);
+	} else {
+		for (i = 0; i < s->nr_runs && !err; i++)
+			err = ckpt_dump_run(ctx, mm, &snap->runs[s->first_run + i],
+					    s->rec.type == CKPT_VMA_ANON, &out);
+	}
+	if (!err)
+		ckpt_pages_close(ctx, &out);
+	return err;
+}
+
+/**
+ * ckpt_dump_mm - write the address space of a process
+ * @ctx: the context
+ * @mm: the address space; its tasks do not run meanwhile
+ *
+ * Writes the MM record, then each VMA with the pages it has, preceded by the
+ * records of the files it maps.
+ *
+ * Context: process context, no locks held; takes mmap_lock for reading.
+ * Return: 0, -EOPNOTSUPP for a mapping ckpt cannot restore, -EINTR, -ENOMEM,
+ * or a write error.
+ */
+int ckpt_dump_mm(struct ckpt_ctx *ctx, struct mm_struct *mm)
+{
+	unsigned long vdso_start = 0, vdso_end = 0;
+	struct vm_area_struct *vma;
+	struct ckpt_mm_snap *snap;
+	unsigned int i;
+	void *rec;
+	int err;
+
+	snap = kzalloc(sizeof(*snap), GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
+
+	if (mmap_read_lock_killable(mm)) {
+		err = -EINTR;
+		goto out_free;
+	}
+	ckpt_arch_vdso_range(mm, &vdso_start, &vdso_end);
+	ckpt_snap_mm_fields(mm, snap);
+	{
+		VMA_ITERATOR(vmi, mm, 0);
+
+		err = 0;
+		for_each_vma(vmi, vma) {
+			err = ckpt_snap_vma(mm, vma, snap, vdso_start, vdso_end);
+			if (err)
+				break;
+		}
+	}
+	mmap_read_unlock(mm);
+	if (err)
+		goto out_free;
+
+	if (snap->exe_file) {
+		err = ckpt_dump_file(ctx, snap->exe_file, &snap->mm.exe_file);
+		if (err)
+			goto out_free;
+	}
+	rec = ckpt_rec_begin(ctx, CKPT_REC_MM, sizeof(snap->mm) +
+			     snap->mm.nr_auxv * sizeof(u64));
+	if (IS_ERR(rec)) {
+		err = PTR_ERR(rec);
+		goto out_free;
+	}
+	memcpy(rec, &snap->mm, sizeof(snap->mm));
+	memcpy(rec + sizeof(snap->mm), snap->auxv,
+	       snap->mm.nr_auxv * sizeof(u64));
+	ckpt_rec_end(ctx, sizeof(snap->mm) + snap->mm.nr_auxv * sizeof(u64));
+
+	for (i = 0; i < snap->nr_vmas && !err; i++)
+		err = ckpt_dump_vma(ctx, mm, snap, &snap->vmas[i]);
+out_free:
+	ckpt_snap_free(snap);
+	return err;
+}
+
+/*
+ * Restore.
+ */
+struct ckpt_mm_stage {
+	struct mm_struct *mm;
+	bool have_mm;
+	struct vm_area_struct *vma;	/* the VMA that PAGES records fill */
+	u32 vma_type;
+	unsigned long last_end;
+	unsigned long vdso_start;
+	unsigned long vdso_end;
+	struct linux_binfmt *binfmt;
+};
+
+/**
+ * ckpt_stage_mm_alloc - start building a new address space
+ *
+ * Context: process context, may sleep.
+ * Return: the stage, or NULL when out of memory.
+ */
+struct ckpt_mm_stage *ckpt_stage_mm_alloc(void)
+{
+	struct ckpt_mm_stage *st;
+	struct rlimit rlim_stack;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return NULL;
+	st->mm = mm_alloc();
+	if (!st->mm) {
+		kfree(st);
+		return NULL;
+	}
+	st->mm->task_size = TASK_SIZE;
+	task_lock(current->group_leader);
+	rlim_stack = current->signal->rlim[RLIMIT_STACK];
+	task_unlock(current->group_leader);
+	arch_pick_mmap_layout(st->mm, &rlim_stack);
+	return st;
+}
+
+/**
+ * ckpt_stage_mm_free - drop an address space that was not committed
+ * @st: the stage, or NULL
+ */
+void ckpt_stage_mm_free(struct ckpt_mm_stage *st)
+{
+	if (!st)
+		return;
+	if (st->mm)
+		mmput(st->mm);
+	kfree(st);
+}
+
+static bool ckpt_addr_ok(struct mm_struct *mm, u64 addr)
+{
+	return addr <= mm->task_size;
+}
+
+static int ckpt_stage_mm_fields(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
+				const struct ckpt_rec_hdr *h)
+{
+	struct mm_struct *mm = st->mm;
+	struct ckpt_mm *m;
+	u64 *auxv;
+	unsigned int i;
+	int err = -EINVAL;
+
+	m = ckpt_read_payload(ctx, h, sizeof(*m),
+			      sizeof(*m) + AT_VECTOR_SIZE * sizeof(u64));
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	auxv = (u64 *)(m + 1);
+
+	if (st->have_mm || st->last_end ||
+	    m->nr_auxv != (h->len - sizeof(*m)) / sizeof(u64) ||
+	    m->nr_auxv < 2 || m->nr_auxv % 2 ||
+	    auxv[m->nr_auxv - 2] != AT_NULL)
+		goto out_free;
+	for (i = 0; i < m->nr_auxv; i++)
+		if (auxv[i] != (unsigned long)auxv[i])
+			goto out_free;
+	if (!ckpt_addr_ok(mm, m->start_code) || !ckpt_addr_ok(mm, m->end_code) ||
+	    !ckpt_addr_ok(mm, m->start_data) || !ckpt_addr_ok(mm, m->end_data) ||
+	    !ckpt_addr_ok(mm, m->start_brk) || !ckpt_addr_ok(mm, m->brk) ||
+	    !ckpt_addr_ok(mm, m->start_stack) || !ckpt_addr_ok(mm, m->arg_start) ||
+	    !ckpt_addr_ok(mm, m->arg_end) || !ckpt_addr_ok(mm, m->env_start) ||
+	    !ckpt_addr_ok(mm, m->env_end) || !ckpt_addr_ok(mm, m->mmap_base) ||
+	    m->start_code > m->end_code || m->start_data > m->end_data ||
+	    m->start_brk > m->brk || m->arg_start > m->arg_end ||
+	    m->env_start > m->env_end || m->mmap_base & ~PAGE_MASK)
+		goto out_free;
+
+	if (m->exe_file) {
+		struct ckpt_obj *obj = ckpt_obj_find(ctx, m->exe_file);
+
+		if (!obj)
+			goto out_free;
+		err = set_mm_exe_file(mm, obj->file);
+		if (err)
+			goto out_free;
+	}
+	mm->start_code = m->start_code;
+	mm->end_code = m->end_code;
+	mm->start_data = m->start_data;
+	mm->end_data = m->end_data;
+	mm->start_brk = m->start_brk;
+	mm->brk = m->brk;
+	mm->start_stack = m->start_stack;
+	mm->arg_start = m->arg_start;
+	mm->arg_end = m->arg_end;
+	mm->env_start = m->env_start;
+	mm->env_end = m->env_end;
+	mm->mmap_base = m->mmap_base;
+	memset(mm->saved_auxv, 0, sizeof(mm->saved_auxv));
+	for (i = 0; i < m->nr_auxv; i++)
+		mm->saved_auxv[i] = auxv[i];
+	st->have_mm = true;
+	err = 0;
+out_free:
+	kvfree(m);
+	return err;
+}
+
+static vm_flags_t ckpt_vm_flags(const struct ckpt_vma *v)
+{
+	vm_flags_t flags = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	unsigned int i;
+
+	if (v->prot & PROT_READ)
+		flags |= VM_READ;
+	if (v->prot & PROT_WRITE)
+		flags |= VM_WRITE;
+	if (v->prot & PROT_EXEC)
+		flags |= VM_EXEC;
+	for (i = 0; i < ARRAY_SIZE(ckpt_vma_flag_map); i++)
+		if (v->flags & ckpt_vma_flag_map[i].ckpt)
+			flags |= ckpt_vma_flag_map[i].vm;
+	return flags;
+}
+
+/* The checks do_mmap() makes of a file mapping, on the reopened file. */
+static int ckpt_check_file_vma(struct ckpt_obj *obj, const struct ckpt_vma *v,
+			       vm_flags_t *flags)
+{
+	struct file *file = obj->file;
+
+	if (!file->f_op->mmap)
+		return -ENODEV;
+	if (v->flags & CKPT_VMA_MAYSHARE) {
+		if ((v->prot & PROT_WRITE) && !(file->f_mode & FMODE_WRITE))
+			return -EACCES;
+		if (!(file->f_mode & FMODE_WRITE))
+			*flags &= ~(VM_MAYWRITE | VM_SHARED);
+		if (!!(*flags & VM_SHARED) != !!(v->flags & CKPT_VMA_SHARED))
+			return -EINVAL;
+	} else {
+		if (v->flags & CKPT_VMA_SHARED)
+			return -EINVAL;
+		if (!(file->f_mode & FMODE_READ))
+			return -EACCES;
+		if (!ckpt_file_unchanged(obj)) {
+			pr_info_ratelimited("%s[%d]: a privately mapped file has changed since the checkpoint (size or modification time)\n",
+					    current->comm, task_pid_nr(current));
+			return -ESTALE;
+		}
+	}
+	if (path_noexec(&file->f_path)) {
+		if (*flags & VM_EXEC)
+			return -EPERM;
+		*flags &= ~VM_MAYEXEC;
+	}
+	return security_mmap_file(file, v->prot, (v->flags & CKPT_VMA_MAYSHARE) ?
+				  MAP_SHARED : MAP_PRIVATE);
+}
+
+static int ckpt_insert_vma(struct mm_struct *mm, const struct ckpt_vma *v,
+			   vm_flags_t flags, struct file *file,
+			   struct vm_area_struct **out)
+{
+	unsigned long npages = (v->end - v->start) >> PAGE_SHIFT;
+	bool writable = file && is_shared_maywrite(flags);
+	struct vm_area_struct *vma;
+	int err;
+
+	if (!may_expand_vm(mm, flags, npages) ||
+	    mm->map_count >= sysctl_max_map_count)
+		return -ENOMEM;
+	if (writable) {
+		err = mapping_map_writable(file->f_mapping);
+		if (err)
+			return err;
+	}
+	err = -ENOMEM;
+	vma = vm_area_alloc(mm);
+	if (!vma)
+		goto out_writable;
+	vma->vm_start = v->start;
+	vma->vm_end = v->end;
+	vma->vm_pgoff = v->pgoff;
+	vma->vm_flags = flags;
+	vma->vm_page_prot = vm_get_page_prot(flags);
+
+	if (file) {
+		vma->vm_file = get_file(file);
+		err = call_mmap(file, vma);
+		if (!err && (vma->vm_start != v->start || vma->vm_end != v->end ||
+			     vma->vm_pgoff != v->pgoff))
+			err = -EINVAL;
+		if (err) {
+			/* As mmap_region(): no close() after a failed mmap(). */
+			fput(vma->vm_file);
+			vm_area_free(vma);
+			goto out_writable;
+		}
+	} else if (flags & VM_SHARED) {
+		err = shmem_zero_setup(vma);
+		if (err) {
+			vm_area_free(vma);
+			goto out_writable;
+		}
+	} else {
+		vma_set_anonymous(vma);
+	}
+
+	flags = vma->vm_flags;
+	err = insert_vm_struct(mm, vma);
+	if (err) {
+		if (vma->vm_ops && vma->vm_ops->close)
+			vma->vm_ops->close(vma);
+		if (vma->vm_file)
+			fput(vma->vm_file);
+		vm_area_free(vma);
+		goto out_writable;
+	}
+	vm_stat_account(mm, flags, npages);
+	vma_set_page_prot(vma);
+	if (file)
+		uprobe_mmap(vma);
+	*out = vma;
+out_writable:
+	if (writable)
+		mapping_unmap_writable(file->f_mapping);
+	return err;
+}
+
+static int ckpt_stage_vma(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
+			  const struct ckpt_rec_hdr *h)
+{
+	struct mm_struct *mm = st->mm;
+	struct ckpt_obj *obj = NULL;
+	struct ckpt_vma v;
+	vm_flags_t flags;
+	int err;
+
+	err = ckpt_read(ctx, &v, sizeof(v));
+	if (err || h->len != sizeof(v))
+		return ckpt_rec_fail(ctx, h, -EINVAL);
+	err = ckpt_read_rec_end(ctx, h);
+	if (err)
+		return err;
+
+	st->vma = NULL;
+	if (!st->have_mm || v.start >= v.end || (v.start | v.end) & ~PAGE_MASK ||
+	    v.end > mm->task_size || v.start < st->last_end ||
+	    v.prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC) ||
+	    v.flags & ~CKPT_VMA_FLAGS || v.pgoff > ULONG_MAX >> PAGE_SHIFT ||
+	    v.pgoff + ((v.end - v.start) >> PAGE_SHIFT) < v.pgoff)
+		return -EINVAL;
+	st->last_end = v.end;
+
+	switch (v.type) {
+	case CKPT_VMA_VDSO:
+		if (st->vdso_end || v.file || v.flags || v.pgoff)
+			return -EINVAL;
+		if (v.end - v.start != ckpt_arch_vdso_size())
+			return -ENOEXEC;
+		st->vdso_start = v.start;
+		st->vdso_end = v.end;
+		return 0;
+	case CKPT_VMA_ANON:
+		if (v.file || v.flags & (CKPT_VMA_SHARED | CKPT_VMA_MAYSHARE))
+			return -EINVAL;
+		break;
+	case CKPT_VMA_SHMEM:
+		if (v.file || v.pgoff ||
+		    (v.flags & (CKPT_VMA_SHARED | CKPT_VMA_MAYSHARE)) !=
+		    (CKPT_VMA_SHARED | CKPT_VMA_MAYSHARE))
+			return -EINVAL;
+		break;
+	case CKPT_VMA_FILE:
+		obj = ckpt_obj_find(ctx, v.file);
+		if (!obj)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	flags = ckpt_vm_flags(&v);
+	if (obj) {
+		err = ckpt_check_file_vma(obj, &v, &flags);
+		if (err)
+			return err;
+	}
+	err = security_mmap_addr(v.start);
+	if (err)
+		return err;
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	err = ckpt_insert_vma(mm, &v, flags, obj ? obj->file : NULL, &st->vma);
+	mmap_write_unlock(mm);
+	st->vma_type = v.type;
+	return err;
+}
+
+/* Read @nr pages of a PAGES record into the staged private VMA. */
+static int ckpt_stage_private_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+				    unsigned long addr, unsigned long nr)
+{
+	struct page *pages[CKPT_GUP_BATCH];
+
+	while (nr) {
+		long got, i;
+		int err = 0;
+
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		got = get_user_pages_remote(mm, addr,
+					    min_t(unsigned long, nr, CKPT_GUP_BATCH),
+					    FOLL_WRITE | FOLL_FORCE, pages, NULL,
+					    NULL);
+		mmap_read_unlock(mm);
+		if (got <= 0)
+			return got ? got : -EFAULT;
+		/* Not under mmap_lock: the image is read from a file. */
+		for (i = 0; i < got; i++) {
+			if (!err) {
+				void *kaddr = kmap_local_page(pages[i]);
+
+				err = ckpt_read(ctx, kaddr, PAGE_SIZE);
+				kunmap_local(kaddr);
+				flush_dcache_page(pages[i]);
+				set_page_dirty_lock(pages[i]);
+			}
+			put_page(pages[i]);
+		}
+		if (err)
+			return err;
+		addr += got * PAGE_SIZE;
+		nr -= got;
+	}
+	return 0;
+}
+
+static int ckpt_stage_shmem_pages(struct ckpt_ctx *ctx,
+				  struct vm_area_struct *vma,
+				  unsigned long addr, unsigned long nr)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	pgoff_t index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+
+	for (; nr; nr--, index++) {
+		struct page *page = shmem_read_mapping_page(mapping, index);
+		void *kaddr;
+		int err;
+
+		if (IS_ERR(page))
+			return PTR_ERR(page);
+		kaddr = kmap_local_page(page);
+		err = ckpt_read(ctx, kaddr, PAGE_SIZE);
+		kunmap_local(kaddr);
+		flush_dcache_page(page);
+		set_page_dirty_lock(page);
+		put_page(page);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int ckpt_stage_pages(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
+			    const struct ckpt_rec_hdr *h)
+{
+	struct vm_area_struct *vma = st->vma;
+	struct ckpt_pages p;
+	unsigned long len;
+	int err;
+
+	err = ckpt_read(ctx, &p, sizeof(p));
+	if (err == -EINVAL)	/* shorter than struct ckpt_pages */
+		return ckpt_rec_fail(ctx, h, err);
+	if (err)
+		return err;
+	len = (unsigned long)p.nr_pages * PAGE_SIZE;
+	if (!vma || p.pad || !p.nr_pages || p.nr_pages > h->len / PAGE_SIZE ||
+	    h->len != sizeof(p) + len || p.addr & ~PAGE_MASK ||
+	    p.addr < vma->vm_start || p.addr > vma->vm_end ||
+	    len > vma->vm_end - p.addr ||
+	    (st->vma_type == CKPT_VMA_FILE && (vma->vm_flags & VM_MAYSHARE)))
+		return ckpt_rec_fail(ctx, h, -EINVAL);
+
+	if (st->vma_type == CKPT_VMA_SHMEM)
+		err = ckpt_stage_shmem_pages(ctx, vma, p.addr, p.nr_pages);
+	else
+		err = ckpt_stage_private_pages(ctx, st->mm, p.addr, p.nr_pages);
+	if (err)
+		return err == -EINVAL ? ckpt_rec_fail(ctx, h, err) : err;
+	return ckpt_read_rec_end(ctx, h);
+}
+
+/**
+ * ckpt_stage_mm_rec - take an address space record into the new mm
+ * @ctx: the context
+ * @st: the stage
+ * @h: the record's header (CKPT_REC_MM, CKPT_REC_VMA or CKPT_REC_PAGES)
+ *
+ * Context: process context, no locks held.
+ * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed one;
+ * -ENOEXEC for a vDSO unlike this kernel's; the errors of mmap() for a
+ * mapping that cannot be made; -ENOMEM.
+ */
+int ckpt_stage_mm_rec(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
+		      const struct ckpt_rec_hdr *h)
+{
+	switch (h->type) {
+	case CKPT_REC_MM:
+		return ckpt_stage_mm_fields(ctx, st, h);
+	case CKPT_REC_VMA:
+		return ckpt_stage_vma(ctx, st, h);
+	case CKPT_REC_PAGES:
+		return ckpt_stage_pages(ctx, st, h);
+	}
+	return ckpt_rec_fail(ctx, h, -EINVAL);
+}
+
+/**
+ * ckpt_stage_mm_finish - check the new mm is complete
+ * @ctx: the context
+ * @st: the stage
+ *
+ * Return: 0, or -EINVAL if the image had no MM record or its vDSO overlaps
+ * a mapping.
+ */
+int ckpt_stage_mm_finish(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st)
+{
+	struct vm_area_struct *vma;
+	int err = 0;
+
+	if (!st->have_mm)
+		return -EINVAL;
+	if (st->vdso_end) {
+		if (mmap_read_lock_killable(st->mm))
+			return -EINTR;
+		vma = find_vma_intersection(st->mm, st->vdso_start, st->vdso_end);
+		mmap_read_unlock(st->mm);
+		if (vma)
+			err = -EINVAL;
+	}
+	st->binfmt = current->mm->binfmt;
+	return err;
+}
+
+/**
+ * ckpt_commit_mm - make the new mm the caller's
+ * @st: the stage; its mm now belongs to the caller
+ *
+ * This is the point of no return, as exec_mmap() is for execve().
+ *
+ * Context: process context, no locks held; the caller is single-threaded.
+ * Return: 0, or an error after which the caller cannot go on (it has lost
+ * its old mm, or the vDSO could not be mapped).
+ */
+int ckpt_commit_mm(struct ckpt_mm_stage *st)
+{
+	int err;
+
+	err = exec_mmap(st->mm);
+	if (err)
+		return err;
+	st->mm = NULL;
+	/* exec_mmap() returns with it held, for begin_new_exec(). */
+	up_write(&current->signal->exec_update_lock);
+	set_binfmt(st->binfmt);
+	if (st->vdso_end)
+		err = ckpt_arch_map_vdso(st->vdso_start);
+	return err;
+}

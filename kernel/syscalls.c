@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt: the system calls.
+ *
+ *	long ckpt_dump(pid_t pid, int fd, unsigned int flags);
+ *	long ckpt_restore(pid_t pid, int fd, unsigned int flags);
+ *
+ * Both take the image as a file descriptor of any kind that can be written
+ * or read in sequence: a file, a pipe, a socket.
+ */
+#define pr_fmt(fmt) "ckpt: " fmt
+
+#include <linux/compat.h>
+#include <linux/file.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/syscalls.h>
+
+#include "internal.h"
+
+/* pid 0, or the caller's own pid: the caller.  Others are not supported yet. */
+static int ckpt_check_target(pid_t pid)
+{
+	if (in_compat_syscall())
+		return -EOPNOTSUPP;
+	if (pid < 0)
+		return -EINVAL;
+	if (pid && pid != task_tgid_vnr(current))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/**
+ * ckpt_do_dump - ckpt_dump() for every architecture's entry point
+ * @pid: the process, 0 for the caller
+ * @fd: the image, open for writing
+ * @flags: CKPT_DUMP_*
+ *
+ * Return: see sys_ckpt_dump().
+ */
+long ckpt_do_dump(pid_t pid, int fd, unsigned int flags)
+{
+	struct fd f;
+	long ret;
+
+	if (flags & ~CKPT_DUMP_FLAGS)
+		return -EINVAL;
+	ret = ckpt_check_target(pid);
+	if (ret)
+		return ret;
+	/* Stopping or killing oneself after the dump makes no sense. */
+	if (flags)
+		return -EINVAL;
+
+	f = fdget_pos(fd);
+	if (!f.file)
+		return -EBADF;
+	if (f.file->f_mode & FMODE_WRITE)
+		ret = ckpt_dump_self(f.file, flags);
+	else
+		ret = -EBADF;
+	fdput_pos(f);
+	return ret;
+}
+
+/**
+ * ckpt_do_restore - ckpt_restore() for every architecture's entry point
+ * @pid: the process, 0 for the caller
+ * @fd: the image, open for reading
+ * @flags: CKPT_RESTORE_*
+ *
+ * Return: see sys_ckpt_restore().
+ */
+long ckpt_do_restore(pid_t pid, int fd, unsigned int flags)
+{
+	struct fd f;
+	long ret;
+
+	if (flags & ~CKPT_RESTORE_FLAGS)
+		return -EINVAL;
+	ret = ckpt_check_target(pid);
+	if (ret)
+		return ret;
+
+	f = fdget_pos(fd);
+	if (!f.file)
+		return -EBADF;
+	if (f.file->f_mode & FMODE_READ)
+		ret = ckpt_restore_self(f.file, flags);
+	else
+		ret = -EBADF;
+	fdput_pos(f);
+	return ret;
+}
+
+/**
+ * sys_ckpt_dump - write an image of a process
+ * @pid: the process, 0 for the caller
+ * @fd: where the image goes: a file descriptor open for writing
+ * @flags: CKPT_DUMP_STOP or CKPT_DUMP_KILL for another process, else 0
+ *
+ * Writes the caller's address space, registers (with FPU state and TLS)
+ * and signal mask to @fd.  A process restored from that image returns from
+ * this call with %CKPT_RESTORED.
+ *
+ * Context: process context; sleeps.
+ * Return: 0 when the image is written; %CKPT_RESTORED in a process
+ * restored from it; -EINVAL for unknown flags, flags with pid 0, or a
+ * negative pid; -EBADF if @fd is not open for writing; -EOPNOTSUPP for
+ * another process, a multithreaded or 32-bit compat caller, or state the
+ * image cannot hold (the kernel log names it); -EINTR if interrupted; the
+ * error of writing to @fd; -ENOMEM.
+ */
+SYSCALL_DEFINE3(ckpt_dump, pid_t, pid, int, fd, unsigned int, flags)
+{
+	return ckpt_do_dump(pid, fd, flags);
+}
+
+/**
+ * sys_ckpt_restore - rebuild a process from an image
+ * @pid: the process, 0 for the caller
+ * @fd: the image: a file descriptor open for reading
+ * @flags: 0
+ *
+ * Replaces the caller's address space, registers and signal mask with the
+ * image's, as execve() replaces them with a program's.  The whole image is
+ * read and checked, and the new address space built, before the caller's
+ * own state is touched: a failure leaves the caller as it was.  The caller
+ * keeps its pid, credentials and open files.
+ *
+ * Context: process context; sleeps.
+ * Return: does not return on success (the restored process continues);
+ * -EINVAL for unknown flags, a negative pid or a malformed image;
+ * -EBADF if @fd is not open for reading; -ENOEXEC if @fd holds no image,
+ * or one for another machine or format version; -EBADMSG if the image is
+ * damaged or truncated; -ESTALE if a file it maps has changed; -EBUSY for
+ * a multithreaded caller; -EOPNOTSUPP for another process or a compat
+ * caller; the errors of opening or mapping a file; -EINTR; -ENOMEM.
+ */
+SYSCALL_DEFINE3(ckpt_restore, pid_t, pid, int, fd, unsigned int, flags)
+{
+	return ckpt_do_restore(pid, fd, flags);
+}

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * ckpt: checkpoint a process into an image and restore it from one.
+ *
+ *	long ckpt_dump(pid_t pid, int fd, unsigned int flags);
+ *	long ckpt_restore(pid_t pid, int fd, unsigned int flags);
+ *
+ * The image is a byte stream: a struct ckpt_image_hdr, then records, each a
+ * struct ckpt_rec_hdr followed by its payload and zero padding up to a
+ * multiple of 8 bytes, ending with a CKPT_REC_END record.  Every field is in
+ * the byte order of the machine that wrote the image (ckpt_image_hdr.endian).
+ *
+ * Integrity: a running CRC-32 (the polynomial and conventions of zlib's
+ * crc32()) covers the whole stream.  It starts over the image header, taken
+ * with its crc field zero; ckpt_image_hdr.crc holds its value there.  Each
+ * record continues it over its header (crc field zero), payload and padding,
+ * and stores the value reached in ckpt_rec_hdr.crc, so a reader detects a
+ * damaged, reordered or missing record as soon as it has read it.
+ *
+ * Shared kernel objects (a file mapped by several VMAs) are written once,
+ * with an image-local object id; later records name them by that id.
+ */
+#ifndef _UAPI_LINUX_CKPT_H
+#define _UAPI_LINUX_CKPT_H
+
+#include <linux/types.h>
+
+/* ckpt_dump() returns this in a process restored from its own image. */
+#define CKPT_RESTORED		1
+
+/* ckpt_dump() flags */
+#define CKPT_DUMP_STOP		(1U << 0)	/* leave the target stopped */
+#define CKPT_DUMP_KILL		(1U << 1)	/* kill the target after the dump */
+#define CKPT_DUMP_FLAGS		(CKPT_DUMP_STOP | CKPT_DUMP_KILL)
+
+/* ckpt_restore() flags: none yet */
+#define CKPT_RESTORE_FLAGS	0U
+
+/* Image header */
+#define CKPT_MAGIC		"\177CKPTIM\n"
+#define CKPT_MAGIC_LEN		8
+#define CKPT_IMAGE_VERSION	1
+
+#define CKPT_ENDIAN_LITTLE	1
+#define CKPT_ENDIAN_BIG		2
+
+/**
+ * struct ckpt_image_hdr - the first bytes of an image
+ * @magic: %CKPT_MAGIC
+ * @endian: %CKPT_ENDIAN_LITTLE or %CKPT_ENDIAN_BIG: byte order of all fields
+ * @word_size: sizeof(long) of the dumped process: 4 or 8
+ * @machine: ELF machine of the dumped process (EM_X86_64, EM_AARCH64, EM_68K)
+ * @version: %CKPT_IMAGE_VERSION
+ * @page_size: page size of the dumping kernel
+ * @flags: the ckpt_dump() flags
+ * @hdr_size: sizeof(struct ckpt_image_hdr)
+ * @crc: CRC-32 of this header, taken with @crc zero
+ * @release: utsname release of the dumping kernel, NUL-padded (information)
+ */
+struct ckpt_image_hdr {
+	__u8	magic[CKPT_MAGIC_LEN];
+	__u8	endian;
+	__u8	word_size;
+	__u16	machine;
+	__u32	version;
+	__u32	page_size;
+	__u32	flags;
+	__u32	hdr_size;
+	__u32	crc;
+	__u8	release[64];
+};
+
+/* Record types */
+#define CKPT_REC_END		1	/* no payload; the last record */
+#define CKPT_REC_FILE		2	/* struct ckpt_file + path */
+#define CKPT_REC_MM		3	/* struct ckpt_mm + auxv words */
+#define CKPT_REC_VMA		4	/* struct ckpt_vma */
+#define CKPT_REC_PAGES		5	/* struct ckpt_pages + page contents */
+#define CKPT_REC_THREAD		6	/* struct ckpt_thread */
+#define CKPT_REC_REGS		7	/* struct ckpt_regs_<arch> (+ FPU data) */
+
+/**
+ * struct ckpt_rec_hdr - the header of each record
+ * @type: CKPT_REC_*
+ * @len: payload bytes that follow, without the padding to 8 bytes
+ * @crc: the running CRC-32 at the end of this record's padding
+ * @pad: zero
+ */
+struct ckpt_rec_hdr {
+	__u32	type;
+	__u32	len;
+	__u32	crc;
+	__u32	pad;
+};
+
+/* struct ckpt_file.type */
+#define CKPT_FILE_REG		1	/* a regular file, reopened by path */
+
+/**
+ * struct ckpt_file - an open file (CKPT_REC_FILE)
+ * @id: image-local object id, unique in the image, not zero
+ * @type: CKPT_FILE_*
+ * @flags: open flags (O_ACCMODE and status flags)
+ * @mode: st_mode of the inode
+ * @pos: file position
+ * @dev: st_dev of the inode (new_encode_dev)
+ * @ino: st_ino
+ * @size: st_size at the checkpoint
+ * @mtime_sec: st_mtime at the checkpoint, seconds
+ * @mtime_nsec: and nanoseconds
+ * @path_len: bytes of path that follow, including its terminating NUL
+ *
+ * The path is absolute, as seen from the dumped process's root.
+ */
+struct ckpt_file {
+	__u32	id;
+	__u32	type;
+	__u32	flags;
+	__u32	mode;
+	__aligned_u64 pos;
+	__aligned_u64 dev;
+	__aligned_u64 ino;
+	__aligned_u64 size;
+	__aligned_u64 mtime_sec;
+	__u32	mtime_nsec;
+	__u32	path_len;
+};
+
+/**
+ * struct ckpt_mm - the address space layout (CKPT_REC_MM)
+ * @start_code: see struct mm_struct, as in prctl(PR_SET_MM_MAP)
+ * @end_code: ...
+ * @start_data: ...
+ * @end_data: ...
+ * @start_brk: ...
+ * @brk: ...
+ * @start_stack: ...
+ * @arg_start: ...
+ * @arg_end: ...
+ * @env_start: ...
+ * @env_end: ...
+ * @mmap_base: where the next mmap() looks for room
+ * @exe_file: object id of the executable's CKPT_REC_FILE, or 0
+ * @nr_auxv: __u64 words of saved auxv that follow (pairs, ending in AT_NULL)
+ */
+struct ckpt_mm {
+	__aligned_u64 start_code;
+	__aligned_u64 end_code;
+	__aligned_u64 start_data;
+	__aligned_u64 end_data;
+	__aligned_u64 start_brk;
+	__aligned_u64 brk;
+	__aligned_u64 start_stack;
+	__aligned_u64 arg_start;
+	__aligned_u64 arg_end;
+	__aligned_u64 env_start;
+	__aligned_u64 env_end;
+	__aligned_u64 mmap_base;
+	__u32	exe_file;
+	__u32	nr_auxv;
+};
+
+/* struct ckpt_vma.type */
+#define CKPT_VMA_ANON		1	/* private anonymous (heap, stack, ...) */
+#define CKPT_VMA_FILE		2	/* a mapping of CKPT_REC_FILE @file */
+#define CKPT_VMA_SHMEM		3	/* shared anonymous */
+#define CKPT_VMA_VDSO		4	/* the vDSO with its data pages */
+
+/* struct ckpt_vma.flags */
+#define CKPT_VMA_SHARED		(1U << 0)
+#define CKPT_VMA_GROWSDOWN	(1U << 1)
+#define CKPT_VMA_NORESERVE	(1U << 2)
+#define CKPT_VMA_ACCOUNT	(1U << 3)
+#define CKPT_VMA_DONTCOPY	(1U << 4)
+#define CKPT_VMA_DONTDUMP	(1U << 5)
+#define CKPT_VMA_WIPEONFORK	(1U << 6)
+#define CKPT_VMA_SEQ_READ	(1U << 7)
+#define CKPT_VMA_RAND_READ	(1U << 8)
+#define CKPT_VMA_HUGEPAGE	(1U << 9)
+#define CKPT_VMA_NOHUGEPAGE	(1U << 10)
+#define CKPT_VMA_MAYSHARE	(1U << 11)
+#define CKPT_VMA_FLAGS		((1U << 12) - 1)
+
+/**
+ * struct ckpt_vma - a virtual memory area (CKPT_REC_VMA)
+ * @start: first address
+ * @end: first address after it
+ * @pgoff: offset in the file, in pages (CKPT_VMA_FILE, CKPT_VMA_SHMEM)
+ * @prot: PROT_READ, PROT_WRITE, PROT_EXEC
+ * @flags: CKPT_VMA_*
+ * @type: CKPT_VMA_ANON, CKPT_VMA_FILE, CKPT_VMA_SHMEM or CKPT_VMA_VDSO
+ * @file: object id of the mapped file (CKPT_VMA_FILE), else 0
+ *
+ * The CKPT_REC_PAGES records of a VMA follow it.  Private file mappings
+ * carry only the pages the process has written (copied on write); shared
+ * file mappings carry none (the file holds them).
+ */
+struct ckpt_vma {
+	__aligned_u64 start;
+	__aligned_u64 end;
+	__aligned_u64 pgoff;
+	__u32	prot;
+	__u32	flags;
+	__u32	type;
+	__u32	file;
+};
+
+/**
+ * struct ckpt_pages - a run of page contents (CKPT_REC_PAGES)
+ * @addr: address of the first page, inside the preceding VMA
+ * @nr_pages: pages of page_size bytes that follow
+ * @pad: zero
+ *
+ * Pages without a record read as zero (anonymous) or as the file.
+ */
+struct ckpt_pages {
+	__aligned_u64 addr;
+	__u32	nr_pages;
+	__u32	pad;
+};
+
+/**
+ * struct ckpt_thread - a thread (CKPT_REC_THREAD), followed by its REGS
+ * @tid: thread id in the dumper's pid namespace
+ * @sas_flags: alternate signal stack flags (SS_AUTODISARM)
+ * @sigmask: blocked signals, bit (n - 1) for signal n
+ * @sas_sp: alternate signal stack base, 0 if none
+ * @sas_size: alternate signal stack size
+ * @robust_list: user address of the robust futex list head, or 0
+ * @clear_child_tid: user address cleared and woken at exit, or 0
+ * @rseq: user address of the registered struct rseq, or 0
+ * @rseq_sig: the signature registered with it
+ * @rseq_len: its registered length, 0 if none
+ * @comm: the thread's name, NUL-padded
+ */
+struct ckpt_thread {
+	__u32	tid;
+	__u32	sas_flags;
+	__aligned_u64 sigmask;
+	__aligned_u64 sas_sp;
+	__aligned_u64 sas_size;
+	__aligned_u64 robust_list;
+	__aligned_u64 clear_child_tid;
+	__aligned_u64 rseq;
+	__u32	rseq_sig;
+	__u32	rseq_len;
+	__u8	comm[16];
+};
+
+/**
+ * struct ckpt_regs_x86_64 - x86_64 user registers (CKPT_REC_REGS)
+ *
+ * General registers in the order of struct user_regs_struct, then
+ * @xstate_size bytes of standard-format XSAVE data as PTRACE_GETREGSET
+ * NT_X86_XSTATE gives it (legacy FXSAVE area, xstate header, components).
+ */
+struct ckpt_regs_x86_64 {
+	__aligned_u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	__aligned_u64 ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+	__aligned_u64 fs_base, gs_base, ds, es, fs, gs;
+	__u32	xstate_size;
+	__u32	pad;
+};
+
+/**
+ * struct ckpt_regs_arm64 - arm64 user registers (CKPT_REC_REGS)
+ * @regs: x0 to x30
+ * @sp: stack pointer
+ * @pc: program counter
+ * @pstate: PSTATE (NZCV and the other user-visible bits)
+ * @tpidr_el0: the TLS register
+ * @vregs: V0 to V31, each as two __u64, low half first
+ * @fpsr: floating-point status register
+ * @fpcr: floating-point control register
+ */
+struct ckpt_regs_arm64 {
+	__aligned_u64 regs[31];
+	__aligned_u64 sp;
+	__aligned_u64 pc;
+	__aligned_u64 pstate;
+	__aligned_u64 tpidr_el0;
+	__aligned_u64 vregs[64];
+	__u32	fpsr;
+	__u32	fpcr;
+};
+
+/**
+ * struct ckpt_regs_m68k - m68k user registers (CKPT_REC_REGS)
+ * @d: d0 to d7
+ * @a: a0 to a6, then the user stack pointer
+ * @pc: program counter
+ * @sr: status register (only its condition codes are user state)
+ * @tls: the thread pointer (set_thread_area)
+ * @fpcr: FPU control register
+ * @fpsr: FPU status register
+ * @fpiar: FPU instruction address register
+ * @fp: fp0 to fp7, 96-bit extended precision, three __u32 each
+ */
+struct ckpt_regs_m68k {
+	__u32	d[8];
+	__u32	a[8];
+	__u32	pc;
+	__u32	sr;
+	__u32	tls;
+	__u32	fpcr;
+	__u32	fpsr;
+	__u32	fpiar;
+	__u32	fp[24];
+};
+
+#endif /* _UAPI_LINUX_CKPT_H */
