@@ -1,0 +1,846 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libckpt: syscall wrappers, CRC-32, image reader and reseal helper.
+ * See libckpt.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "libckpt.h"
+
+/* The layout of the image structs must be the same on every architecture. */
+_Static_assert(sizeof(struct ckpt_image_hdr) == 96, "ckpt_image_hdr size");
+_Static_assert(sizeof(struct ckpt_rec_hdr) == 16, "ckpt_rec_hdr size");
+_Static_assert(sizeof(struct ckpt_file) == 64, "ckpt_file size");
+_Static_assert(sizeof(struct ckpt_mm) == 104, "ckpt_mm size");
+_Static_assert(sizeof(struct ckpt_vma) == 40, "ckpt_vma size");
+_Static_assert(sizeof(struct ckpt_pages) == 16, "ckpt_pages size");
+_Static_assert(sizeof(struct ckpt_thread) == 80, "ckpt_thread size");
+_Static_assert(sizeof(struct ckpt_regs_x86_64) == 224, "regs_x86_64 size");
+_Static_assert(sizeof(struct ckpt_regs_arm64) == 800, "regs_arm64 size");
+_Static_assert(sizeof(struct ckpt_regs_m68k) == 184, "regs_m68k size");
+_Static_assert(offsetof(struct ckpt_file, pos) == 16, "ckpt_file layout");
+_Static_assert(offsetof(struct ckpt_image_hdr, crc) == 28, "hdr layout");
+
+#define HDR_SIZE	((uint32_t)sizeof(struct ckpt_image_hdr))
+#define REC_HDR_SIZE	((uint32_t)sizeof(struct ckpt_rec_hdr))
+/* Largest payload of a non-PAGES record we are willing to buffer. */
+#define MAX_SMALL_PAYLOAD	(16u << 20)
+
+/* ------------------------------------------------------------------ */
+/* System calls */
+
+long ckpt_dump(pid_t pid, int fd, unsigned int flags)
+{
+	return syscall(__NR_ckpt_dump, (long)pid, (long)fd, (long)flags);
+}
+
+long ckpt_restore(pid_t pid, int fd, unsigned int flags)
+{
+	return syscall(__NR_ckpt_restore, (long)pid, (long)fd, (long)flags);
+}
+
+/* ------------------------------------------------------------------ */
+/* CRC-32 (zlib) */
+
+static uint32_t crc_table[256];
+static int crc_table_ready;
+
+static void crc_make_table(void)
+{
+	uint32_t c;
+	int n, k;
+
+	for (n = 0; n < 256; n++) {
+		c = (uint32_t)n;
+		for (k = 0; k < 8; k++)
+			c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+		crc_table[n] = c;
+	}
+	crc_table_ready = 1;
+}
+
+uint32_t ckpt_crc32(uint32_t crc, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	if (!crc_table_ready)
+		crc_make_table();
+	if (!p)
+		return 0;
+	crc = ~crc;
+	while (len--)
+		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+void ckpt_crc_init(struct ckpt_crc *c)
+{
+	c->value = 0;
+}
+
+void ckpt_crc_update(struct ckpt_crc *c, const void *buf, size_t len)
+{
+	c->value = ckpt_crc32(c->value, buf, len);
+}
+
+uint32_t ckpt_crc_final(const struct ckpt_crc *c)
+{
+	return c->value;
+}
+
+/* ------------------------------------------------------------------ */
+/* Byte order */
+
+int ckpt_host_endian(void)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return CKPT_ENDIAN_BIG;
+#else
+	return CKPT_ENDIAN_LITTLE;
+#endif
+}
+
+uint16_t ckpt_get16(const void *p, int endian)
+{
+	const unsigned char *b = p;
+
+	if (endian == CKPT_ENDIAN_BIG)
+		return (uint16_t)(b[0] << 8 | b[1]);
+	return (uint16_t)(b[1] << 8 | b[0]);
+}
+
+uint32_t ckpt_get32(const void *p, int endian)
+{
+	const unsigned char *b = p;
+
+	if (endian == CKPT_ENDIAN_BIG)
+		return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+		       (uint32_t)b[2] << 8 | b[3];
+	return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[1] << 8 | b[0];
+}
+
+uint64_t ckpt_get64(const void *p, int endian)
+{
+	const unsigned char *b = p;
+	uint64_t hi, lo;
+
+	if (endian == CKPT_ENDIAN_BIG) {
+		hi = ckpt_get32(b, endian);
+		lo = ckpt_get32(b + 4, endian);
+	} else {
+		lo = ckpt_get32(b, endian);
+		hi = ckpt_get32(b + 4, endian);
+	}
+	return hi << 32 | lo;
+}
+
+void ckpt_put16(void *p, int endian, uint16_t v)
+{
+	unsigned char *b = p;
+
+	if (endian == CKPT_ENDIAN_BIG) {
+		b[0] = (unsigned char)(v >> 8);
+		b[1] = (unsigned char)v;
+	} else {
+		b[1] = (unsigned char)(v >> 8);
+		b[0] = (unsigned char)v;
+	}
+}
+
+void ckpt_put32(void *p, int endian, uint32_t v)
+{
+	unsigned char *b = p;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned char byte = (unsigned char)(v >> (8 * i));
+
+		if (endian == CKPT_ENDIAN_BIG)
+			b[3 - i] = byte;
+		else
+			b[i] = byte;
+	}
+}
+
+void ckpt_put64(void *p, int endian, uint64_t v)
+{
+	unsigned char *b = p;
+
+	if (endian == CKPT_ENDIAN_BIG) {
+		ckpt_put32(b, endian, (uint32_t)(v >> 32));
+		ckpt_put32(b + 4, endian, (uint32_t)v);
+	} else {
+		ckpt_put32(b, endian, (uint32_t)v);
+		ckpt_put32(b + 4, endian, (uint32_t)(v >> 32));
+	}
+}
+
+#define SWAP(x) do {							\
+	if (sizeof(x) == 2)						\
+		(x) = __builtin_bswap16((uint16_t)(x));			\
+	else if (sizeof(x) == 4)					\
+		(x) = __builtin_bswap32((uint32_t)(x));			\
+	else if (sizeof(x) == 8)					\
+		(x) = __builtin_bswap64((uint64_t)(x));			\
+} while (0)
+
+#define SWAP_ARRAY(a) do {						\
+	size_t _i;							\
+	for (_i = 0; _i < sizeof(a) / sizeof((a)[0]); _i++)		\
+		SWAP((a)[_i]);						\
+} while (0)
+
+static void swap_hdr(struct ckpt_image_hdr *h)
+{
+	SWAP(h->machine);
+	SWAP(h->version);
+	SWAP(h->page_size);
+	SWAP(h->flags);
+	SWAP(h->hdr_size);
+	SWAP(h->crc);
+}
+
+static void swap_file(struct ckpt_file *f)
+{
+	SWAP(f->id); SWAP(f->type); SWAP(f->flags); SWAP(f->mode);
+	SWAP(f->pos); SWAP(f->dev); SWAP(f->ino); SWAP(f->size);
+	SWAP(f->mtime_sec); SWAP(f->mtime_nsec); SWAP(f->path_len);
+}
+
+static void swap_mm(struct ckpt_mm *m)
+{
+	SWAP(m->start_code); SWAP(m->end_code); SWAP(m->start_data);
+	SWAP(m->end_data); SWAP(m->start_brk); SWAP(m->brk);
+	SWAP(m->start_stack); SWAP(m->arg_start); SWAP(m->arg_end);
+	SWAP(m->env_start); SWAP(m->env_end); SWAP(m->mmap_base);
+	SWAP(m->exe_file); SWAP(m->nr_auxv);
+}
+
+static void swap_vma(struct ckpt_vma *v)
+{
+	SWAP(v->start); SWAP(v->end); SWAP(v->pgoff); SWAP(v->prot);
+	SWAP(v->flags); SWAP(v->type); SWAP(v->file);
+}
+
+static void swap_pages(struct ckpt_pages *p)
+{
+	SWAP(p->addr); SWAP(p->nr_pages); SWAP(p->pad);
+}
+
+static void swap_thread(struct ckpt_thread *t)
+{
+	SWAP(t->tid); SWAP(t->sas_flags); SWAP(t->sigmask);
+	SWAP(t->sas_sp); SWAP(t->sas_size); SWAP(t->robust_list);
+	SWAP(t->clear_child_tid);
+	SWAP(t->rseq); SWAP(t->rseq_sig); SWAP(t->rseq_len);
+}
+
+static void swap_regs_x86_64(struct ckpt_regs_x86_64 *r)
+{
+	SWAP(r->r15); SWAP(r->r14); SWAP(r->r13); SWAP(r->r12);
+	SWAP(r->bp); SWAP(r->bx); SWAP(r->r11); SWAP(r->r10);
+	SWAP(r->r9); SWAP(r->r8); SWAP(r->ax); SWAP(r->cx); SWAP(r->dx);
+	SWAP(r->si); SWAP(r->di); SWAP(r->orig_ax); SWAP(r->ip);
+	SWAP(r->cs); SWAP(r->flags); SWAP(r->sp); SWAP(r->ss);
+	SWAP(r->fs_base); SWAP(r->gs_base); SWAP(r->ds); SWAP(r->es);
+	SWAP(r->fs); SWAP(r->gs); SWAP(r->xstate_size); SWAP(r->pad);
+}
+
+static void swap_regs_arm64(struct ckpt_regs_arm64 *r)
+{
+	SWAP_ARRAY(r->regs);
+	SWAP(r->sp); SWAP(r->pc); SWAP(r->pstate); SWAP(r->tpidr_el0);
+	SWAP_ARRAY(r->vregs);
+	SWAP(r->fpsr); SWAP(r->fpcr);
+}
+
+static void swap_regs_m68k(struct ckpt_regs_m68k *r)
+{
+	SWAP_ARRAY(r->d);
+	SWAP_ARRAY(r->a);
+	SWAP(r->pc); SWAP(r->sr); SWAP(r->tls); SWAP(r->fpcr);
+	SWAP(r->fpsr); SWAP(r->fpiar);
+	SWAP_ARRAY(r->fp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Names */
+
+const char *ckpt_machine_name(unsigned int machine)
+{
+	switch (machine) {
+	case EM_X86_64:	return "x86_64";
+	case EM_AARCH64: return "aarch64";
+	case EM_68K:	return "m68k";
+	case 3:		return "i386";
+	case 40:	return "arm";
+	case 8:		return "mips";
+	case 20:	return "ppc";
+	case 21:	return "ppc64";
+	case 22:	return "s390";
+	case 243:	return "riscv";
+	default:	return "unknown";
+	}
+}
+
+const char *ckpt_rec_type_name(uint32_t type)
+{
+	switch (type) {
+	case CKPT_REC_END:	return "END";
+	case CKPT_REC_FILE:	return "FILE";
+	case CKPT_REC_MM:	return "MM";
+	case CKPT_REC_VMA:	return "VMA";
+	case CKPT_REC_PAGES:	return "PAGES";
+	case CKPT_REC_THREAD:	return "THREAD";
+	case CKPT_REC_REGS:	return "REGS";
+	default:		return "UNKNOWN";
+	}
+}
+
+const char *ckpt_errno_name(int err)
+{
+	switch (err) {
+	case 0:		return "0";
+	case EPERM:	return "EPERM";
+	case ENOENT:	return "ENOENT";
+	case ESRCH:	return "ESRCH";
+	case EINTR:	return "EINTR";
+	case EIO:	return "EIO";
+	case E2BIG:	return "E2BIG";
+	case ENOEXEC:	return "ENOEXEC";
+	case EBADF:	return "EBADF";
+	case ECHILD:	return "ECHILD";
+	case EAGAIN:	return "EAGAIN";
+	case ENOMEM:	return "ENOMEM";
+	case EACCES:	return "EACCES";
+	case EFAULT:	return "EFAULT";
+	case EBUSY:	return "EBUSY";
+	case EEXIST:	return "EEXIST";
+	case ENODEV:	return "ENODEV";
+	case EISDIR:	return "EISDIR";
+	case EINVAL:	return "EINVAL";
+	case ENFILE:	return "ENFILE";
+	case EMFILE:	return "EMFILE";
+	case EFBIG:	return "EFBIG";
+	case ENOSPC:	return "ENOSPC";
+	case ESPIPE:	return "ESPIPE";
+	case EROFS:	return "EROFS";
+	case EPIPE:	return "EPIPE";
+	case ERANGE:	return "ERANGE";
+	case ENOSYS:	return "ENOSYS";
+	case EOVERFLOW:	return "EOVERFLOW";
+	case EBADMSG:	return "EBADMSG";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ESTALE:	return "ESTALE";
+	case ETXTBSY:	return "ETXTBSY";
+	case EDQUOT:	return "EDQUOT";
+	default:	return "E?";
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Reader */
+
+enum { ST_HDR, ST_RECORDS, ST_DONE, ST_ERROR };
+
+static void reader_init(struct ckpt_reader *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	r->state = ST_HDR;
+}
+
+void ckpt_reader_init_mem(struct ckpt_reader *r, const void *buf, size_t len)
+{
+	reader_init(r);
+	r->mem = buf;
+	r->mem_len = len;
+}
+
+void ckpt_reader_init_fp(struct ckpt_reader *r, FILE *fp)
+{
+	reader_init(r);
+	r->fp = fp;
+}
+
+void ckpt_reader_init_fd(struct ckpt_reader *r, int fd)
+{
+	reader_init(r);
+	r->fd = fd;
+}
+
+void ckpt_reader_fini(struct ckpt_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->cap = 0;
+}
+
+static int fail(struct ckpt_reader *r, int err, uint64_t off,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int fail(struct ckpt_reader *r, int err, uint64_t off,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	r->err = err;
+	r->err_off = off;
+	r->state = ST_ERROR;
+	return err;
+}
+
+/*
+ * Read up to len bytes into dst (or just skip them when dst is NULL with a
+ * memory source).  For memory sources *ptr is set to point into the image.
+ * Returns bytes obtained (short only at end of image) or a negative errno.
+ */
+static long long src_read(struct ckpt_reader *r, void *dst, size_t len,
+			  const unsigned char **ptr)
+{
+	size_t got = 0;
+
+	if (r->mem) {
+		size_t avail = r->off < r->mem_len ?
+			r->mem_len - (size_t)r->off : 0;
+
+		got = len < avail ? len : avail;
+		if (ptr)
+			*ptr = r->mem + r->off;
+		if (dst && got)
+			memcpy(dst, r->mem + r->off, got);
+	} else if (r->fp) {
+		got = fread(dst, 1, len, r->fp);
+		if (got < len && ferror(r->fp))
+			return -EIO;
+		if (ptr)
+			*ptr = dst;
+	} else {
+		while (got < len) {
+			ssize_t n = read(r->fd, (char *)dst + got, len - got);
+
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			if (n == 0)
+				break;
+			got += (size_t)n;
+		}
+		if (ptr)
+			*ptr = dst;
+	}
+	r->off += got;
+	return (long long)got;
+}
+
+static int ensure_buf(struct ckpt_reader *r, size_t len)
+{
+	unsigned char *nb;
+
+	if (len <= r->cap)
+		return 0;
+	nb = realloc(r->buf, len);
+	if (!nb)
+		return -ENOMEM;
+	r->buf = nb;
+	r->cap = len;
+	return 0;
+}
+
+int ckpt_reader_header(struct ckpt_reader *r)
+{
+	unsigned char raw[sizeof(struct ckpt_image_hdr)];
+	const unsigned char *p = NULL;
+	struct ckpt_image_hdr h;
+	uint32_t crc, stored_le, stored_be, stored;
+	long long n;
+	int endian;
+
+	if (r->state == ST_ERROR)
+		return r->err;
+	if (r->state != ST_HDR)
+		return 0;
+
+	n = src_read(r, raw, sizeof(raw), &p);
+	if (n < 0)
+		return fail(r, (int)n, 0, "read error: %s", strerror((int)-n));
+	if (p != raw)
+		memcpy(raw, p, (size_t)n);
+	if (n == 0)
+		return fail(r, -EBADMSG, 0, "empty image");
+	if (memcmp(raw, CKPT_MAGIC, (size_t)n < CKPT_MAGIC_LEN ?
+		   (size_t)n : CKPT_MAGIC_LEN))
+		return fail(r, -ENOEXEC, 0, "not a ckpt image (bad magic)");
+	if (n < (long long)sizeof(raw))
+		return fail(r, -EBADMSG, 0,
+			    "image truncated inside its header (%lld of %u bytes)",
+			    n, HDR_SIZE);
+
+	memcpy(&h, raw, sizeof(h));
+	endian = h.endian;
+	stored_le = ckpt_get32(raw + offsetof(struct ckpt_image_hdr, crc),
+			       CKPT_ENDIAN_LITTLE);
+	stored_be = ckpt_get32(raw + offsetof(struct ckpt_image_hdr, crc),
+			       CKPT_ENDIAN_BIG);
+	memset(raw + offsetof(struct ckpt_image_hdr, crc), 0, 4);
+	crc = ckpt_crc32(0, raw, sizeof(raw));
+	if (endian == CKPT_ENDIAN_LITTLE)
+		stored = stored_le;
+	else if (endian == CKPT_ENDIAN_BIG)
+		stored = stored_be;
+	else
+		stored = crc == stored_le ? stored_le : stored_be;
+	if (crc != stored)
+		return fail(r, -EBADMSG, 0,
+			    "header checksum mismatch (stored %08x, computed %08x)",
+			    stored, crc);
+	if (endian != CKPT_ENDIAN_LITTLE && endian != CKPT_ENDIAN_BIG)
+		return fail(r, -ENOEXEC, 0, "unknown byte order %u", endian);
+
+	r->swap = endian != ckpt_host_endian();
+	if (r->swap)
+		swap_hdr(&h);
+	r->hdr = h;
+	r->crc = crc;
+
+	if (h.version != CKPT_IMAGE_VERSION)
+		return fail(r, -ENOEXEC, 0, "unsupported image version %u",
+			    h.version);
+	if (h.word_size != 4 && h.word_size != 8)
+		return fail(r, -ENOEXEC, 0, "unsupported word size %u",
+			    h.word_size);
+	if (h.hdr_size != HDR_SIZE)
+		return fail(r, -ENOEXEC, 0, "unsupported header size %u",
+			    h.hdr_size);
+	if (h.page_size < 1024 || h.page_size > (1u << 24) ||
+	    (h.page_size & (h.page_size - 1)))
+		return fail(r, -ENOEXEC, 0, "unsupported page size %u",
+			    h.page_size);
+	r->state = ST_RECORDS;
+	return 0;
+}
+
+uint64_t ckpt_record_auxv(const struct ckpt_reader *r,
+			  const struct ckpt_record *rec, uint32_t i)
+{
+	if (!rec->auxv || rec->type != CKPT_REC_MM || i >= rec->u.mm.nr_auxv)
+		return 0;
+	return ckpt_get64(rec->auxv + (size_t)i * 8, r->hdr.endian);
+}
+
+/* Parse the fixed part of a record into rec->u (host order). */
+static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
+			 const unsigned char *p, uint32_t avail)
+{
+	uint32_t len = rec->len;
+	uint64_t off = rec->offset;
+
+	switch (rec->type) {
+	case CKPT_REC_END:
+		if (len != 0)
+			return fail(r, -EINVAL, off, "END record with payload");
+		break;
+	case CKPT_REC_FILE:
+		if (len < sizeof(struct ckpt_file))
+			return fail(r, -EINVAL, off, "FILE record too short");
+		memcpy(&rec->u.file, p, sizeof(struct ckpt_file));
+		if (r->swap)
+			swap_file(&rec->u.file);
+		if (rec->u.file.path_len != len - sizeof(struct ckpt_file) ||
+		    rec->u.file.path_len == 0)
+			return fail(r, -EINVAL, off,
+				    "FILE record path length %u does not match record",
+				    rec->u.file.path_len);
+		rec->path = (const char *)p + sizeof(struct ckpt_file);
+		if (rec->path[rec->u.file.path_len - 1] != '\0' ||
+		    strlen(rec->path) + 1 != rec->u.file.path_len)
+			return fail(r, -EINVAL, off,
+				    "FILE record path not NUL-terminated");
+		if (rec->u.file.id == 0)
+			return fail(r, -EINVAL, off, "FILE record with id 0");
+		break;
+	case CKPT_REC_MM:
+		if (len < sizeof(struct ckpt_mm))
+			return fail(r, -EINVAL, off, "MM record too short");
+		memcpy(&rec->u.mm, p, sizeof(struct ckpt_mm));
+		if (r->swap)
+			swap_mm(&rec->u.mm);
+		if ((uint64_t)rec->u.mm.nr_auxv * 8 !=
+		    len - sizeof(struct ckpt_mm))
+			return fail(r, -EINVAL, off,
+				    "MM record: %u auxv words do not match record length",
+				    rec->u.mm.nr_auxv);
+		rec->auxv = p + sizeof(struct ckpt_mm);
+		break;
+	case CKPT_REC_VMA:
+		if (len != sizeof(struct ckpt_vma))
+			return fail(r, -EINVAL, off, "VMA record of wrong size");
+		memcpy(&rec->u.vma, p, sizeof(struct ckpt_vma));
+		if (r->swap)
+			swap_vma(&rec->u.vma);
+		break;
+	case CKPT_REC_PAGES:
+		if (avail < sizeof(struct ckpt_pages) ||
+		    len < sizeof(struct ckpt_pages))
+			return fail(r, -EINVAL, off, "PAGES record too short");
+		memcpy(&rec->u.pages, p, sizeof(struct ckpt_pages));
+		if (r->swap)
+			swap_pages(&rec->u.pages);
+		if ((uint64_t)rec->u.pages.nr_pages * r->hdr.page_size !=
+		    len - sizeof(struct ckpt_pages))
+			return fail(r, -EINVAL, off,
+				    "PAGES record: %u pages do not match record length",
+				    rec->u.pages.nr_pages);
+		if (avail == len)
+			rec->page_data = p + sizeof(struct ckpt_pages);
+		break;
+	case CKPT_REC_THREAD:
+		if (len != sizeof(struct ckpt_thread))
+			return fail(r, -EINVAL, off, "THREAD record of wrong size");
+		memcpy(&rec->u.thread, p, sizeof(struct ckpt_thread));
+		if (r->swap)
+			swap_thread(&rec->u.thread);
+		break;
+	case CKPT_REC_REGS:
+		switch (r->hdr.machine) {
+		case EM_X86_64:
+			if (len < sizeof(struct ckpt_regs_x86_64))
+				return fail(r, -EINVAL, off, "REGS record too short");
+			memcpy(&rec->u.x86_64, p, sizeof(struct ckpt_regs_x86_64));
+			if (r->swap)
+				swap_regs_x86_64(&rec->u.x86_64);
+			if (rec->u.x86_64.xstate_size !=
+			    len - sizeof(struct ckpt_regs_x86_64))
+				return fail(r, -EINVAL, off,
+					    "REGS record: xstate size %u does not match record length",
+					    rec->u.x86_64.xstate_size);
+			rec->xstate = p + sizeof(struct ckpt_regs_x86_64);
+			rec->xstate_size = rec->u.x86_64.xstate_size;
+			break;
+		case EM_AARCH64:
+			if (len != sizeof(struct ckpt_regs_arm64))
+				return fail(r, -EINVAL, off, "REGS record of wrong size");
+			memcpy(&rec->u.arm64, p, sizeof(struct ckpt_regs_arm64));
+			if (r->swap)
+				swap_regs_arm64(&rec->u.arm64);
+			break;
+		case EM_68K:
+			if (len != sizeof(struct ckpt_regs_m68k))
+				return fail(r, -EINVAL, off, "REGS record of wrong size");
+			memcpy(&rec->u.m68k, p, sizeof(struct ckpt_regs_m68k));
+			if (r->swap)
+				swap_regs_m68k(&rec->u.m68k);
+			break;
+		default:
+			/* unknown machine: raw payload only */
+			break;
+		}
+		break;
+	default:
+		return fail(r, -EINVAL, off, "unknown record type %u",
+			    rec->type);
+	}
+	return 0;
+}
+
+int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
+{
+	unsigned char rh[sizeof(struct ckpt_rec_hdr)];
+	const unsigned char *p = NULL;
+	uint64_t off;
+	uint32_t type, len, stored, crc, padded_extra;
+	static const unsigned char zeros[8];
+	long long n;
+	int ret;
+
+	if (r->state == ST_HDR) {
+		ret = ckpt_reader_header(r);
+		if (ret)
+			return ret;
+	}
+	if (r->state == ST_ERROR)
+		return r->err;
+	if (r->state == ST_DONE)
+		return 0;
+
+	memset(rec, 0, sizeof(*rec));
+	off = r->off;
+	rec->offset = off;
+
+	n = src_read(r, rh, sizeof(rh), &p);
+	if (n < 0)
+		return fail(r, (int)n, off, "read error: %s", strerror((int)-n));
+	if (n == 0)
+		return fail(r, -EBADMSG, off,
+			    "image ends without an END record (truncated?)");
+	if (n < (long long)sizeof(rh))
+		return fail(r, -EBADMSG, off, "image truncated in a record header");
+	if (p != rh)
+		memcpy(rh, p, sizeof(rh));
+
+	type = ckpt_get32(rh, r->hdr.endian);
+	len = ckpt_get32(rh + 4, r->hdr.endian);
+	stored = ckpt_get32(rh + 8, r->hdr.endian);
+	memset(rh + 8, 0, 4);
+	crc = ckpt_crc32(r->crc, rh, sizeof(rh));
+	rec->type = type;
+	rec->len = len;
+	rec->crc = stored;
+	padded_extra = (8 - (len & 7)) & 7;
+
+	if (r->mem) {
+		uint64_t need = (uint64_t)len + padded_extra;
+		uint64_t avail = r->mem_len - r->off;
+
+		if (need > avail)
+			return fail(r, -EBADMSG, off,
+				    "%s record of %u bytes runs past the end of the image (truncated?)",
+				    ckpt_rec_type_name(type), len);
+		p = r->mem + r->off;
+		crc = ckpt_crc32(crc, p, (size_t)need);
+		r->off += need;
+		if (crc != stored)
+			return fail(r, -EBADMSG, off,
+				    "%s record: checksum mismatch (damaged image)",
+				    ckpt_rec_type_name(type));
+		if (padded_extra && memcmp(p + len, zeros, padded_extra))
+			return fail(r, -EINVAL, off, "non-zero record padding");
+		ret = parse_payload(r, rec, p, len);
+		if (ret)
+			return ret;
+		rec->payload = p;
+	} else {
+		/* stream: buffer small payloads, stream page contents */
+		uint32_t keep = len;
+		unsigned char pad[8];
+
+		if (type == CKPT_REC_PAGES)
+			keep = len < sizeof(struct ckpt_pages) ?
+				len : (uint32_t)sizeof(struct ckpt_pages);
+		else if (len > MAX_SMALL_PAYLOAD)
+			return fail(r, -EINVAL, off,
+				    "%s record of %u bytes is implausibly large",
+				    ckpt_rec_type_name(type), len);
+		if (ensure_buf(r, (size_t)keep + 1) < 0)
+			return fail(r, -ENOMEM, off, "out of memory");
+		n = src_read(r, r->buf, keep, NULL);
+		if (n < 0)
+			return fail(r, (int)n, off, "read error: %s",
+				    strerror((int)-n));
+		if ((uint64_t)n < keep)
+			return fail(r, -EBADMSG, off,
+				    "%s record truncated (image ends after %llu bytes)",
+				    ckpt_rec_type_name(type),
+				    (unsigned long long)r->off);
+		crc = ckpt_crc32(crc, r->buf, keep);
+		if (keep < len) {
+			uint32_t left = len - keep;
+			unsigned char chunk[16384];
+
+			while (left) {
+				size_t c = left < sizeof(chunk) ? left : sizeof(chunk);
+
+				n = src_read(r, chunk, c, NULL);
+				if (n < 0)
+					return fail(r, (int)n, off, "read error: %s",
+						    strerror((int)-n));
+				if ((size_t)n < c)
+					return fail(r, -EBADMSG, off,
+						    "%s record truncated (image ends after %llu bytes)",
+						    ckpt_rec_type_name(type),
+						    (unsigned long long)r->off);
+				crc = ckpt_crc32(crc, chunk, c);
+				left -= (uint32_t)c;
+			}
+		}
+		n = src_read(r, pad, padded_extra, NULL);
+		if (n < 0)
+			return fail(r, (int)n, off, "read error: %s",
+				    strerror((int)-n));
+		if (n < padded_extra)
+			return fail(r, -EBADMSG, off,
+				    "%s record truncated in its padding",
+				    ckpt_rec_type_name(type));
+		crc = ckpt_crc32(crc, pad, padded_extra);
+		if (crc != stored)
+			return fail(r, -EBADMSG, off,
+				    "%s record: checksum mismatch (damaged image)",
+				    ckpt_rec_type_name(type));
+		if (padded_extra && memcmp(pad, zeros, padded_extra))
+			return fail(r, -EINVAL, off, "non-zero record padding");
+		r->buf[keep] = 0;
+		ret = parse_payload(r, rec, r->buf, keep);
+		if (ret)
+			return ret;
+		rec->payload = type == CKPT_REC_PAGES ? NULL : r->buf;
+	}
+	r->crc = crc;
+	r->nr_records++;
+	if (type == CKPT_REC_PAGES)
+		r->nr_pages += rec->u.pages.nr_pages;
+
+	if (type == CKPT_REC_END) {
+		unsigned char extra;
+
+		n = src_read(r, &extra, 1, NULL);
+		if (n < 0)
+			return fail(r, (int)n, r->off, "read error: %s",
+				    strerror((int)-n));
+		if (n > 0)
+			return fail(r, -EBADMSG, r->off - 1,
+				    "data after the END record");
+		r->state = ST_DONE;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reseal */
+
+int ckpt_image_reseal(void *buf, size_t len)
+{
+	unsigned char *b = buf;
+	struct ckpt_image_hdr *h = buf;
+	size_t off, crcoff = offsetof(struct ckpt_image_hdr, crc);
+	uint32_t crc, rlen;
+	int endian, count = 0;
+
+	if (len < HDR_SIZE)
+		return -EBADMSG;
+	endian = h->endian;
+	if (endian != CKPT_ENDIAN_LITTLE && endian != CKPT_ENDIAN_BIG)
+		endian = ckpt_host_endian();
+	memset(b + crcoff, 0, 4);
+	crc = ckpt_crc32(0, b, HDR_SIZE);
+	ckpt_put32(b + crcoff, endian, crc);
+
+	off = HDR_SIZE;
+	while (len - off >= REC_HDR_SIZE) {
+		uint64_t need;
+		unsigned char rh[sizeof(struct ckpt_rec_hdr)];
+
+		rlen = ckpt_get32(b + off + 4, endian);
+		need = (uint64_t)rlen + ((8 - (rlen & 7)) & 7);
+		if (need > len - off - REC_HDR_SIZE)
+			break;
+		memcpy(rh, b + off, sizeof(rh));
+		memset(rh + 8, 0, 4);
+		crc = ckpt_crc32(crc, rh, sizeof(rh));
+		crc = ckpt_crc32(crc, b + off + REC_HDR_SIZE, (size_t)need);
+		ckpt_put32(b + off + 8, endian, crc);
+		off += REC_HDR_SIZE + (size_t)need;
+		count++;
+	}
+	return count;
+}

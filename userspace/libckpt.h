@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libckpt: userspace side of the ckpt_dump()/ckpt_restore() system calls.
+ *
+ *  - raw syscall wrappers (ckpt_dump(), ckpt_restore())
+ *  - zlib-compatible CRC-32 with a streaming API
+ *  - an image reader working on a memory buffer, a FILE* or an fd, that
+ *    handles images of either byte order, verifies magic, header CRC and the
+ *    running CRC chain and yields records in host byte order
+ *  - ckpt_image_reseal(): recompute all CRCs of an edited image in memory
+ *
+ * All functions that can fail return a negative errno value, chosen like
+ * the kernel's ckpt_restore() would for the same defect:
+ *   -ENOEXEC  not an image (magic), or another machine/endianness/version
+ *   -EBADMSG  header CRC wrong, record CRC chain broken, truncated image,
+ *             data after the END record
+ *   -EINVAL   a record whose size or content is inconsistent
+ *   -EIO, -ENOMEM, -E2BIG  reading problems
+ * and leave a readable explanation in reader->msg.
+ */
+#ifndef _LIBCKPT_H
+#define _LIBCKPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <asm/unistd.h>
+#include <linux/ckpt.h>
+
+#ifndef __NR_ckpt_dump
+#define __NR_ckpt_dump		451
+#endif
+#ifndef __NR_ckpt_restore
+#define __NR_ckpt_restore	452
+#endif
+
+#ifndef EM_68K
+#define EM_68K		4
+#endif
+#ifndef EM_X86_64
+#define EM_X86_64	62
+#endif
+#ifndef EM_AARCH64
+#define EM_AARCH64	183
+#endif
+
+#define LIBCKPT_VERSION	"1.0"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* System calls: return -1 and set errno on failure, like libc. */
+long ckpt_dump(pid_t pid, int fd, unsigned int flags);
+long ckpt_restore(pid_t pid, int fd, unsigned int flags);
+
+/*
+ * CRC-32 as zlib's crc32(): ckpt_crc32(0, NULL, 0) == 0 is the start value,
+ * ckpt_crc32(ckpt_crc32(0, a, la), b, lb) == ckpt_crc32(0, ab, la + lb).
+ */
+uint32_t ckpt_crc32(uint32_t crc, const void *buf, size_t len);
+
+struct ckpt_crc {
+	uint32_t value;		/* the running, finalized value (zlib style) */
+};
+void ckpt_crc_init(struct ckpt_crc *c);
+void ckpt_crc_update(struct ckpt_crc *c, const void *buf, size_t len);
+uint32_t ckpt_crc_final(const struct ckpt_crc *c);
+
+/* One record, as yielded by ckpt_reader_next(). */
+struct ckpt_record {
+	uint64_t offset;		/* of the record header in the image */
+	uint32_t type;			/* CKPT_REC_* */
+	uint32_t len;			/* payload bytes */
+	uint32_t crc;			/* stored (and verified) chain value */
+	const unsigned char *payload;	/* raw payload in image byte order,
+					 * NULL for PAGES read from a stream */
+	union {
+		struct ckpt_file file;
+		struct ckpt_mm mm;
+		struct ckpt_vma vma;
+		struct ckpt_pages pages;
+		struct ckpt_thread thread;
+		struct ckpt_regs_x86_64 x86_64;
+		struct ckpt_regs_arm64 arm64;
+		struct ckpt_regs_m68k m68k;
+	} u;				/* fixed part, in host byte order */
+	const char *path;		/* FILE: NUL-terminated path */
+	const unsigned char *auxv;	/* MM: nr_auxv raw words; see ckpt_record_auxv() */
+	const unsigned char *xstate;	/* REGS x86_64: XSAVE data (little endian) */
+	uint32_t xstate_size;
+	const unsigned char *page_data;	/* PAGES: contents (memory images only) */
+};
+
+struct ckpt_reader {
+	/* source: exactly one of mem, fp, fd >= 0 */
+	const unsigned char *mem;
+	size_t mem_len;
+	FILE *fp;
+	int fd;
+
+	uint64_t off;			/* bytes of the image consumed */
+	int swap;			/* image byte order != host byte order */
+	int state;			/* internal */
+	uint32_t crc;			/* running CRC chain */
+	struct ckpt_image_hdr hdr;	/* header, host byte order */
+
+	unsigned char *buf;		/* payload buffer for stream sources */
+	size_t cap;
+
+	/* statistics */
+	uint64_t nr_records;
+	uint64_t nr_pages;
+
+	/* last error */
+	int err;			/* negative errno, 0 if none */
+	uint64_t err_off;		/* offset of the offending record/header */
+	char msg[200];
+};
+
+/* Open a reader; nothing is read until ckpt_reader_header()/next(). */
+void ckpt_reader_init_mem(struct ckpt_reader *r, const void *buf, size_t len);
+void ckpt_reader_init_fp(struct ckpt_reader *r, FILE *fp);
+void ckpt_reader_init_fd(struct ckpt_reader *r, int fd);
+void ckpt_reader_fini(struct ckpt_reader *r);
+
+/* Read and check the image header (done by the first next() otherwise). */
+int ckpt_reader_header(struct ckpt_reader *r);
+
+/*
+ * Yield the next record: returns 1 with *rec filled in; 0 once the END
+ * record has been read and the image is known to end right after it;
+ * a negative errno on error (r->msg, r->err_off explain it).  Pointers in
+ * *rec stay valid until the next call.
+ */
+int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec);
+
+/* Auxv word i (0 <= i < nr_auxv) of an MM record, host byte order. */
+uint64_t ckpt_record_auxv(const struct ckpt_reader *r,
+			  const struct ckpt_record *rec, uint32_t i);
+
+/*
+ * Recompute the header CRC and every record's CRC of an image in memory,
+ * in the image's own byte order (taken from its endian byte; the host's if
+ * that byte is invalid).  Records are walked by their len fields; a record
+ * running past the end of the buffer is left alone and ends the walk.
+ * Returns the number of records resealed, or -EBADMSG if the buffer is
+ * shorter than a header.
+ */
+int ckpt_image_reseal(void *buf, size_t len);
+
+/* Names for display. */
+const char *ckpt_machine_name(unsigned int machine);
+const char *ckpt_rec_type_name(uint32_t type);
+const char *ckpt_errno_name(int err);	/* "EBADMSG" for EBADMSG (positive) */
+
+/* Endian helpers for images in memory (endian: CKPT_ENDIAN_*). */
+uint16_t ckpt_get16(const void *p, int endian);
+uint32_t ckpt_get32(const void *p, int endian);
+uint64_t ckpt_get64(const void *p, int endian);
+void ckpt_put16(void *p, int endian, uint16_t v);
+void ckpt_put32(void *p, int endian, uint32_t v);
+void ckpt_put64(void *p, int endian, uint64_t v);
+int ckpt_host_endian(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _LIBCKPT_H */
