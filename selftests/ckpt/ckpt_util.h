@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the ckpt selftests: syscall wrappers, CRC-32 (zlib), image
+ * access in either byte order, reseal, record editing, fork/wait helpers.
+ *
+ * Self-contained (no dependency on the userspace/ library) so that each
+ * test builds with a plain
+ *   $CC -static -O2 -isystem <headers> -I <kernel>/tools/testing/selftests x.c
+ */
+#ifndef CKPT_UTIL_H
+#define CKPT_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <asm/unistd.h>
+#include <linux/ckpt.h>
+
+#ifndef __NR_ckpt_dump
+#define __NR_ckpt_dump		451
+#endif
+#ifndef __NR_ckpt_restore
+#define __NR_ckpt_restore	452
+#endif
+#ifndef __NR_memfd_create
+#error "need __NR_memfd_create"
+#endif
+
+#define CK_EM_68K	4
+#define CK_EM_X86_64	62
+#define CK_EM_AARCH64	183
+
+#if defined(__x86_64__)
+#define CK_HOST_MACHINE	CK_EM_X86_64
+#elif defined(__aarch64__)
+#define CK_HOST_MACHINE	CK_EM_AARCH64
+#elif defined(__m68k__)
+#define CK_HOST_MACHINE	CK_EM_68K
+#else
+#error "ckpt selftests support x86_64, arm64 and m68k"
+#endif
+
+/* Exit codes of the processes the tests fork. */
+#define CK_EXIT_OK		0	/* restored process: all values equal */
+#define CK_EXIT_MISMATCH	1	/* restored process: some value differs */
+#define CK_EXIT_SETUP		3	/* a child could not set itself up */
+#define CK_EXIT_DUMP_FAILED	4	/* ckpt_dump() failed in P */
+#define CK_EXIT_BAD_RETURN	5	/* ckpt_dump() returned neither 0 nor 1 */
+#define CK_EXIT_NO_RESTORE	6	/* ckpt_restore() returned (failed) in R */
+#define CK_EXIT_RESTORED	42	/* the sample image was restored */
+#define CK_EXIT_RESTORE_RETURNED_0 200	/* ckpt_restore() returned 0 (!) */
+
+/* ------------------------------------------------------------------ */
+/* System calls */
+
+#ifndef CK_HAVE_CKPT_WRAPPERS	/* (defined when used with libckpt) */
+static inline long ckpt_dump(pid_t pid, int fd, unsigned int flags)
+{
+	return syscall(__NR_ckpt_dump, (long)pid, (long)fd, (long)flags);
+}
+
+static inline long ckpt_restore(pid_t pid, int fd, unsigned int flags)
+{
+	return syscall(__NR_ckpt_restore, (long)pid, (long)fd, (long)flags);
+}
+#endif
+
+static inline int ck_memfd(const char *name)
+{
+	return (int)syscall(__NR_memfd_create, name, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* CRC-32, zlib conventions: crc = ck_crc32(crc, buf, len), start 0 */
+
+static inline uint32_t ck_crc32(uint32_t crc, const void *buf, size_t len)
+{
+	static uint32_t table[256];
+	static int ready;
+	const unsigned char *p = buf;
+
+	if (!ready) {
+		uint32_t c;
+		int n, k;
+
+		for (n = 0; n < 256; n++) {
+			c = (uint32_t)n;
+			for (k = 0; k < 8; k++)
+				c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+			table[n] = c;
+		}
+		ready = 1;
+	}
+	crc = ~crc;
+	while (len--)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Byte order of image fields */
+
+static inline int ck_host_endian(void)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return CKPT_ENDIAN_BIG;
+#else
+	return CKPT_ENDIAN_LITTLE;
+#endif
+}
+
+static inline uint32_t ck_get32(const void *p, int endian)
+{
+	const unsigned char *b = p;
+
+	if (endian == CKPT_ENDIAN_BIG)
+		return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+		       (uint32_t)b[2] << 8 | b[3];
+	return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[1] << 8 | b[0];
+}
+
+static inline uint16_t ck_get16(const void *p, int endian)
+{
+	const unsigned char *b = p;
+
+	if (endian == CKPT_ENDIAN_BIG)
+		return (uint16_t)(b[0] << 8 | b[1]);
+	return (uint16_t)(b[1] << 8 | b[0]);
+}
+
+static inline uint64_t ck_get64(const void *p, int endian)
+{
+	const unsigned char *b = p;
+
+	if (endian == CKPT_ENDIAN_BIG)
+		return (uint64_t)ck_get32(b, endian) << 32 | ck_get32(b + 4, endian);
+	return (uint64_t)ck_get32(b + 4, endian) << 32 | ck_get32(b, endian);
+}
+
+static inline void ck_put32(void *p, int endian, uint32_t v)
+{
+	unsigned char *b = p;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (endian == CKPT_ENDIAN_BIG)
+			b[3 - i] = (unsigned char)(v >> (8 * i));
+		else
+			b[i] = (unsigned char)(v >> (8 * i));
+	}
+}
+
+static inline void ck_put16(void *p, int endian, uint16_t v)
+{
+	unsigned char *b = p;
+
+	if (endian == CKPT_ENDIAN_BIG) {
+		b[0] = (unsigned char)(v >> 8);
+		b[1] = (unsigned char)v;
+	} else {
+		b[1] = (unsigned char)(v >> 8);
+		b[0] = (unsigned char)v;
+	}
+}
+
+static inline void ck_put64(void *p, int endian, uint64_t v)
+{
+	unsigned char *b = p;
+
+	if (endian == CKPT_ENDIAN_BIG) {
+		ck_put32(b, endian, (uint32_t)(v >> 32));
+		ck_put32(b + 4, endian, (uint32_t)v);
+	} else {
+		ck_put32(b, endian, (uint32_t)v);
+		ck_put32(b + 4, endian, (uint32_t)(v >> 32));
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Images in memory */
+
+#define CK_HDR_SIZE	((size_t)sizeof(struct ckpt_image_hdr))
+#define CK_RHDR_SIZE	((size_t)sizeof(struct ckpt_rec_hdr))
+#define CK_PAD8(n)	(((n) + 7) & ~(size_t)7)
+
+/* Field offsets inside payloads */
+#define CK_OFF(type, field)	offsetof(struct type, field)
+
+struct ck_img {
+	unsigned char *buf;
+	size_t len;
+	size_t cap;
+};
+
+static inline int ck_img_endian(const struct ck_img *im)
+{
+	int e = im->buf[offsetof(struct ckpt_image_hdr, endian)];
+
+	return (e == CKPT_ENDIAN_LITTLE || e == CKPT_ENDIAN_BIG) ?
+		e : ck_host_endian();
+}
+
+static inline uint32_t ck_img_page_size(const struct ck_img *im)
+{
+	return ck_get32(im->buf + offsetof(struct ckpt_image_hdr, page_size),
+			ck_img_endian(im));
+}
+
+/*
+ * Recompute the header CRC and every record CRC (in the image's byte order
+ * as named by its endian byte).  Stops at a record running past the end.
+ * Returns the number of records resealed, -1 if no complete header.
+ */
+static inline int ck_reseal(void *buf, size_t len)
+{
+	unsigned char *b = buf;
+	size_t crcoff = offsetof(struct ckpt_image_hdr, crc), off;
+	int endian, count = 0;
+	uint32_t crc;
+
+	if (len < CK_HDR_SIZE)
+		return -1;
+	endian = b[offsetof(struct ckpt_image_hdr, endian)];
+	if (endian != CKPT_ENDIAN_LITTLE && endian != CKPT_ENDIAN_BIG)
+		endian = ck_host_endian();
+	memset(b + crcoff, 0, 4);
+	crc = ck_crc32(0, b, CK_HDR_SIZE);
+	ck_put32(b + crcoff, endian, crc);
+	off = CK_HDR_SIZE;
+	while (len - off >= CK_RHDR_SIZE) {
+		uint32_t rlen = ck_get32(b + off + 4, endian);
+		uint64_t need = CK_PAD8((uint64_t)rlen);
+		unsigned char rh[sizeof(struct ckpt_rec_hdr)];
+
+		if (need > len - off - CK_RHDR_SIZE)
+			break;
+		memcpy(rh, b + off, sizeof(rh));
+		memset(rh + 8, 0, 4);
+		crc = ck_crc32(crc, rh, sizeof(rh));
+		crc = ck_crc32(crc, b + off + CK_RHDR_SIZE, (size_t)need);
+		ck_put32(b + off + 8, endian, crc);
+		off += CK_RHDR_SIZE + (size_t)need;
+		count++;
+	}
+	return count;
+}
+
+static inline int ck_img_reseal(struct ck_img *im)
+{
+	return ck_reseal(im->buf, im->len);
+}
+
+/*
+ * Verify an image the way the header comment of linux/ckpt.h describes:
+ * returns 0 if magic, header CRC and the whole record chain are right and
+ * the image ends right after its END record, else -ENOEXEC/-EBADMSG.
+ */
+static inline int ck_img_verify(const struct ck_img *im)
+{
+	unsigned char h[sizeof(struct ckpt_image_hdr)];
+	size_t off = CK_HDR_SIZE;
+	int endian;
+	uint32_t crc;
+
+	if (im->len < CKPT_MAGIC_LEN || memcmp(im->buf, CKPT_MAGIC, CKPT_MAGIC_LEN))
+		return -ENOEXEC;
+	if (im->len < CK_HDR_SIZE)
+		return -EBADMSG;
+	endian = ck_img_endian(im);
+	memcpy(h, im->buf, sizeof(h));
+	memset(h + offsetof(struct ckpt_image_hdr, crc), 0, 4);
+	crc = ck_crc32(0, h, sizeof(h));
+	if (crc != ck_get32(im->buf + offsetof(struct ckpt_image_hdr, crc), endian))
+		return -EBADMSG;
+	while (im->len - off >= CK_RHDR_SIZE) {
+		unsigned char rh[sizeof(struct ckpt_rec_hdr)];
+		uint32_t type = ck_get32(im->buf + off, endian);
+		uint32_t rlen = ck_get32(im->buf + off + 4, endian);
+		uint64_t need = CK_PAD8((uint64_t)rlen);
+
+		if (need > im->len - off - CK_RHDR_SIZE)
+			return -EBADMSG;
+		memcpy(rh, im->buf + off, sizeof(rh));
+		memset(rh + 8, 0, 4);
+		crc = ck_crc32(crc, rh, sizeof(rh));
+		crc = ck_crc32(crc, im->buf + off + CK_RHDR_SIZE, (size_t)need);
+		if (crc != ck_get32(im->buf + off + 8, endian))
+			return -EBADMSG;
+		off += CK_RHDR_SIZE + (size_t)need;
+		if (type == CKPT_REC_END)
+			return off == im->len ? 0 : -EBADMSG;
+	}
+	return -EBADMSG;
+}
+
+/* A record of an image in memory, located by ck_img_next(). */
+struct ck_rec {
+	size_t off;		/* of the record header */
+	size_t size;		/* header + payload + padding */
+	uint32_t type;
+	uint32_t len;
+	unsigned char *p;	/* payload */
+};
+
+/*
+ * Walk records: start with rec->off = 0, rec->size = 0.  Returns 1 and
+ * fills *rec, 0 past the last complete record.
+ */
+static inline int ck_img_next(const struct ck_img *im, struct ck_rec *rec)
+{
+	int endian = ck_img_endian(im);
+	size_t off = rec->size ? rec->off + rec->size : CK_HDR_SIZE;
+	uint64_t need;
+
+	if (off > im->len || im->len - off < CK_RHDR_SIZE)
+		return 0;
+	rec->off = off;
+	rec->type = ck_get32(im->buf + off, endian);
+	rec->len = ck_get32(im->buf + off + 4, endian);
+	need = CK_PAD8((uint64_t)rec->len);
+	if (need > im->len - off - CK_RHDR_SIZE)
+		return 0;
+	rec->size = CK_RHDR_SIZE + (size_t)need;
+	rec->p = im->buf + off + CK_RHDR_SIZE;
+	return 1;
+}
+
+/* The nth (0-based) record of a type; returns 1 if found. */
+static inline int ck_img_find(const struct ck_img *im, uint32_t type, int nth,
+			      struct ck_rec *rec)
+{
+	struct ck_rec r = { 0 };
+
+	while (ck_img_next(im, &r)) {
+		if (r.type == type && nth-- == 0) {
+			*rec = r;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static inline int ck_img_reserve(struct ck_img *im, size_t len)
+{
+	unsigned char *nb;
+
+	if (len <= im->cap)
+		return 0;
+	nb = realloc(im->buf, len);
+	if (!nb)
+		return -1;
+	im->buf = nb;
+	im->cap = len;
+	return 0;
+}
+
+/* Insert n bytes at off (moving the rest up). */
+static inline int ck_img_insert(struct ck_img *im, size_t off,
+				const void *bytes, size_t n)
+{
+	if (off > im->len || ck_img_reserve(im, im->len + n))
+		return -1;
+	memmove(im->buf + off + n, im->buf + off, im->len - off);
+	memcpy(im->buf + off, bytes, n);
+	im->len += n;
+	return 0;
+}
+
+static inline void ck_img_remove(struct ck_img *im, size_t off, size_t n)
+{
+	if (off >= im->len)
+		return;
+	if (n > im->len - off)
+		n = im->len - off;
+	memmove(im->buf + off, im->buf + off + n, im->len - off - n);
+	im->len -= n;
+}
+
+/*
+ * Build a record (header with crc 0, payload, zero padding) in the image's
+ * byte order into out (size CK_RHDR_SIZE + CK_PAD8(len)); returns its size.
+ */
+static inline size_t ck_make_rec(const struct ck_img *im, uint32_t type,
+				 const void *payload, uint32_t len,
+				 unsigned char *out)
+{
+	int endian = ck_img_endian(im);
+
+	memset(out, 0, CK_RHDR_SIZE + CK_PAD8((size_t)len));
+	ck_put32(out, endian, type);
+	ck_put32(out + 4, endian, len);
+	if (len)
+		memcpy(out + CK_RHDR_SIZE, payload, len);
+	return CK_RHDR_SIZE + CK_PAD8((size_t)len);
+}
+
+/* A VMA payload in the image's byte order. */
+static inline void ck_make_vma(const struct ck_img *im, unsigned char *p,
+			       uint64_t start, uint64_t end, uint64_t pgoff,
+			       uint32_t prot, uint32_t flags, uint32_t type,
+			       uint32_t file)
+{
+	int e = ck_img_endian(im);
+
+	memset(p, 0, sizeof(struct ckpt_vma));
+	ck_put64(p + CK_OFF(ckpt_vma, start), e, start);
+	ck_put64(p + CK_OFF(ckpt_vma, end), e, end);
+	ck_put64(p + CK_OFF(ckpt_vma, pgoff), e, pgoff);
+	ck_put32(p + CK_OFF(ckpt_vma, prot), e, prot);
+	ck_put32(p + CK_OFF(ckpt_vma, flags), e, flags);
+	ck_put32(p + CK_OFF(ckpt_vma, type), e, type);
+	ck_put32(p + CK_OFF(ckpt_vma, file), e, file);
+}
+
+#define CK_VMA_GET64(im, rec, field) \
+	ck_get64((rec)->p + CK_OFF(ckpt_vma, field), ck_img_endian(im))
+#define CK_VMA_GET32(im, rec, field) \
+	ck_get32((rec)->p + CK_OFF(ckpt_vma, field), ck_img_endian(im))
+
+/*
+ * Insert a record so that VMAs stay sorted by start address: before the
+ * first VMA record starting above 'start', else after the last VMA's
+ * PAGES.  Returns the offset where it went, or (size_t)-1.
+ */
+static inline size_t ck_img_insert_sorted(struct ck_img *im, uint64_t start,
+					  const void *rec, size_t n)
+{
+	struct ck_rec r = { 0 };
+	size_t where = (size_t)-1, after_last = (size_t)-1;
+	int in_vma = 0;
+
+	while (ck_img_next(im, &r)) {
+		if (r.type == CKPT_REC_VMA) {
+			if (CK_VMA_GET64(im, &r, start) > start) {
+				where = r.off;
+				break;
+			}
+			in_vma = 1;
+			after_last = r.off + r.size;
+		} else if (r.type == CKPT_REC_PAGES && in_vma) {
+			after_last = r.off + r.size;
+		} else {
+			in_vma = 0;
+		}
+	}
+	if (where == (size_t)-1)
+		where = after_last;
+	if (where == (size_t)-1 || ck_img_insert(im, where, rec, n))
+		return (size_t)-1;
+	return where;
+}
+
+/* ------------------------------------------------------------------ */
+/* Files and processes */
+
+/* Read all of fd from its current offset (pipe) or from 0 (pread). */
+static inline int ck_slurp(int fd, int from_start, struct ck_img *im)
+{
+	off_t pos = 0;
+
+	memset(im, 0, sizeof(*im));
+	for (;;) {
+		ssize_t n;
+
+		if (ck_img_reserve(im, im->len + 65536 + 1))
+			return -1;
+		if (from_start)
+			n = pread(fd, im->buf + im->len, 65536, pos);
+		else
+			n = read(fd, im->buf + im->len, 65536);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		im->len += (size_t)n;
+		pos += n;
+	}
+}
+
+static inline int ck_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* A memfd holding buf, offset 0. */
+static inline int ck_memfd_from(const void *buf, size_t len)
+{
+	int fd = ck_memfd("ckpt-img");
+
+	if (fd < 0)
+		return -1;
+	if (ck_write_all(fd, buf, len) || lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* In a freshly forked child: die with the parent. */
+static inline void ck_child_init(pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(CK_EXIT_SETUP);
+}
+
+/* Move fd to the number 'want' (closing what was there). */
+static inline int ck_move_fd(int fd, int want)
+{
+	if (fd == want)
+		return fd;
+	if (dup2(fd, want) != want)
+		return -1;
+	close(fd);
+	return want;
+}
+
+/*
+ * waitpid() and describe: returns the exit code, or 1000 + signal number
+ * if killed, or -1 on error.
+ */
+static inline int ck_wait(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 1000 + WTERMSIG(status);
+	return -1;
+}
+
+/*
+ * In a child: ckpt_restore(0, fd, flags), which must fail; check that the
+ * caller survived untouched (memory, pid, fd, allocator) and exit with the
+ * errno (CK_EXIT_CALLER_HURT if the caller was damaged).
+ */
+#define CK_EXIT_CALLER_HURT	250
+static inline void __attribute__((noreturn))
+ck_restore_and_exit(int fd, unsigned int flags)
+{
+	static volatile uint64_t canary[64];
+	volatile uint64_t stack_canary = 0x5743C4A9ull;
+	pid_t me = getpid();
+	void *p;
+	long ret;
+	int i, err;
+
+	for (i = 0; i < 64; i++)
+		canary[i] = 0xCA11E40000000000ull + (uint64_t)i;
+	ret = ckpt_restore(0, fd, flags);
+	err = errno;
+	if (ret != -1)
+		_exit(CK_EXIT_RESTORE_RETURNED_0);
+	for (i = 0; i < 64; i++)
+		if (canary[i] != 0xCA11E40000000000ull + (uint64_t)i)
+			_exit(CK_EXIT_CALLER_HURT);
+	p = malloc(100000);
+	if (!p || stack_canary != 0x5743C4A9ull || getpid() != me ||
+	    fcntl(fd, F_GETFD) < 0)
+		_exit(CK_EXIT_CALLER_HURT);
+	free(p);
+	_exit(err & 0xff);
+}
+
+/*
+ * Fork a child that calls ckpt_restore(0, fd, flags) on a memfd holding
+ * the given bytes.  Returns what ck_wait() gives: the errno of a failed
+ * restore as exit code (the caller survived), or the exit code of the
+ * restored process if the restore succeeded.
+ */
+static inline int ck_try_restore_flags(const void *buf, size_t len,
+				       unsigned int flags)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd;
+
+		ck_child_init(parent);
+		fd = ck_memfd_from(buf, len);
+		if (fd < 0)
+			_exit(CK_EXIT_SETUP);
+		ck_restore_and_exit(fd, flags);
+	}
+	return ck_wait(pid);
+}
+
+static inline int ck_try_restore(const void *buf, size_t len)
+{
+	return ck_try_restore_flags(buf, len, 0);
+}
+
+/*
+ * The sample image: a child dumps itself into a memfd and _exit(0)s; when
+ * restored it _exit(CK_EXIT_RESTORED)s.  Returns 0 and the image in *im.
+ */
+static inline int ck_sample_image(struct ck_img *im)
+{
+	pid_t parent = getpid(), pid;
+	int fd = ck_memfd("ckpt-sample"), st;
+
+	if (fd < 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		long ret;
+
+		ck_child_init(parent);
+		ret = ckpt_dump(0, fd, 0);
+		if (ret == 0)
+			_exit(0);
+		if (ret == CKPT_RESTORED)
+			_exit(CK_EXIT_RESTORED);
+		fprintf(stderr, "sample image: ckpt_dump: %s\n", strerror(errno));
+		_exit(CK_EXIT_DUMP_FAILED);
+	}
+	st = ck_wait(pid);
+	if (st != 0) {
+		close(fd);
+		return -1;
+	}
+	st = ck_slurp(fd, 1, im);
+	close(fd);
+	return st;
+}
+
+static inline const char *ck_status_str(int st, char *buf, size_t n)
+{
+	if (st >= 1000)
+		snprintf(buf, n, "killed by signal %d", st - 1000);
+	else if (st >= 0)
+		snprintf(buf, n, "exit %d (%s)", st, strerror(st));
+	else
+		snprintf(buf, n, "wait failed");
+	return buf;
+}
+
+/* A temporary file in /tmp with given content; returns fd, name in path. */
+static inline int ck_tmpfile(char *path, size_t n, const void *buf, size_t len)
+{
+	int fd;
+
+	snprintf(path, n, "/tmp/ckpt-test-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	if (ck_write_all(fd, buf, len)) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
+#endif /* CKPT_UTIL_H */
