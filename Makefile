@@ -1,0 +1,44 @@
+# ckpt: build and test entry points. See README.md.
+#   make setup                  install the Debian packages (once per machine)
+#   make build [ARCH=x86_64]    build the patched kernel (x86_64 arm64 m68k sun3 sun3x)
+#   make check [ARCH=m68k]      build + boot + selftests (default: all arches)
+#   make run                    x86_64 guest with an interactive busybox shell
+#   make demo                   x86_64 guest running the demo program
+#   make clean                  remove build/ output (keeps the unpacked kernel source)
+
+# ARCH is ours only when given on the command line; never pass it down to the
+# scripts' environment (the kernel's make reads ARCH too).
+ifeq ($(origin ARCH),command line)
+CKPT_ARCH := $(ARCH)
+else
+CKPT_ARCH :=
+endif
+unexport ARCH CROSS_COMPILE
+MAKEOVERRIDES :=
+
+BUILD_ARCH := $(or $(CKPT_ARCH),x86_64)
+CHECK_ARCHES := $(or $(CKPT_ARCH),x86_64 arm64 m68k sun3 sun3x)
+
+.PHONY: all setup build check run demo clean
+all: build
+
+setup:
+	scripts/setup.sh
+
+build:
+	scripts/build.sh $(BUILD_ARCH)
+
+check:
+	scripts/check.sh $(CHECK_ARCHES)
+
+run:
+	scripts/build.sh x86_64
+	scripts/build-user.sh x86_64
+	scripts/mkinitramfs.sh x86_64 build/x86_64/run.cpio
+	scripts/qemu-run.sh x86_64 --initrd build/x86_64/run.cpio --interactive
+
+demo:
+	scripts/demo.sh
+
+clean:
+	rm -rf build/x86_64 build/arm64 build/m68k build/sun3 build/sun3x build/logs build/src/stage
