@@ -25,6 +25,9 @@ all: build
 setup:
 	scripts/setup.sh
 
+# Every entry point installs what it needs first (quick when all is there).
+build check run demo: setup
+
 build:
 	scripts/build.sh $(BUILD_ARCH)
 

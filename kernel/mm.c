@@ -17,6 +17,7 @@
 #define pr_fmt(fmt) "ckpt: " fmt
 
 #include <linux/binfmts.h>
+#include <linux/capability.h>
 #include <linux/elf.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
@@ -558,6 +559,25 @@ static bool ckpt_addr_ok(struct mm_struct *mm, u64 addr)
 	return addr <= mm->task_size;
 }
 
+/*
+ * /proc/PID/exe names what a process runs; prctl(PR_SET_MM_EXE_FILE) needs
+ * CAP_CHECKPOINT_RESTORE to change it.  Without that capability a restored
+ * process keeps the caller's executable, unless the image's is the same.
+ */
+static int ckpt_stage_exe_file(struct mm_struct *mm, struct file *exe)
+{
+	struct file *cur = get_mm_exe_file(current->mm);
+	int err;
+
+	if (cur && file_inode(cur) != file_inode(exe) &&
+	    !checkpoint_restore_ns_capable(current_user_ns()))
+		exe = cur;
+	err = set_mm_exe_file(mm, exe);
+	if (cur)
+		fput(cur);
+	return err;
+}
+
 static int ckpt_stage_mm_fields(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 				const struct ckpt_rec_hdr *h)
 {
@@ -597,7 +617,7 @@ static int ckpt_stage_mm_fields(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 
 		if (!obj)
 			goto out_free;
-		err = set_mm_exe_file(mm, obj->file);
+		err = ckpt_stage_exe_file(mm, obj->file);
 		if (err)
 			goto out_free;
 	}
@@ -671,8 +691,7 @@ static int ckpt_check_file_vma(struct ckpt_obj *obj, const struct ckpt_vma *v,
 			return -EPERM;
 		*flags &= ~VM_MAYEXEC;
 	}
-	return security_mmap_file(file, v->prot, (v->flags & CKPT_VMA_MAYSHARE) ?
-				  MAP_SHARED : MAP_PRIVATE);
+	return 0;
 }
 
 static int ckpt_insert_vma(struct mm_struct *mm, const struct ckpt_vma *v,
@@ -804,7 +823,11 @@ static int ckpt_stage_vma(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 		if (err)
 			return err;
 	}
-	err = security_mmap_addr(v.start);
+	/* The LSM checks mmap() makes, anonymous executable memory included. */
+	err = security_mmap_file(obj ? obj->file : NULL, v.prot,
+				 v.flags & CKPT_VMA_MAYSHARE ? MAP_SHARED :
+							       MAP_PRIVATE) ?:
+	      security_mmap_addr(v.start);
 	if (err)
 		return err;
 

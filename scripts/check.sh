@@ -140,7 +140,22 @@ check_compile() {
 	fi
 }
 
+# The image reader of libckpt (ckpt show): every arch and byte order, every
+# truncation and flipped byte, run natively.
+check_host() {
+	AP=0 AF=0 AS=0
+	echo "== host: libckpt image reader unit test (log: ${LOGS#"$REPO"/}/host-libckpt.log)"
+	if run_logged "$LOGS/host-libckpt.log" make -s -C "$REPO/userspace" check OUT="$BUILD/host"; then
+		echo "  ok   test_libckpt"; AP=1
+	else
+		echo "  FAIL test_libckpt"; AF=1
+	fi
+}
+
 start=$(date +%s)
+check_host
+SUMMARY+=("$(printf '%-7s %4d passed, %4d failed, %4d skipped' "host:" "$AP" "$AF" "$AS")")
+TOTAL_PASS=$AP TOTAL_FAIL=$AF TOTAL_SKIP=$AS
 for a in "${ARCHES[@]}"; do
 	case " $RUNTIME_ARCHES " in
 	*" $a "*) check_runtime "$a" ;;
