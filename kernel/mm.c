@@ -929,6 +929,12 @@ static int ckpt_stage_pages(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 		err = ckpt_stage_shmem_pages(ctx, vma, p.addr, p.nr_pages);
 	else
 		err = ckpt_stage_private_pages(ctx, st->mm, p.addr, p.nr_pages);
+	/*
+	 * A page that cannot be faulted in (a private file page beyond the end
+	 * of the file) cannot have been dumped: the image is wrong.
+	 */
+	if (err == -EFAULT)
+		err = -EINVAL;
 	if (err)
 		return err == -EINVAL ? ckpt_rec_fail(ctx, h, err) : err;
 	return ckpt_read_rec_end(ctx, h);

@@ -43,7 +43,9 @@ elif [ -f "$ST_SRC/Makefile" ]; then
 			USERLDFLAGS=-static "$@"
 	}
 	mkdir -p "$OUT/selftests-build"
-	stmake -j"$(nproc)" install INSTALL_PATH="$ST_OUT"
+	# -B: lib.mk does not track headers, and a changed linux/ckpt.h must
+	# not leave stale binaries; the tests are small.
+	stmake -B -j"$(nproc)" install INSTALL_PATH="$ST_OUT"
 	stmake -s --no-print-directory emit_tests COLLECTION=ckpt | sed -n 's/^ckpt://p' > "$ST_OUT/run.list"
 else
 	log "$NAME: selftests compiled directly (no selftests/ckpt/Makefile)"
@@ -74,7 +76,7 @@ log "$NAME: selftests to run: $(tr '\n' ' ' < "$ST_OUT/run.list")"
 if [ -f "$REPO/userspace/Makefile" ]; then
 	log "$NAME: userspace via userspace/Makefile"
 	mkdir -p "$OUT/user"
-	make -C "$REPO/userspace" -j"$(nproc)" CC="$CC_USER" CROSS_COMPILE="$CROSS" \
+	make -B -C "$REPO/userspace" -j"$(nproc)" CC="$CC_USER" CROSS_COMPILE="$CROSS" \
 		OUT="$OUT/user" KHDR="$HDR" STATIC=1
 else
 	log "$NAME: no userspace/Makefile yet, skipping userspace"
