@@ -618,6 +618,11 @@ static inline int ck_try_restore_flags(const void *buf, size_t len,
 		fd = ck_memfd_from(buf, len);
 		if (fd < 0)
 			_exit(CK_EXIT_SETUP);
+		/*
+		 * A process timer survives the restore and handlers are reset:
+		 * a restored program that loops (a damaged image) gets SIGALRM.
+		 */
+		alarm(60);
 		ck_restore_and_exit(fd, flags);
 	}
 	return ck_wait(pid);

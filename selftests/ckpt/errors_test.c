@@ -873,28 +873,6 @@ TEST(data_after_end_left_unread)
  * damaged state; the caller survives every one, and the kernel log must
  * stay clean (the runner scans it).
  */
-/* Restore in a child; a restored program that loops is ended by SIGALRM. */
-static int try_restore_bounded(const struct ck_img *im)
-{
-	pid_t parent = getpid(), pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd;
-
-		ck_child_init(parent);
-		fd = ck_memfd_from(im->buf, im->len);
-		if (fd < 0)
-			_exit(CK_EXIT_SETUP);
-		alarm(20);	/* a process timer: it survives the restore */
-		ck_restore_and_exit(fd, 0);
-	}
-	return ck_wait(pid);
-}
-
 TEST(random_damage_resealed)
 {
 	static const int allowed[] = { EINVAL, EBADMSG, ENOEXEC, ESTALE, ENOENT,
@@ -916,7 +894,7 @@ TEST(random_damage_resealed)
 			c.buf[off] ^= 1 + rand() % 255;
 		}
 		ck_img_reseal(&c);
-		st = try_restore_bounded(&c);
+		st = ck_try_restore(c.buf, c.len);
 		free(c.buf);
 		/* The restored sample exits 42; damaged, it may exit otherwise. */
 		if (st == CK_EXIT_RESTORED || st == 0 ||
