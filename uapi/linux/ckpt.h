@@ -17,6 +17,11 @@
  * and stores the value reached in ckpt_rec_hdr.crc, so a reader detects a
  * damaged, reordered or missing record as soon as it has read it.
  *
+ * The records come in this order: PROC; the FILEs, MM, VMAs and PAGES of the
+ * address space (a FILE before the first record that names it); SIGHAND;
+ * the pending SIGINFOs; a THREAD and its REGS for each thread, the thread
+ * group leader first; END.
+ *
  * Shared kernel objects (a file mapped by several VMAs) are written once,
  * with an image-local object id; later records name them by that id.
  */
@@ -39,7 +44,7 @@
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	1
+#define CKPT_IMAGE_VERSION	2
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -78,6 +83,9 @@ struct ckpt_image_hdr {
 #define CKPT_REC_PAGES		5	/* struct ckpt_pages + page contents */
 #define CKPT_REC_THREAD		6	/* struct ckpt_thread */
 #define CKPT_REC_REGS		7	/* struct ckpt_regs_<arch> (+ FPU data) */
+#define CKPT_REC_PROC		8	/* struct ckpt_proc + groups + paths */
+#define CKPT_REC_SIGHAND	9	/* struct ckpt_sigaction[CKPT_NSIG] */
+#define CKPT_REC_SIGINFO	10	/* struct ckpt_siginfo */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -217,6 +225,98 @@ struct ckpt_pages {
 	__aligned_u64 addr;
 	__u32	nr_pages;
 	__u32	pad;
+};
+
+/* Signals 1..CKPT_NSIG; a sigset has bit (n - 1) for signal n. */
+#define CKPT_NSIG		64
+
+/* Resource limits, indexed as RLIMIT_* of the dumping kernel. */
+#define CKPT_NLIMITS		16
+
+/* struct ckpt_proc.flags */
+#define CKPT_PROC_STOPPED	(1U << 0)	/* in a group stop at the dump */
+
+/**
+ * struct ckpt_rlimit - one resource limit; ~0 is RLIM_INFINITY
+ * @cur: soft limit
+ * @max: hard limit
+ */
+struct ckpt_rlimit {
+	__aligned_u64 cur;
+	__aligned_u64 max;
+};
+
+/**
+ * struct ckpt_proc - the process (CKPT_REC_PROC), the image's first record
+ * @pid: thread group id in the dumper's pid namespace
+ * @nr_threads: CKPT_REC_THREAD records in the image; the first is @pid's
+ * @umask: file mode creation mask
+ * @personality: personality(2) value
+ * @uid: real user id, in the dumper's user namespace
+ * @euid: effective user id
+ * @suid: saved user id
+ * @fsuid: filesystem user id
+ * @gid: real group id
+ * @egid: effective group id
+ * @sgid: saved group id
+ * @fsgid: filesystem group id
+ * @ngroups: supplementary groups (__u32 each) that follow this struct
+ * @cwd_len: bytes of the working directory's path, with its NUL
+ * @root_len: bytes of the root directory's path, with its NUL
+ * @flags: CKPT_PROC_*
+ * @rlim: resource limits
+ *
+ * The groups, then the two NUL-terminated paths, follow, in that order.
+ * Credentials are checked on restore, never granted.
+ */
+struct ckpt_proc {
+	__u32	pid;
+	__u32	nr_threads;
+	__u32	umask;
+	__u32	personality;
+	__u32	uid;
+	__u32	euid;
+	__u32	suid;
+	__u32	fsuid;
+	__u32	gid;
+	__u32	egid;
+	__u32	sgid;
+	__u32	fsgid;
+	__u32	ngroups;
+	__u32	cwd_len;
+	__u32	root_len;
+	__u32	flags;
+	struct ckpt_rlimit rlim[CKPT_NLIMITS];
+};
+
+/**
+ * struct ckpt_sigaction - one signal's disposition (CKPT_REC_SIGHAND)
+ * @handler: SIG_DFL (0), SIG_IGN (1) or the handler's user address
+ * @flags: SA_* flags, as the dumped architecture defines them
+ * @restorer: sa_restorer, where the architecture has it, else 0
+ * @mask: signals blocked while the handler runs
+ *
+ * CKPT_REC_SIGHAND holds CKPT_NSIG of them, for signals 1..CKPT_NSIG.
+ */
+struct ckpt_sigaction {
+	__aligned_u64 handler;
+	__aligned_u64 flags;
+	__aligned_u64 restorer;
+	__aligned_u64 mask;
+};
+
+/**
+ * struct ckpt_siginfo - a pending signal (CKPT_REC_SIGINFO)
+ * @tid: the thread whose private queue holds it, or 0 for the process's
+ * @signo: the signal
+ * @info: its siginfo, laid out as the dumped architecture's siginfo_t
+ *
+ * Each queue's signals are written in the order they were queued.
+ */
+struct ckpt_siginfo {
+	__u32	tid;
+	__u32	signo;
+	__u8	info[128];
 };
 
 /**
