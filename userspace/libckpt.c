@@ -23,6 +23,10 @@ _Static_assert(sizeof(struct ckpt_thread) == 80, "ckpt_thread size");
 _Static_assert(sizeof(struct ckpt_regs_x86_64) == 224, "regs_x86_64 size");
 _Static_assert(sizeof(struct ckpt_regs_arm64) == 800, "regs_arm64 size");
 _Static_assert(sizeof(struct ckpt_regs_m68k) == 184, "regs_m68k size");
+_Static_assert(sizeof(struct ckpt_proc) == 320, "ckpt_proc size");
+_Static_assert(sizeof(struct ckpt_sigaction) == 32, "ckpt_sigaction size");
+_Static_assert(sizeof(struct ckpt_siginfo) == 136, "ckpt_siginfo size");
+_Static_assert(offsetof(struct ckpt_proc, rlim) == 64, "ckpt_proc layout");
 _Static_assert(offsetof(struct ckpt_file, pos) == 16, "ckpt_file layout");
 _Static_assert(offsetof(struct ckpt_image_hdr, crc) == 28, "hdr layout");
 
@@ -30,6 +34,9 @@ _Static_assert(offsetof(struct ckpt_image_hdr, crc) == 28, "hdr layout");
 #define REC_HDR_SIZE	((uint32_t)sizeof(struct ckpt_rec_hdr))
 /* Largest payload of a non-PAGES record we are willing to buffer. */
 #define MAX_SMALL_PAYLOAD	(16u << 20)
+/* The kernel's NGROUPS_MAX. */
+#define MAX_GROUPS		65536u
+#define SIGHAND_SIZE	((uint32_t)(CKPT_NSIG * sizeof(struct ckpt_sigaction)))
 
 /* ------------------------------------------------------------------ */
 /* System calls */
@@ -241,6 +248,31 @@ static void swap_thread(struct ckpt_thread *t)
 	SWAP(t->rseq); SWAP(t->rseq_sig); SWAP(t->rseq_len);
 }
 
+static void swap_proc(struct ckpt_proc *p)
+{
+	size_t i;
+
+	SWAP(p->pid); SWAP(p->nr_threads); SWAP(p->umask);
+	SWAP(p->personality); SWAP(p->uid); SWAP(p->euid); SWAP(p->suid);
+	SWAP(p->fsuid); SWAP(p->gid); SWAP(p->egid); SWAP(p->sgid);
+	SWAP(p->fsgid); SWAP(p->ngroups); SWAP(p->cwd_len);
+	SWAP(p->root_len); SWAP(p->flags);
+	for (i = 0; i < CKPT_NLIMITS; i++) {
+		SWAP(p->rlim[i].cur);
+		SWAP(p->rlim[i].max);
+	}
+}
+
+static void swap_sigaction(struct ckpt_sigaction *a)
+{
+	SWAP(a->handler); SWAP(a->flags); SWAP(a->restorer); SWAP(a->mask);
+}
+
+static void swap_siginfo(struct ckpt_siginfo *s)
+{
+	SWAP(s->tid); SWAP(s->signo);
+}
+
 static void swap_regs_x86_64(struct ckpt_regs_x86_64 *r)
 {
 	SWAP(r->r15); SWAP(r->r14); SWAP(r->r13); SWAP(r->r12);
@@ -299,8 +331,39 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_PAGES:	return "PAGES";
 	case CKPT_REC_THREAD:	return "THREAD";
 	case CKPT_REC_REGS:	return "REGS";
+	case CKPT_REC_PROC:	return "PROC";
+	case CKPT_REC_SIGHAND:	return "SIGHAND";
+	case CKPT_REC_SIGINFO:	return "SIGINFO";
 	default:		return "UNKNOWN";
 	}
+}
+
+const char *ckpt_signal_name(unsigned int sig)
+{
+	static const char *const names[] = {
+		NULL, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP",
+		"SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
+		"SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM",
+		"SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",
+		"SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ",
+		"SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
+		"SIGSYS",
+	};
+
+	if (sig < sizeof(names) / sizeof(names[0]))
+		return names[sig];
+	return NULL;
+}
+
+const char *ckpt_rlimit_name(unsigned int res)
+{
+	static const char *const names[CKPT_NLIMITS] = {
+		"CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC",
+		"NOFILE", "MEMLOCK", "AS", "LOCKS", "SIGPENDING", "MSGQUEUE",
+		"NICE", "RTPRIO", "RTTIME",
+	};
+
+	return res < CKPT_NLIMITS ? names[res] : NULL;
 }
 
 const char *ckpt_errno_name(int err)
@@ -539,6 +602,106 @@ uint64_t ckpt_record_auxv(const struct ckpt_reader *r,
 	return ckpt_get64(rec->auxv + (size_t)i * 8, r->hdr.endian);
 }
 
+uint32_t ckpt_record_group(const struct ckpt_reader *r,
+			   const struct ckpt_record *rec, uint32_t i)
+{
+	if (!rec->groups || rec->type != CKPT_REC_PROC ||
+	    i >= rec->u.proc.ngroups)
+		return 0;
+	return ckpt_get32(rec->groups + (size_t)i * 4, r->hdr.endian);
+}
+
+/* A string of len bytes (len >= 1) with its only NUL at the end? */
+static int is_c_string(const unsigned char *p, uint32_t len)
+{
+	return len && memchr(p, 0, len) == p + len - 1;
+}
+
+static int parse_proc(struct ckpt_reader *r, struct ckpt_record *rec,
+		      const unsigned char *p)
+{
+	const struct ckpt_proc *pr = &rec->u.proc;
+	uint32_t len = rec->len;
+	uint64_t off = rec->offset, tail;
+
+	if (len < sizeof(struct ckpt_proc))
+		return fail(r, -EINVAL, off, "PROC record too short (%u bytes)",
+			    len);
+	memcpy(&rec->u.proc, p, sizeof(struct ckpt_proc));
+	if (r->swap)
+		swap_proc(&rec->u.proc);
+	tail = (uint64_t)pr->ngroups * 4 + pr->cwd_len + pr->root_len;
+	if (tail != len - sizeof(struct ckpt_proc))
+		return fail(r, -EINVAL, off,
+			    "PROC record: %u groups, cwd of %u and root of %u bytes do not match its length %u",
+			    pr->ngroups, pr->cwd_len, pr->root_len, len);
+	if (pr->ngroups > MAX_GROUPS)
+		return fail(r, -EINVAL, off,
+			    "PROC record: %u supplementary groups (at most %u)",
+			    pr->ngroups, MAX_GROUPS);
+	if (pr->nr_threads == 0)
+		return fail(r, -EINVAL, off, "PROC record: no threads");
+	rec->groups = p + sizeof(struct ckpt_proc);
+	rec->cwd = (const char *)rec->groups + (size_t)pr->ngroups * 4;
+	rec->root = rec->cwd + pr->cwd_len;
+	if (!is_c_string((const unsigned char *)rec->cwd, pr->cwd_len))
+		return fail(r, -EINVAL, off,
+			    "PROC record: cwd is not one NUL-terminated string of %u bytes",
+			    pr->cwd_len);
+	if (!is_c_string((const unsigned char *)rec->root, pr->root_len))
+		return fail(r, -EINVAL, off,
+			    "PROC record: root is not one NUL-terminated string of %u bytes",
+			    pr->root_len);
+	return 0;
+}
+
+static int parse_sighand(struct ckpt_reader *r, struct ckpt_record *rec,
+			 const unsigned char *p)
+{
+	uint64_t limit = r->hdr.word_size == 4 ? 0xffffffffull : ~0ull;
+	int i;
+
+	if (rec->len != SIGHAND_SIZE)
+		return fail(r, -EINVAL, rec->offset,
+			    "SIGHAND record of %u bytes, not %u", rec->len,
+			    SIGHAND_SIZE);
+	memcpy(rec->u.sighand, p, SIGHAND_SIZE);
+	for (i = 0; i < CKPT_NSIG; i++) {
+		struct ckpt_sigaction *a = &rec->u.sighand[i];
+
+		if (r->swap)
+			swap_sigaction(a);
+		if (a->handler > limit || a->restorer > limit)
+			return fail(r, -EINVAL, rec->offset,
+				    "SIGHAND record: signal %d has a handler or restorer beyond the %u-bit address space",
+				    i + 1, r->hdr.word_size * 8);
+	}
+	return 0;
+}
+
+static int parse_siginfo(struct ckpt_reader *r, struct ckpt_record *rec,
+			 const unsigned char *p)
+{
+	const struct ckpt_siginfo *si = &rec->u.siginfo;
+	int e = r->hdr.endian;
+
+	if (rec->len != sizeof(struct ckpt_siginfo))
+		return fail(r, -EINVAL, rec->offset,
+			    "SIGINFO record of %u bytes, not %zu", rec->len,
+			    sizeof(struct ckpt_siginfo));
+	memcpy(&rec->u.siginfo, p, sizeof(struct ckpt_siginfo));
+	if (r->swap)
+		swap_siginfo(&rec->u.siginfo);
+	if (si->signo < 1 || si->signo > CKPT_NSIG)
+		return fail(r, -EINVAL, rec->offset,
+			    "SIGINFO record: signal %u out of range 1..%d",
+			    si->signo, CKPT_NSIG);
+	rec->si_signo = (int32_t)ckpt_get32(si->info, e);
+	rec->si_errno = (int32_t)ckpt_get32(si->info + 4, e);
+	rec->si_code = (int32_t)ckpt_get32(si->info + 8, e);
+	return 0;
+}
+
 /* Parse the fixed part of a record into rec->u (host order). */
 static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 			 const unsigned char *p, uint32_t avail)
@@ -647,10 +810,129 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 			break;
 		}
 		break;
+	case CKPT_REC_PROC:
+		return parse_proc(r, rec, p);
+	case CKPT_REC_SIGHAND:
+		return parse_sighand(r, rec, p);
+	case CKPT_REC_SIGINFO:
+		return parse_siginfo(r, rec, p);
 	default:
 		return fail(r, -EINVAL, off, "unknown record type %u",
 			    rec->type);
 	}
+	return 0;
+}
+
+/* Where in the record order of linux/ckpt.h the reader is. */
+enum { PH_PROC, PH_MM, PH_SIGNALS, PH_THREADS };
+
+static int out_of_order(struct ckpt_reader *r, const struct ckpt_record *rec,
+			const char *why)
+{
+	return fail(r, -EINVAL, rec->offset, "%s record after %s: %s",
+		    ckpt_rec_type_name(rec->type),
+		    r->last_type ? ckpt_rec_type_name(r->last_type) :
+		    "the header", why);
+}
+
+/*
+ * The order: PROC; FILE, MM, VMA, PAGES; SIGHAND; SIGINFO...; THREAD REGS
+ * for each thread, the leader first; END.
+ */
+static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
+{
+	uint32_t type = rec->type;
+
+	if (r->phase == PH_PROC && type != CKPT_REC_PROC)
+		return out_of_order(r, rec, "the first record must be PROC");
+	if (r->last_type == CKPT_REC_THREAD && type != CKPT_REC_REGS)
+		return out_of_order(r, rec, "a THREAD must be followed by its REGS");
+
+	switch (type) {
+	case CKPT_REC_PROC:
+		if (r->phase != PH_PROC)
+			return out_of_order(r, rec, "only one PROC record, the first");
+		r->proc_pid = rec->u.proc.pid;
+		r->proc_threads = rec->u.proc.nr_threads;
+		r->phase = PH_MM;
+		break;
+	case CKPT_REC_FILE:
+	case CKPT_REC_MM:
+	case CKPT_REC_VMA:
+	case CKPT_REC_PAGES:
+		if (r->phase != PH_MM)
+			return out_of_order(r, rec,
+					    "the address space comes before SIGHAND");
+		if (type == CKPT_REC_MM) {
+			if (r->seen_mm)
+				return out_of_order(r, rec, "only one MM record");
+			r->seen_mm = 1;
+		} else if (type == CKPT_REC_VMA) {
+			if (rec->u.vma.start >= rec->u.vma.end)
+				return fail(r, -EINVAL, rec->offset,
+					    "VMA record with end %#llx not above start %#llx",
+					    (unsigned long long)rec->u.vma.end,
+					    (unsigned long long)rec->u.vma.start);
+			r->vma_start = rec->u.vma.start;
+			r->vma_end = rec->u.vma.end;
+		} else if (type == CKPT_REC_PAGES) {
+			uint64_t a = rec->u.pages.addr;
+			uint64_t n = (uint64_t)rec->u.pages.nr_pages *
+				     r->hdr.page_size;
+
+			if (r->last_type != CKPT_REC_VMA &&
+			    r->last_type != CKPT_REC_PAGES)
+				return out_of_order(r, rec,
+						    "PAGES must follow their VMA");
+			if (a < r->vma_start || a > r->vma_end ||
+			    n > r->vma_end - a)
+				return fail(r, -EINVAL, rec->offset,
+					    "PAGES record at %#llx (%u pages) outside its VMA %#llx-%#llx",
+					    (unsigned long long)a,
+					    rec->u.pages.nr_pages,
+					    (unsigned long long)r->vma_start,
+					    (unsigned long long)r->vma_end);
+		}
+		break;
+	case CKPT_REC_SIGHAND:
+		if (r->phase != PH_MM)
+			return out_of_order(r, rec,
+					    "one SIGHAND record, after the address space");
+		if (!r->seen_mm)
+			return out_of_order(r, rec, "the image has no MM record");
+		r->phase = PH_SIGNALS;
+		break;
+	case CKPT_REC_SIGINFO:
+		if (r->phase != PH_SIGNALS)
+			return out_of_order(r, rec,
+					    "pending signals come after SIGHAND, before the threads");
+		break;
+	case CKPT_REC_THREAD:
+		if (r->phase != PH_SIGNALS && r->phase != PH_THREADS)
+			return out_of_order(r, rec,
+					    "threads come after SIGHAND and the pending signals");
+		if (r->nr_threads == 0 && rec->u.thread.tid != r->proc_pid)
+			return fail(r, -EINVAL, rec->offset,
+				    "first THREAD is tid %u, not the process's pid %u",
+				    rec->u.thread.tid, r->proc_pid);
+		r->nr_threads++;
+		r->phase = PH_THREADS;
+		break;
+	case CKPT_REC_REGS:
+		if (r->last_type != CKPT_REC_THREAD)
+			return out_of_order(r, rec,
+					    "REGS must follow their THREAD");
+		break;
+	case CKPT_REC_END:
+		if (r->phase != PH_THREADS)
+			return out_of_order(r, rec, "the image has no threads");
+		if (r->nr_threads != r->proc_threads)
+			return fail(r, -EINVAL, rec->offset,
+				    "the image has %u THREAD records, its PROC record says %u",
+				    r->nr_threads, r->proc_threads);
+		break;
+	}
+	r->last_type = type;
 	return 0;
 }
 
@@ -785,6 +1067,9 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 			return ret;
 		rec->payload = type == CKPT_REC_PAGES ? NULL : r->buf;
 	}
+	ret = check_order(r, rec);
+	if (ret)
+		return ret;
 	r->crc = crc;
 	r->nr_records++;
 	if (type == CKPT_REC_PAGES)
@@ -803,6 +1088,51 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 		r->state = ST_DONE;
 	}
 	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Compatibility with the running machine */
+
+unsigned int ckpt_host_machine(void)
+{
+#if defined(__x86_64__) && !defined(__ILP32__)
+	return EM_X86_64;
+#elif defined(__aarch64__) && !defined(__ILP32__)
+	return EM_AARCH64;
+#elif defined(__m68k__)
+	return EM_68K;
+#else
+	return 0;
+#endif
+}
+
+static const char *endian_name(int endian)
+{
+	return endian == CKPT_ENDIAN_BIG ? "big-endian" : "little-endian";
+}
+
+int ckpt_image_compatible(const struct ckpt_image_hdr *h, unsigned int machine,
+			  int endian, unsigned int word_size,
+			  unsigned int page_size, char *msg, size_t msg_len)
+{
+	if (h->machine != machine || h->endian != endian ||
+	    h->word_size != word_size) {
+		snprintf(msg, msg_len,
+			 "the image is of a %s process (%s, %u-bit); this is %s (%s, %u-bit)",
+			 ckpt_machine_name(h->machine), endian_name(h->endian),
+			 h->word_size * 8u, ckpt_machine_name(machine),
+			 endian_name(endian), word_size * 8u);
+		return -ENOEXEC;
+	}
+	if (h->page_size != page_size) {
+		snprintf(msg, msg_len,
+			 "the image was made with %u-byte pages; this kernel uses %u-byte pages",
+			 h->page_size, page_size);
+		return -ENOEXEC;
+	}
+	if (msg_len)
+		msg[0] = 0;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -7,6 +7,9 @@
  *  - an image reader working on a memory buffer, a FILE* or an fd, that
  *    handles images of either byte order, verifies magic, header CRC and the
  *    running CRC chain and yields records in host byte order
+ *  - the record order of linux/ckpt.h is checked too (PROC first, the
+ *    address space, SIGHAND, SIGINFOs, THREAD+REGS pairs, END)
+ *  - ckpt_image_compatible(): can this machine restore an image at all?
  *  - ckpt_image_reseal(): recompute all CRCs of an edited image in memory
  *
  * All functions that can fail return a negative errno value, chosen like
@@ -45,7 +48,7 @@
 #define EM_AARCH64	183
 #endif
 
-#define LIBCKPT_VERSION	"1.0"
+#define LIBCKPT_VERSION	"2.0"
 
 #ifdef __cplusplus
 extern "C" {
@@ -85,8 +88,17 @@ struct ckpt_record {
 		struct ckpt_regs_x86_64 x86_64;
 		struct ckpt_regs_arm64 arm64;
 		struct ckpt_regs_m68k m68k;
+		struct ckpt_proc proc;
+		struct ckpt_sigaction sighand[CKPT_NSIG];	/* signal n at [n - 1] */
+		struct ckpt_siginfo siginfo;	/* info[] stays raw */
 	} u;				/* fixed part, in host byte order */
 	const char *path;		/* FILE: NUL-terminated path */
+	const unsigned char *groups;	/* PROC: raw groups; see ckpt_record_group() */
+	const char *cwd;		/* PROC: NUL-terminated working directory */
+	const char *root;		/* PROC: NUL-terminated root directory */
+	int32_t si_signo;		/* SIGINFO: first three ints of info[], */
+	int32_t si_errno;		/* in host byte order */
+	int32_t si_code;
 	const unsigned char *auxv;	/* MM: nr_auxv raw words; see ckpt_record_auxv() */
 	const unsigned char *xstate;	/* REGS x86_64: XSAVE data (little endian) */
 	uint32_t xstate_size;
@@ -108,6 +120,15 @@ struct ckpt_reader {
 
 	unsigned char *buf;		/* payload buffer for stream sources */
 	size_t cap;
+
+	/* record order (internal) */
+	int phase;
+	uint32_t last_type;
+	uint32_t proc_pid;
+	uint32_t proc_threads;
+	uint32_t nr_threads;
+	int seen_mm;
+	uint64_t vma_start, vma_end;
 
 	/* statistics */
 	uint64_t nr_records;
@@ -140,6 +161,21 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec);
 uint64_t ckpt_record_auxv(const struct ckpt_reader *r,
 			  const struct ckpt_record *rec, uint32_t i);
 
+/* Supplementary group i (0 <= i < ngroups) of a PROC record. */
+uint32_t ckpt_record_group(const struct ckpt_reader *r,
+			   const struct ckpt_record *rec, uint32_t i);
+
+/*
+ * Can a kernel of this machine restore an image with header h (host byte
+ * order)?  0 if machine, byte order, word size and page size all match,
+ * else -ENOEXEC with a sentence naming both sides in msg.
+ * ckpt_host_machine() etc. give the values of the machine running this.
+ */
+int ckpt_image_compatible(const struct ckpt_image_hdr *h, unsigned int machine,
+			  int endian, unsigned int word_size,
+			  unsigned int page_size, char *msg, size_t msg_len);
+unsigned int ckpt_host_machine(void);	/* EM_*, 0 if not a ckpt arch */
+
 /*
  * Recompute the header CRC and every record's CRC of an image in memory,
  * in the image's own byte order (taken from its endian byte; the host's if
@@ -154,6 +190,10 @@ int ckpt_image_reseal(void *buf, size_t len);
 const char *ckpt_machine_name(unsigned int machine);
 const char *ckpt_rec_type_name(uint32_t type);
 const char *ckpt_errno_name(int err);	/* "EBADMSG" for EBADMSG (positive) */
+/* "SIGINT" for 2 (numbering of x86_64, arm64, m68k), NULL from 32 on. */
+const char *ckpt_signal_name(unsigned int sig);
+/* "NOFILE" for 7 (RLIMIT_* of x86_64, arm64, m68k), NULL if unknown. */
+const char *ckpt_rlimit_name(unsigned int res);
 
 /* Endian helpers for images in memory (endian: CKPT_ENDIAN_*). */
 uint16_t ckpt_get16(const void *p, int endian);

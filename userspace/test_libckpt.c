@@ -67,9 +67,137 @@ static void rec_end(struct w *w)
 		w8(w, 0);
 }
 
-static void build(struct w *w, int endian, unsigned machine, unsigned ps)
+/* Values of the PROC, SIGHAND and SIGINFO records of the synthetic image. */
+#define T_PID		4242u
+#define T_CWD		"/home/user/work"	/* 16 bytes with its NUL */
+#define T_ROOT		"/"
+static const uint32_t t_groups[] = { 4, 27, 0xfffffffeu };
+
+static uint64_t t_rlim_cur(int i) { return (uint64_t)i * 1000 + 1; }
+static uint64_t t_rlim_max(int i) { return i & 1 ? ~0ull : (uint64_t)i * 1000 + 2; }
+
+static uint64_t t_handler(int sig)
 {
+	return sig % 3 == 0 ? 0 : sig % 3 == 1 ? 1 : 0x400000u + (uint64_t)sig * 16;
+}
+
+static uint64_t t_mask(int sig)
+{
+	return (1ull << (sig - 1)) ^ 0xf0;
+}
+
+/*
+ * Deviations from the well-formed image, to build malformed ones: added
+ * to the PROC fields / replacing lengths and values.
+ */
+struct variant {
+	int ngroups_delta;
+	int cwd_len_delta;		/* length field only; content stays */
+	int root_len_delta;
+	int cwd_no_nul;			/* last byte of cwd not NUL */
+	int root_inner_nul;		/* "/\0x\0" as root */
+	int nr_threads;			/* 0: the number of THREADs */
+	uint32_t first_tid;		/* 0: T_PID */
+	int sighand_len_delta;
+	uint64_t sig2_handler;		/* 0: t_handler(2) */
+	int siginfo_len_delta;
+	uint32_t siginfo_signo;		/* 0: 10 */
+	int siginfo_signo_zero;		/* signal 0 instead */
+};
+
+static const struct variant well_formed;
+
+static void w_proc(struct w *w, const char *seq, const struct variant *v)
+{
+	uint32_t ng = 3 + (uint32_t)v->ngroups_delta;
+	uint32_t cwd_len = (uint32_t)sizeof(T_CWD), root_len = 2;
+	uint32_t threads = 0;
 	int i;
+
+	for (i = 0; seq[i]; i++)
+		threads += seq[i] == 'T';
+	if (v->nr_threads)
+		threads = (uint32_t)v->nr_threads;
+	if (v->root_inner_nul)
+		root_len = 4;
+	rec_begin(w, CKPT_REC_PROC);
+	w32(w, T_PID); w32(w, threads); w32(w, 022); w32(w, 0x0040000);
+	for (i = 0; i < 4; i++)
+		w32(w, 1000 + (uint32_t)i);
+	for (i = 0; i < 4; i++)
+		w32(w, 2000 + (uint32_t)i);
+	w32(w, ng);
+	w32(w, cwd_len + (uint32_t)v->cwd_len_delta);
+	w32(w, root_len + (uint32_t)v->root_len_delta);
+	w32(w, CKPT_PROC_STOPPED);
+	for (i = 0; i < CKPT_NLIMITS; i++) {
+		w64(w, t_rlim_cur(i));
+		w64(w, t_rlim_max(i));
+	}
+	for (i = 0; i < 3; i++)
+		w32(w, t_groups[i]);
+	w_bytes(w, T_CWD, cwd_len - 1);
+	w8(w, v->cwd_no_nul ? 'x' : 0);
+	if (v->root_inner_nul)
+		w_bytes(w, "/\0x", 4);
+	else
+		w_bytes(w, T_ROOT, 2);
+	rec_end(w);
+}
+
+static void w_sighand(struct w *w, const struct variant *v)
+{
+	int sig;
+
+	rec_begin(w, CKPT_REC_SIGHAND);
+	for (sig = 1; sig <= CKPT_NSIG; sig++) {
+		w64(w, sig == 2 && v->sig2_handler ? v->sig2_handler :
+		    t_handler(sig));
+		w64(w, 0x04000000u | (uint64_t)sig);
+		w64(w, 0x401000u + (uint64_t)sig);
+		w64(w, t_mask(sig));
+	}
+	if (v->sighand_len_delta > 0)
+		w32(w, 0);
+	else if (v->sighand_len_delta < 0)
+		w->len -= 8;
+	rec_end(w);
+}
+
+/* nth (0, 1) pending signal: SIGUSR1 by tkill() to the process, RT 34 queued */
+static void w_siginfo(struct w *w, int nth, const struct variant *v)
+{
+	uint32_t signo = nth ? 34 : v->siginfo_signo ? v->siginfo_signo : 10;
+
+	if (!nth && v->siginfo_signo_zero)
+		signo = 0;
+	int i;
+
+	rec_begin(w, CKPT_REC_SIGINFO);
+	w32(w, nth ? T_PID : 0);
+	w32(w, signo);
+	w32(w, signo);				/* si_signo */
+	w32(w, nth ? 5 : 0);			/* si_errno */
+	w32(w, nth ? (uint32_t)-1 : (uint32_t)-6);	/* SI_QUEUE, SI_TKILL */
+	for (i = 12; i < 128; i++)
+		w8(w, (unsigned)i);
+	if (v->siginfo_len_delta > 0)
+		w32(w, 0);
+	else if (v->siginfo_len_delta < 0)
+		w->len -= 1;
+	rec_end(w);
+}
+
+/*
+ * Build an image of the records named by seq, in that order:
+ * P PROC, F FILE, M MM, V anonymous VMA, G its PAGES, W file VMA,
+ * H SIGHAND, I SIGINFO, T THREAD, R REGS, E END.
+ * offs[i] gets the offset of record i.  Returns the number of records.
+ */
+static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
+		     const char *seq, const struct variant *v, size_t *offs)
+{
+	int i, k, nsiginfo = 0, nthread = 0;
 
 	memset(w, 0, sizeof(*w));
 	w->e = endian;
@@ -87,74 +215,195 @@ static void build(struct w *w, int endian, unsigned machine, unsigned ps)
 
 		w_bytes(w, rel, 64);
 	}
-	/* FILE */
-	rec_begin(w, CKPT_REC_FILE);
-	w32(w, 7); w32(w, CKPT_FILE_REG); w32(w, 0); w32(w, 0100755);
-	w64(w, 0); w64(w, 0x801); w64(w, 123456); w64(w, 99999);
-	w64(w, 1700000000); w32(w, 5); w32(w, 14);
-	w_bytes(w, "/usr/bin/prog", 14);
-	rec_end(w);
-	/* MM with auxv */
-	rec_begin(w, CKPT_REC_MM);
-	for (i = 0; i < 12; i++)
-		w64(w, 0x400000 + (uint64_t)i * 0x1000);
-	w32(w, 7);
-	w32(w, 4);
-	w64(w, 33); w64(w, 0x7fff0000); w64(w, 0); w64(w, 0);
-	rec_end(w);
-	/* VMA + PAGES */
-	rec_begin(w, CKPT_REC_VMA);
-	w64(w, 0x10000); w64(w, 0x10000 + 4ull * ps); w64(w, 0);
-	w32(w, 3); w32(w, 0); w32(w, CKPT_VMA_ANON); w32(w, 0);
-	rec_end(w);
-	rec_begin(w, CKPT_REC_PAGES);
-	w64(w, 0x10000 + ps); w32(w, 2); w32(w, 0);
-	for (i = 0; i < 2 * (int)ps; i++)
-		w8(w, (unsigned)(i * 7));
-	rec_end(w);
-	rec_begin(w, CKPT_REC_VMA);
-	w64(w, 0x400000); w64(w, 0x400000 + ps); w64(w, 3);
-	w32(w, 5); w32(w, CKPT_VMA_SHARED); w32(w, CKPT_VMA_FILE); w32(w, 7);
-	rec_end(w);
-	/* THREAD + REGS */
-	rec_begin(w, CKPT_REC_THREAD);
-	w32(w, 4242); w32(w, 0); w64(w, 0x8000000000000001ull);
-	w64(w, 0x7000); w64(w, 0x2000); w64(w, 0x12345); w64(w, 0x6789a);
-	w64(w, 0x7f00); w32(w, 0x53053053); w32(w, 32);
-	w_bytes(w, "prog\0\0\0\0\0\0\0\0\0\0\0\0", 16);
-	rec_end(w);
-	rec_begin(w, CKPT_REC_REGS);
-	if (machine == EM_X86_64) {
-		for (i = 0; i < 27; i++)
-			w64(w, 0x1000 + (uint64_t)i);
-		w32(w, 576); w32(w, 0);
-		for (i = 0; i < 576; i++)
-			w8(w, (unsigned)i);
-	} else if (machine == EM_AARCH64) {
-		for (i = 0; i < 35; i++)
-			w64(w, 0x2000 + (uint64_t)i);
-		for (i = 0; i < 64; i++)
-			w64(w, 0x3000 + (uint64_t)i);
-		w32(w, 0x11); w32(w, 0x03c00000);
-	} else {
-		for (i = 0; i < 46; i++)
-			w32(w, 0x4000 + (uint32_t)i);
+	for (k = 0; seq[k]; k++) {
+		if (offs)
+			offs[k] = w->len;
+		switch (seq[k]) {
+		case 'P':
+			w_proc(w, seq, v);
+			break;
+		case 'F':
+			rec_begin(w, CKPT_REC_FILE);
+			w32(w, 7); w32(w, CKPT_FILE_REG); w32(w, 0); w32(w, 0100755);
+			w64(w, 0); w64(w, 0x801); w64(w, 123456); w64(w, 99999);
+			w64(w, 1700000000); w32(w, 5); w32(w, 14);
+			w_bytes(w, "/usr/bin/prog", 14);
+			rec_end(w);
+			break;
+		case 'M':
+			rec_begin(w, CKPT_REC_MM);
+			for (i = 0; i < 12; i++)
+				w64(w, 0x400000 + (uint64_t)i * 0x1000);
+			w32(w, 7);
+			w32(w, 4);
+			w64(w, 33); w64(w, 0x7fff0000); w64(w, 0); w64(w, 0);
+			rec_end(w);
+			break;
+		case 'V':
+			rec_begin(w, CKPT_REC_VMA);
+			w64(w, 0x10000); w64(w, 0x10000 + 4ull * ps); w64(w, 0);
+			w32(w, 3); w32(w, 0); w32(w, CKPT_VMA_ANON); w32(w, 0);
+			rec_end(w);
+			break;
+		case 'G':
+			rec_begin(w, CKPT_REC_PAGES);
+			w64(w, 0x10000 + ps); w32(w, 2); w32(w, 0);
+			for (i = 0; i < 2 * (int)ps; i++)
+				w8(w, (unsigned)(i * 7));
+			rec_end(w);
+			break;
+		case 'W':
+			rec_begin(w, CKPT_REC_VMA);
+			w64(w, 0x400000); w64(w, 0x400000 + ps); w64(w, 3);
+			w32(w, 5); w32(w, CKPT_VMA_SHARED); w32(w, CKPT_VMA_FILE);
+			w32(w, 7);
+			rec_end(w);
+			break;
+		case 'H':
+			w_sighand(w, v);
+			break;
+		case 'I':
+			w_siginfo(w, nsiginfo++ & 1, v);
+			break;
+		case 'T':
+			rec_begin(w, CKPT_REC_THREAD);
+			w32(w, nthread++ ? T_PID + 1 :
+			    v->first_tid ? v->first_tid : T_PID);
+			w32(w, 0); w64(w, 0x8000000000000001ull);
+			w64(w, 0x7000); w64(w, 0x2000); w64(w, 0x12345);
+			w64(w, 0x6789a);
+			w64(w, 0x7f00); w32(w, 0x53053053); w32(w, 32);
+			w_bytes(w, "prog\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+			rec_end(w);
+			break;
+		case 'R':
+			rec_begin(w, CKPT_REC_REGS);
+			if (machine == EM_X86_64) {
+				for (i = 0; i < 27; i++)
+					w64(w, 0x1000 + (uint64_t)i);
+				w32(w, 576); w32(w, 0);
+				for (i = 0; i < 576; i++)
+					w8(w, (unsigned)i);
+			} else if (machine == EM_AARCH64) {
+				for (i = 0; i < 35; i++)
+					w64(w, 0x2000 + (uint64_t)i);
+				for (i = 0; i < 64; i++)
+					w64(w, 0x3000 + (uint64_t)i);
+				w32(w, 0x11); w32(w, 0x03c00000);
+			} else {
+				for (i = 0; i < 46; i++)
+					w32(w, 0x4000 + (uint32_t)i);
+			}
+			rec_end(w);
+			break;
+		case 'E':
+			rec_begin(w, CKPT_REC_END);
+			rec_end(w);
+			break;
+		}
 	}
-	rec_end(w);
-	rec_begin(w, CKPT_REC_END);
-	rec_end(w);
-	CHECK(ckpt_image_reseal(w->buf, w->len) == 8);
+	CHECK(ckpt_image_reseal(w->buf, w->len) == k);
+	return k;
+}
+
+#define GOOD_SEQ	"PFMVGWHIITRE"
+#define GOOD_NREC	12
+
+static void build(struct w *w, int endian, unsigned machine, unsigned ps)
+{
+	build_seq(w, endian, machine, ps, GOOD_SEQ, &well_formed, NULL);
+}
+
+/* What read_all() saw of the new records, to check they were all seen. */
+struct seen {
+	int proc, sighand, siginfo;
+};
+
+static void check_proc(const struct ckpt_reader *r,
+		       const struct ckpt_record *rec)
+{
+	const struct ckpt_proc *p = &rec->u.proc;
+	int i;
+
+	CHECK(rec->offset == 96);
+	CHECK(p->pid == T_PID);
+	CHECK(p->nr_threads == 1);
+	CHECK(p->umask == 022);
+	CHECK(p->personality == 0x0040000);
+	CHECK(p->uid == 1000 && p->euid == 1001);
+	CHECK(p->suid == 1002 && p->fsuid == 1003);
+	CHECK(p->gid == 2000 && p->egid == 2001);
+	CHECK(p->sgid == 2002 && p->fsgid == 2003);
+	CHECK(p->ngroups == 3);
+	CHECK(p->cwd_len == sizeof(T_CWD));
+	CHECK(p->root_len == 2);
+	CHECK(p->flags == CKPT_PROC_STOPPED);
+	for (i = 0; i < CKPT_NLIMITS; i++) {
+		CHECK(p->rlim[i].cur == t_rlim_cur(i));
+		CHECK(p->rlim[i].max == t_rlim_max(i));
+	}
+	for (i = 0; i < 3; i++)
+		CHECK(ckpt_record_group(r, rec, (uint32_t)i) == t_groups[i]);
+	CHECK(ckpt_record_group(r, rec, 3) == 0);	/* out of range */
+	CHECK(rec->cwd && strcmp(rec->cwd, T_CWD) == 0);
+	CHECK(rec->root && strcmp(rec->root, T_ROOT) == 0);
+}
+
+static void check_sighand(const struct ckpt_record *rec)
+{
+	int sig;
+
+	for (sig = 1; sig <= CKPT_NSIG; sig++) {
+		const struct ckpt_sigaction *a = &rec->u.sighand[sig - 1];
+
+		CHECK(a->handler == t_handler(sig));
+		CHECK(a->flags == (0x04000000u | (uint64_t)sig));
+		CHECK(a->restorer == 0x401000u + (uint64_t)sig);
+		CHECK(a->mask == t_mask(sig));
+	}
+}
+
+static void check_siginfo(const struct ckpt_record *rec, int nth)
+{
+	const struct ckpt_siginfo *si = &rec->u.siginfo;
+
+	if (nth == 0) {
+		CHECK(si->tid == 0);
+		CHECK(si->signo == 10);
+		CHECK(rec->si_signo == 10);
+		CHECK(rec->si_errno == 0);
+		CHECK(rec->si_code == -6);
+	} else {
+		CHECK(si->tid == T_PID);
+		CHECK(si->signo == 34);
+		CHECK(rec->si_signo == 34);
+		CHECK(rec->si_errno == 5);
+		CHECK(rec->si_code == -1);
+	}
+	CHECK(si->info[12] == 12 && si->info[127] == 127);
 }
 
 static int read_all(struct ckpt_reader *r, int *nrec, uint64_t *regs_first)
 {
 	struct ckpt_record rec;
+	struct seen seen = { 0, 0, 0 };
 	int ret;
 
 	*nrec = 0;
 	while ((ret = ckpt_reader_next(r, &rec)) > 0) {
 		(*nrec)++;
 		switch (rec.type) {
+		case CKPT_REC_PROC:
+			check_proc(r, &rec);
+			seen.proc++;
+			break;
+		case CKPT_REC_SIGHAND:
+			check_sighand(&rec);
+			seen.sighand++;
+			break;
+		case CKPT_REC_SIGINFO:
+			check_siginfo(&rec, seen.siginfo++);
+			break;
 		case CKPT_REC_FILE:
 			CHECK(rec.u.file.id == 7);
 			CHECK(rec.u.file.ino == 123456);
@@ -205,9 +454,13 @@ static int read_all(struct ckpt_reader *r, int *nrec, uint64_t *regs_first)
 			break;
 		}
 	}
+	if (ret == 0) {
+		CHECK(seen.proc == 1);
+		CHECK(seen.sighand == 1);
+		CHECK(seen.siginfo == 2);
+	}
 	return ret;
 }
-
 static int mem_read(const unsigned char *buf, size_t len, int *nrec)
 {
 	struct ckpt_reader r;
@@ -269,7 +522,7 @@ static void test_image(int endian, unsigned machine, unsigned ps)
 		}
 	}
 	CHECK(mem_read(w.buf, w.len, &n) == 0);
-	CHECK(n == 8);
+	CHECK(n == GOOD_NREC);
 	CHECK(fd_read(w.buf, w.len, 0) == 0);
 	CHECK(fd_read(w.buf, w.len, 1) == 0);
 #ifdef WITH_CKPT_UTIL
@@ -308,17 +561,22 @@ static void test_image(int endian, unsigned machine, unsigned ps)
 	CHECK(mem_read(w.buf, w.len, &n) == -EBADMSG);
 	w.len--;
 	/* reseal makes patched headers valid but foreign: ENOEXEC */
-	memcpy(copy, w.buf, w.len);
-	ckpt_put32(copy + 12, endian, 2);	/* version */
-	CHECK(mem_read(copy, w.len, &n) == -EBADMSG);
-	ckpt_image_reseal(copy, w.len);
-	CHECK(mem_read(copy, w.len, &n) == -ENOEXEC);
+	for (n = -1; n <= 1; n += 2) {	/* the version before and after */
+		uint32_t version = (uint32_t)(CKPT_IMAGE_VERSION + n);
+		int k;
+
+		memcpy(copy, w.buf, w.len);
+		ckpt_put32(copy + 12, endian, version);
+		CHECK(mem_read(copy, w.len, &k) == -EBADMSG);
+		ckpt_image_reseal(copy, w.len);
+		CHECK(mem_read(copy, w.len, &k) == -ENOEXEC);
 #ifdef WITH_CKPT_UTIL
-	memcpy(copy, w.buf, w.len);
-	ckpt_put32(copy + 12, endian, 2);
-	ck_reseal(copy, w.len);
-	CHECK(mem_read(copy, w.len, &n) == -ENOEXEC);
+		memcpy(copy, w.buf, w.len);
+		ckpt_put32(copy + 12, endian, version);
+		ck_reseal(copy, w.len);
+		CHECK(mem_read(copy, w.len, &k) == -ENOEXEC);
 #endif
+	}
 	/* an unknown record type with valid CRC: EINVAL */
 	memcpy(copy, w.buf, w.len);
 	ckpt_put32(copy + 96, endian, 99);
@@ -330,6 +588,212 @@ static void test_image(int endian, unsigned machine, unsigned ps)
 	CHECK(memcmp(copy, w.buf, w.len) == 0);
 	free(copy);
 	free(w.buf);
+}
+
+/*
+ * Read a whole image from memory (mode 0), an fd (1) or a FILE* (2);
+ * return the result and the offset and message of the error.
+ */
+static int read_err(const struct w *w, int mode, uint64_t *err_off,
+		    char *msg, size_t msg_len)
+{
+	char path[] = "/tmp/test_libckpt-XXXXXX";
+	struct ckpt_reader r;
+	struct ckpt_record rec;
+	FILE *fp = NULL;
+	int fd = -1, ret;
+
+	if (mode == 0) {
+		ckpt_reader_init_mem(&r, w->buf, w->len);
+	} else {
+		fd = mkstemp(path);
+		if (fd < 0)
+			return -EIO;
+		unlink(path);
+		if (write(fd, w->buf, w->len) != (ssize_t)w->len)
+			return -EIO;
+		lseek(fd, 0, SEEK_SET);
+		if (mode == 2) {
+			fp = fdopen(fd, "rb");
+			ckpt_reader_init_fp(&r, fp);
+		} else {
+			ckpt_reader_init_fd(&r, fd);
+		}
+	}
+	while ((ret = ckpt_reader_next(&r, &rec)) > 0)
+		;
+	*err_off = r.err_off;
+	snprintf(msg, msg_len, "%s", r.msg);
+	ckpt_reader_fini(&r);
+	if (fp)
+		fclose(fp);
+	else if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * A malformed image: seq and v as build_seq(); the reader must fail with
+ * want at record bad (index into seq), its message containing word, from
+ * memory, fd and FILE* alike.
+ */
+static void expect_bad(int endian, unsigned machine, unsigned ps,
+		       const char *seq, const struct variant *v, int want,
+		       int bad, const char *word, int line)
+{
+	size_t offs[32];
+	uint64_t off;
+	char msg[200];
+	struct w w;
+	int mode, ret;
+
+	build_seq(&w, endian, machine, ps, seq, v, offs);
+	for (mode = 0; mode < 3; mode++) {
+		ret = read_err(&w, mode, &off, msg, sizeof(msg));
+		if (ret != want || off != offs[bad] || !strstr(msg, word)) {
+			fprintf(stderr,
+				"%s:%d: FAILED: %s %s/%u mode %d: got %d at %#llx \"%s\", want %d at %#zx \"%s\"\n",
+				__FILE__, line, seq, ckpt_machine_name(machine),
+				ps, mode, ret, (unsigned long long)off, msg,
+				want, offs[bad], word);
+			failures++;
+		}
+	}
+	free(w.buf);
+}
+
+#define BAD(seq, v, bad, word) \
+	expect_bad(endian, machine, ps, seq, v, -EINVAL, bad, word, __LINE__)
+
+static void test_malformed(int endian, unsigned machine, unsigned ps)
+{
+	struct variant v;
+	struct w w;
+	uint64_t off;
+	char msg[200];
+	int mode;
+
+	/* the well-formed image passes this harness */
+	build_seq(&w, endian, machine, ps, GOOD_SEQ, &well_formed, NULL);
+	for (mode = 0; mode < 3; mode++)
+		CHECK(read_err(&w, mode, &off, msg, sizeof(msg)) == 0);
+	free(w.buf);
+
+	/* PROC: counts and lengths that do not add up to the record */
+	v = well_formed; v.ngroups_delta = 1;
+	BAD(GOOD_SEQ, &v, 0, "do not match");
+	v = well_formed; v.ngroups_delta = -1;
+	BAD(GOOD_SEQ, &v, 0, "do not match");
+	v = well_formed; v.ngroups_delta = (int)0x40000000;  /* * 4 wraps */
+	BAD(GOOD_SEQ, &v, 0, "do not match");
+	v = well_formed; v.cwd_len_delta = 1;
+	BAD(GOOD_SEQ, &v, 0, "do not match");
+	v = well_formed; v.root_len_delta = -1;
+	BAD(GOOD_SEQ, &v, 0, "do not match");
+	/* lengths add up but split the strings wrongly */
+	v = well_formed; v.cwd_len_delta = -1; v.root_len_delta = 1;
+	BAD(GOOD_SEQ, &v, 0, "cwd is not");
+	v = well_formed; v.cwd_len_delta = 1; v.root_len_delta = -1;
+	BAD(GOOD_SEQ, &v, 0, "cwd is not");
+	v = well_formed; v.cwd_no_nul = 1;
+	BAD(GOOD_SEQ, &v, 0, "cwd is not");
+	v = well_formed; v.root_inner_nul = 1;
+	BAD(GOOD_SEQ, &v, 0, "root is not");
+	v = well_formed; v.nr_threads = 2;
+	BAD(GOOD_SEQ, &v, 11, "says 2");
+	v = well_formed; v.nr_threads = 1;
+	BAD("PFMVGWHIITRTRE", &v, 13, "says 1");
+	v = well_formed; v.first_tid = T_PID + 7;
+	BAD(GOOD_SEQ, &v, 9, "first THREAD");
+
+	/* SIGHAND and SIGINFO of the wrong size or content */
+	v = well_formed; v.sighand_len_delta = -1;
+	BAD(GOOD_SEQ, &v, 6, "SIGHAND record of");
+	v = well_formed; v.sighand_len_delta = 1;
+	BAD(GOOD_SEQ, &v, 6, "SIGHAND record of");
+	v = well_formed; v.siginfo_len_delta = -1;
+	BAD(GOOD_SEQ, &v, 7, "SIGINFO record of");
+	v = well_formed; v.siginfo_len_delta = 1;
+	BAD(GOOD_SEQ, &v, 7, "SIGINFO record of");
+	v = well_formed; v.siginfo_signo = CKPT_NSIG + 1;
+	BAD(GOOD_SEQ, &v, 7, "out of range");
+	v = well_formed; v.siginfo_signo_zero = 1;
+	BAD(GOOD_SEQ, &v, 7, "out of range");
+	v = well_formed; v.siginfo_signo = 0xffffffffu;
+	BAD(GOOD_SEQ, &v, 7, "out of range");
+	v = well_formed; v.sig2_handler = 0x100000000ull;
+	if (machine == EM_68K) {
+		BAD(GOOD_SEQ, &v, 6, "32-bit");
+	} else {
+		build_seq(&w, endian, machine, ps, GOOD_SEQ, &v, NULL);
+		CHECK(read_err(&w, 0, &off, msg, sizeof(msg)) == 0);
+		free(w.buf);
+	}
+
+	/* the record order */
+	BAD("FPMVGWHIITRE", &well_formed, 0, "must be PROC");
+	BAD("PPFMVGWHIITRE", &well_formed, 1, "only one PROC");
+	BAD("PFMMVGWHIITRE", &well_formed, 3, "only one MM");
+	BAD("PFVGWHIITRE", &well_formed, 5, "no MM");
+	BAD("PFMGVWHIITRE", &well_formed, 3, "follow their VMA");
+	BAD("PFMVGWIITRE", &well_formed, 6, "after SIGHAND");
+	BAD("PFMVGWHHIITRE", &well_formed, 7, "one SIGHAND");
+	BAD("PFMVGWHIIFTRE", &well_formed, 9, "before SIGHAND");
+	BAD("PFMVGWHITRIE", &well_formed, 10, "pending signals");
+	BAD("PFMVGWHIIRTE", &well_formed, 9, "REGS must follow");
+	BAD("PFMVGWHIITE", &well_formed, 10, "followed by its REGS");
+	BAD("PFMVGWHIITTRE", &well_formed, 10, "followed by its REGS");
+	BAD("PFMVGWHIIE", &well_formed, 0, "PROC record: no threads");
+	v = well_formed; v.nr_threads = 1;
+	BAD("PFMVGWHIIE", &v, 9, "no threads");
+	v = well_formed; v.nr_threads = -1;	/* 0xffffffff: fine until END */
+	BAD(GOOD_SEQ, &v, 11, "says 4294967295");
+}
+
+static void test_compatible(void)
+{
+	struct ckpt_image_hdr h;
+	char msg[200];
+
+	memset(&h, 0, sizeof(h));
+	h.machine = EM_AARCH64;
+	h.endian = CKPT_ENDIAN_LITTLE;
+	h.word_size = 8;
+	h.page_size = 65536;
+	CHECK(ckpt_image_compatible(&h, EM_AARCH64, CKPT_ENDIAN_LITTLE, 8,
+				    65536, msg, sizeof(msg)) == 0);
+	CHECK(msg[0] == 0);
+	CHECK(ckpt_image_compatible(&h, EM_AARCH64, CKPT_ENDIAN_LITTLE, 8,
+				    4096, msg, sizeof(msg)) == -ENOEXEC);
+	CHECK(strstr(msg, "65536-byte") && strstr(msg, "4096-byte"));
+	CHECK(ckpt_image_compatible(&h, EM_X86_64, CKPT_ENDIAN_LITTLE, 8,
+				    65536, msg, sizeof(msg)) == -ENOEXEC);
+	CHECK(strstr(msg, "aarch64 process") && strstr(msg, "this is x86_64"));
+	CHECK(ckpt_image_compatible(&h, EM_AARCH64, CKPT_ENDIAN_BIG, 8,
+				    65536, msg, sizeof(msg)) == -ENOEXEC);
+	CHECK(strstr(msg, "big-endian") != NULL);
+	h.machine = EM_68K;
+	h.endian = CKPT_ENDIAN_BIG;
+	h.word_size = 4;
+	h.page_size = 4096;
+	CHECK(ckpt_image_compatible(&h, EM_68K, CKPT_ENDIAN_BIG, 4, 4096,
+				    msg, sizeof(msg)) == 0);
+	CHECK(ckpt_image_compatible(&h, EM_68K, CKPT_ENDIAN_BIG, 8, 4096,
+				    msg, sizeof(msg)) == -ENOEXEC);
+	CHECK(strstr(msg, "32-bit") && strstr(msg, "64-bit"));
+#if defined(__x86_64__) && !defined(__ILP32__)
+	CHECK(ckpt_host_machine() == EM_X86_64);
+#elif defined(__aarch64__)
+	CHECK(ckpt_host_machine() == EM_AARCH64);
+#elif defined(__m68k__)
+	CHECK(ckpt_host_machine() == EM_68K);
+#endif
+	CHECK(strcmp(ckpt_signal_name(2), "SIGINT") == 0);
+	CHECK(strcmp(ckpt_signal_name(31), "SIGSYS") == 0);
+	CHECK(ckpt_signal_name(0) == NULL && ckpt_signal_name(32) == NULL);
+	CHECK(strcmp(ckpt_rlimit_name(7), "NOFILE") == 0);
+	CHECK(ckpt_rlimit_name(CKPT_NLIMITS) == NULL);
+	CHECK(strcmp(ckpt_rec_type_name(CKPT_REC_SIGINFO), "SIGINFO") == 0);
 }
 
 int main(void)
@@ -345,6 +809,11 @@ int main(void)
 	test_image(CKPT_ENDIAN_BIG, EM_68K, 4096);
 	test_image(CKPT_ENDIAN_BIG, EM_68K, 8192);
 	test_image(CKPT_ENDIAN_BIG, EM_AARCH64, 4096);
+	test_malformed(CKPT_ENDIAN_LITTLE, EM_X86_64, 4096);
+	test_malformed(CKPT_ENDIAN_BIG, EM_68K, 4096);
+	test_malformed(CKPT_ENDIAN_LITTLE, EM_AARCH64, 65536);
+	test_malformed(CKPT_ENDIAN_BIG, EM_AARCH64, 4096);
+	test_compatible();
 	if (failures) {
 		fprintf(stderr, "test_libckpt: %d failures\n", failures);
 		return 1;
