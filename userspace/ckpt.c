@@ -1,92 +1,506 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ckpt - checkpoint a process into an image, restore it, show an image.
+ * ckpt - checkpoint a process into an image, restore it, roll it back,
+ * show an image.  See ckpt.1.
  *
+ *	ckpt dump PID [-o FILE|-] [--stop|--kill]
+ *	ckpt restore [-d|--detach] FILE|-
+ *	ckpt rollback PID FILE|-
  *	ckpt show FILE|-
- *	ckpt restore FILE|-
- *	ckpt dump PID -o FILE|- [--stop|--kill]
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "libckpt.h"
 
+#ifndef __NR_clone3
+#define __NR_clone3		435
+#endif
+#ifndef __NR_close_range
+#define __NR_close_range	436
+#endif
+
 #define U64(x) ((unsigned long long)(x))
+
+/* Exit statuses (restore without --detach: the restored process's). */
+#define EXIT_OK		0
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+#define EXIT_NORESTORE	125	/* the child could not become the image */
 
 static const char *prog = "ckpt";
 
+static const char usage_text[] =
+"usage: ckpt dump PID [-o FILE|-] [--stop|--kill]\n"
+"       ckpt restore [-d|--detach] FILE|-\n"
+"       ckpt rollback PID FILE|-\n"
+"       ckpt show FILE|-\n"
+"       ckpt -h|--help | --version\n"
+"\n"
+"  dump      write an image of process PID (0: ckpt itself) to FILE or to\n"
+"            standard output (-o -, the default; never to a terminal);\n"
+"            afterwards the process goes on, or stays stopped (--stop),\n"
+"            or is killed (--kill)\n"
+"  restore   start the image's process again as a new child of ckpt, with\n"
+"            its old pid if that is free and allowed; wait for it and exit\n"
+"            with its status, or print its pid and exit (-d, --detach)\n"
+"  rollback  put live process PID back into the state of the image\n"
+"  show      check an image and list its records\n"
+"\n"
+"FILE '-' is standard input (restore, rollback, show) or output (dump).\n"
+"Exit status: 0 success, 1 failure, 2 usage error; restore without -d\n"
+"exits with the restored process's status (128+N if killed by signal N,\n"
+"125 if the image could not be restored).\n";
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-"usage: ckpt show FILE|-          list the contents of a checkpoint image\n"
-"       ckpt restore FILE|-       replace this process by the image's process\n"
-"       ckpt dump PID -o FILE|- [--stop|--kill]\n"
-"                                 checkpoint process PID (0: ckpt itself)\n"
-"       ckpt --help | --version\n"
-"\n"
-"FILE '-' is standard input (show, restore) or standard output (dump).\n"
-"The restored process keeps ckpt's open files, pid, parent and credentials.\n");
+	fputs(usage_text, f);
 }
 
-/* A sentence a system administrator understands, per errno. */
-static const char *explain(int err, int restoring)
+static int usage_error(const char *fmt, const char *arg)
 {
-	switch (err) {
-	case EBADMSG:
-		return "image is damaged (checksum mismatch or truncated image)";
-	case ENOEXEC:
-		return "not a checkpoint image, or it was made on another kind "
-		       "of machine or by an incompatible kernel version";
-	case EINVAL:
-		return restoring ?
-		       "image content is invalid (inconsistent or crafted image), or invalid flags" :
-		       "invalid arguments or flags";
-	case ESTALE:
-		return "a file mapped by the checkpointed process was replaced "
-		       "or changed since the checkpoint";
-	case ENOENT:
-		return restoring ?
-		       "a file mapped by the checkpointed process no longer exists" :
-		       "no such file or directory";
-	case EBADF:
-		return restoring ? "the image is not open for reading" :
-				   "the output is not open for writing";
-	case EBUSY:
-		return "the process is multi-threaded; only single-threaded "
-		       "processes can be checkpointed or restored";
-	case EOPNOTSUPP:
-		return restoring ? "operation not supported" :
-		       "the process has state that cannot be checkpointed "
-		       "(e.g. locked memory, a mapping of a deleted file or a "
-		       "device), or dumping another process is not supported "
-		       "by this kernel";
-	case ESRCH:
-		return "no such process";
-	case EPERM:
-	case EACCES:
-		return "permission denied";
-	case ENOMEM:
-		return "not enough memory";
-	case ENOSYS:
-		return "this kernel has no checkpoint/restore support "
-		       "(ckpt system calls missing)";
-	case ENOSPC:
-		return "no space left on the output device";
-	case EPIPE:
-		return "the reader of the output went away";
-	case EFAULT:
-		return "bad address";
-	case EINTR:
-		return "interrupted by a signal";
-	default:
-		return strerror(err);
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'ckpt --help'.\n");
+	return EXIT_USAGE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors in words */
+
+enum op {
+	OP_DUMP = 1,
+	OP_RESTORE = 2,		/* a new process from the image */
+	OP_ROLLBACK = 4,	/* a live process back to the image */
+};
+#define OP_IMAGE	(OP_RESTORE | OP_ROLLBACK)
+#define OP_ALL		(OP_DUMP | OP_IMAGE)
+
+/*
+ * What each errno of ckpt_dump()/ckpt_restore() means to whoever runs
+ * ckpt.  {pid} and {file} in "why" are replaced by the process and image.
+ * The first entry matching errno and operation wins.
+ */
+static const struct err_text {
+	int err;
+	unsigned int ops;
+	const char *what;
+	const char *why;
+} err_texts[] = {
+	{ EPERM, OP_DUMP, "permission denied",
+	  "you may not trace process {pid}; dumping needs the same rights as "
+	  "ptrace attach (same user and group ids and a dumpable process, "
+	  "e.g. not setuid, or CAP_SYS_PTRACE; Yama's ptrace_scope can "
+	  "restrict it further)" },
+	{ EPERM, OP_RESTORE, "permission denied",
+	  "the credentials recorded in the image (user and group ids, "
+	  "supplementary groups) differ from yours, and restoring them "
+	  "needs CAP_CHECKPOINT_RESTORE; run ckpt as the image's user" },
+	{ EPERM, OP_ROLLBACK, "permission denied",
+	  "you may not trace process {pid} (the rules of ptrace attach, or "
+	  "CAP_SYS_PTRACE), or the credentials recorded in the image differ "
+	  "from the process's and you lack CAP_CHECKPOINT_RESTORE" },
+	{ ESRCH, OP_DUMP, "no such process",
+	  "process {pid} does not exist or exited during the dump; no image "
+	  "was written" },
+	{ ESRCH, OP_ALL, "no such process",
+	  "process {pid} does not exist or exited" },
+	{ EOPNOTSUPP, OP_DUMP, "state ckpt cannot save",
+	  "process {pid} uses something ckpt cannot checkpoint; the kernel "
+	  "log (dmesg) has a line \"ckpt: COMM[{pid}]: cannot checkpoint "
+	  "...\" naming it; no image was written" },
+	{ EOPNOTSUPP, OP_IMAGE, "not supported",
+	  "{file} holds state this kernel cannot restore; look for a "
+	  "\"ckpt:\" line in the kernel log (dmesg)" },
+	{ EINVAL, OP_DUMP, "invalid argument",
+	  "the kernel refused the pid or the flags" },
+	{ EINVAL, OP_IMAGE, "malformed image",
+	  "the checksums of {file} are right but its content is "
+	  "inconsistent (a crafted or badly edited image)" },
+	{ EBADF, OP_DUMP, "bad output",
+	  "the output is not open for writing" },
+	{ EBADF, OP_IMAGE, "bad input",
+	  "{file} is not open for reading" },
+	{ ENOEXEC, OP_IMAGE, "not a usable image",
+	  "{file} is not a ckpt image, or it was made on another kind of "
+	  "machine or with another image format version" },
+	{ EBADMSG, OP_IMAGE, "damaged image",
+	  "{file} is corrupted or truncated (a checksum does not match or "
+	  "it ends early)" },
+	{ ESTALE, OP_IMAGE, "a mapped file changed",
+	  "a file the checkpointed process had mapped was modified, "
+	  "replaced or moved since the dump" },
+	{ ENOENT, OP_IMAGE, "a mapped file is missing",
+	  "a file the checkpointed process had mapped no longer exists" },
+	{ EACCES, OP_IMAGE, "permission denied",
+	  "a file the checkpointed process had mapped cannot be opened with "
+	  "your permissions" },
+	{ EBUSY, OP_ROLLBACK, "busy",
+	  "process {pid} is being checkpointed or restored by someone else, "
+	  "or cannot be rolled back in its current state; try again" },
+	{ EBUSY, OP_ALL, "busy",
+	  "the kernel refused to replace a process with several threads, or "
+	  "one that is being checkpointed or restored" },
+	{ EINTR, OP_DUMP, "interrupted",
+	  "a signal interrupted the dump; no complete image was written" },
+	{ EINTR, OP_IMAGE, "interrupted",
+	  "a signal interrupted the restore before anything was changed" },
+	{ ENOMEM, OP_ALL, "out of memory",
+	  "the kernel could not allocate the memory it needed" },
+	{ ENOSPC, OP_DUMP, "no space left on device",
+	  "the file system of the image is full; no complete image was "
+	  "written" },
+	{ EDQUOT, OP_DUMP, "disk quota exceeded",
+	  "your quota on the file system of the image is used up; no "
+	  "complete image was written" },
+	{ EFBIG, OP_DUMP, "file too large",
+	  "the image exceeds a file size limit (RLIMIT_FSIZE or the file "
+	  "system's)" },
+	{ EPIPE, OP_DUMP, "broken pipe",
+	  "the program reading the image exited before the dump was "
+	  "complete" },
+	{ EIO, OP_ALL, "input/output error",
+	  "reading or writing the image failed" },
+	{ ENOSYS, OP_ALL, "not implemented",
+	  "this kernel has no ckpt system calls (not a ckpt kernel, or "
+	  "built without CONFIG_CKPT)" },
+};
+
+static void put_why(const char *t, long pid, const char *file)
+{
+	while (*t) {
+		if (!strncmp(t, "{pid}", 5)) {
+			fprintf(stderr, "%ld", pid);
+			t += 5;
+		} else if (!strncmp(t, "{file}", 6)) {
+			fputs(file, stderr);
+			t += 6;
+		} else {
+			fputc(*t++, stderr);
+		}
 	}
 }
+
+/*
+ * "ckpt: cannot dump process 1234: permission denied (EPERM): why"
+ * why: the table's text for err and op, unless the caller knows better.
+ */
+static void report(enum op op, int err, long pid, const char *file,
+		   const char *why)
+{
+	const struct err_text *t = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(err_texts) / sizeof(err_texts[0]); i++) {
+		if (err_texts[i].err == err && (err_texts[i].ops & op)) {
+			t = &err_texts[i];
+			break;
+		}
+	}
+	fflush(stdout);
+	if (op == OP_DUMP)
+		fprintf(stderr, "%s: cannot dump process %ld: ", prog, pid);
+	else if (op == OP_RESTORE)
+		fprintf(stderr, "%s: cannot restore %s: ", prog, file);
+	else
+		fprintf(stderr, "%s: cannot roll back process %ld to %s: ",
+			prog, pid, file);
+	fprintf(stderr, "%s (%s)", t ? t->what : strerror(err),
+		ckpt_errno_name(err));
+	if (why || t) {
+		fputs(": ", stderr);
+		put_why(why ? why : t->why, pid, file);
+	}
+	fputc('\n', stderr);
+}
+
+/* A further line under report(): "ckpt:   ..." */
+static void detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void detail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:   ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * The kernel's last "ckpt: COMM[PID]: ..." line about pid, from
+ * /dev/kmsg, if we may read it.  Returns 1 if one was printed.
+ */
+static int kmsg_explain(long pid)
+{
+	char buf[8192], key[32], last[512] = "";
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		if (errno == EPERM || errno == EACCES)
+			detail("(reading the kernel log needs more privilege here: try 'dmesg | grep ckpt:' as root)");
+		return 0;
+	}
+	snprintf(key, sizeof(key), "[%ld]: ", pid);
+	for (;;) {
+		char *msg, *end;
+
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten; go on */
+			continue;
+		if (n <= 0)
+			break;
+		buf[n] = 0;
+		msg = strchr(buf, ';');		/* "prio,seq,time,flags;text\n" */
+		if (!msg)
+			continue;
+		msg++;
+		end = strchr(msg, '\n');
+		if (end)
+			*end = 0;
+		if (!strncmp(msg, "ckpt: ", 6) && strstr(msg, key))
+			snprintf(last, sizeof(last), "%s", msg);
+	}
+	close(fd);
+	if (!last[0])
+		return 0;
+	detail("kernel log: %s", last);
+	return 1;
+}
+
+/* Credentials as /proc/PID/status shows them. */
+struct creds {
+	unsigned long uid[4], gid[4];	/* real, effective, saved, fs */
+	unsigned long groups[256];
+	int ngroups;			/* -1: more than fit */
+};
+
+static int read_creds(const char *procdir, struct creds *c)
+{
+	char path[64], line[4096];
+	FILE *f;
+	int got = 0;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", procdir);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	memset(c, 0, sizeof(*c));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Uid: %lu %lu %lu %lu", &c->uid[0],
+			   &c->uid[1], &c->uid[2], &c->uid[3]) == 4) {
+			got |= 1;
+		} else if (sscanf(line, "Gid: %lu %lu %lu %lu", &c->gid[0],
+				  &c->gid[1], &c->gid[2], &c->gid[3]) == 4) {
+			got |= 2;
+		} else if (!strncmp(line, "Groups:", 7)) {
+			char *p = line + 7, *end;
+
+			for (;;) {
+				unsigned long g = strtoul(p, &end, 10);
+
+				if (end == p)
+					break;
+				if (c->ngroups < 0 ||
+				    c->ngroups == (int)(sizeof(c->groups) /
+							sizeof(c->groups[0]))) {
+					c->ngroups = -1;
+					break;
+				}
+				c->groups[c->ngroups++] = g;
+				p = end;
+			}
+			got |= 4;
+		}
+	}
+	fclose(f);
+	return got == 7 ? 0 : -1;
+}
+
+static int has_group(const struct creds *c, unsigned long g)
+{
+	int i;
+
+	for (i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == g)
+			return 1;
+	return 0;
+}
+
+/* What we know of an image before handing it to the kernel. */
+struct image_info {
+	struct ckpt_image_hdr hdr;
+	struct ckpt_proc proc;
+	struct creds creds;		/* of the image, from PROC */
+	char root[256];			/* the dumped process's root */
+};
+
+/* Say which credentials of the image differ from process procdir's. */
+static void creds_explain(const struct image_info *ii, const char *procdir,
+			  const char *whose)
+{
+	static const char *const names[4] = {
+		"real", "effective", "saved", "filesystem"
+	};
+	const struct creds *ic = &ii->creds;
+	struct creds pc;
+	int i, same = 1;
+
+	if (read_creds(procdir, &pc))
+		return;
+	for (i = 0; i < 4; i++) {
+		if (ic->uid[i] != pc.uid[i]) {
+			detail("image %s uid %lu, %s %lu", names[i],
+			       ic->uid[i], whose, pc.uid[i]);
+			same = 0;
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		if (ic->gid[i] != pc.gid[i]) {
+			detail("image %s gid %lu, %s %lu", names[i],
+			       ic->gid[i], whose, pc.gid[i]);
+			same = 0;
+		}
+	}
+	if (ic->ngroups >= 0 && pc.ngroups >= 0) {
+		for (i = 0; i < ic->ngroups; i++) {
+			if (!has_group(&pc, ic->groups[i])) {
+				detail("image has supplementary group %lu, %s not",
+				       ic->groups[i], whose);
+				same = 0;
+			}
+		}
+		for (i = 0; i < pc.ngroups; i++) {
+			if (!has_group(ic, pc.groups[i])) {
+				detail("%s supplementary group %lu is not in the image",
+				       whose, pc.groups[i]);
+				same = 0;
+			}
+		}
+	}
+	if (same)
+		detail("the credentials of the image and %s match: the ptrace rules (or an LSM) refused",
+		       whose);
+}
+
+/*
+ * Read the image again from its start and say where libckpt finds it
+ * bad.  Returns 1 if it found something.
+ */
+static int image_explain(int fd)
+{
+	struct ckpt_reader r;
+	struct ckpt_record rec;
+	int ret;
+
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return 0;
+	ckpt_reader_init_fd(&r, fd);
+	while ((ret = ckpt_reader_next(&r, &rec)) > 0)
+		;
+	if (ret < 0)
+		detail("at offset %#llx: %s (%s)", U64(r.err_off), r.msg,
+		       ckpt_errno_name(-ret));
+	ckpt_reader_fini(&r);
+	return ret < 0;
+}
+
+/*
+ * ESTALE, ENOENT, EACCES: compare each FILE record with what its path
+ * holds now.  Returns the number of files found changed.
+ */
+static int files_explain(int fd, const struct image_info *ii)
+{
+	struct ckpt_reader r;
+	struct ckpt_record rec;
+	int found = 0;
+
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return 0;
+	ckpt_reader_init_fd(&r, fd);
+	while (ckpt_reader_next(&r, &rec) > 0) {
+		const struct ckpt_file *f = &rec.u.file;
+		char path[4096];
+		struct stat st;
+
+		if (rec.type == CKPT_REC_SIGHAND)
+			break;			/* no FILE after it */
+		if (rec.type != CKPT_REC_FILE)
+			continue;
+		snprintf(path, sizeof(path), "%s%s",
+			 strcmp(ii->root, "/") ? ii->root : "", rec.path);
+		if (stat(path, &st) < 0) {
+			detail("%s: %s", path, strerror(errno));
+			found++;
+		} else if ((uint64_t)st.st_ino != f->ino) {
+			detail("%s: replaced (inode %llu, was %llu)", path,
+			       U64(st.st_ino), U64(f->ino));
+			found++;
+		} else if ((uint64_t)st.st_size != f->size ||
+			   (uint64_t)st.st_mtim.tv_sec != f->mtime_sec ||
+			   (uint32_t)st.st_mtim.tv_nsec != f->mtime_nsec) {
+			detail("%s: modified (size %llu, was %llu; mtime %llu.%09ld, was %llu.%09u)",
+			       path, U64(st.st_size), U64(f->size),
+			       U64(st.st_mtim.tv_sec), (long)st.st_mtim.tv_nsec,
+			       U64(f->mtime_sec), f->mtime_nsec);
+			found++;
+		} else if (access(path, R_OK) < 0) {
+			detail("%s: %s", path, strerror(errno));
+			found++;
+		}
+	}
+	ckpt_reader_fini(&r);
+	return found;
+}
+
+/* Everything we can add to a failed ckpt_restore(). */
+static void restore_explain(enum op op, int err, int fd, long pid,
+			    const struct image_info *ii)
+{
+	switch (err) {
+	case EPERM:
+		if (op == OP_RESTORE) {
+			creds_explain(ii, "self", "you have");
+		} else {
+			char dir[24];
+
+			snprintf(dir, sizeof(dir), "%ld", pid);
+			creds_explain(ii, dir, "the process has");
+		}
+		break;
+	case ENOEXEC:
+	case EBADMSG:
+	case EINVAL:
+		image_explain(fd);
+		break;
+	case ESTALE:
+	case ENOENT:
+	case EACCES:
+		files_explain(fd, ii);
+		break;
+	case EOPNOTSUPP:
+		kmsg_explain(op == OP_RESTORE ? (long)getpid() : pid);
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* show */
 
 static void print_hex_line(const char *label, const uint64_t *v, int n,
 			   const char *const *names)
@@ -206,6 +620,165 @@ static void show_regs(const struct ckpt_reader *r, const struct ckpt_record *rec
 		printf("REGS   (machine %u: %u bytes, not decoded)\n",
 		       r->hdr.machine, rec->len);
 	}
+}
+
+
+/* "SIGINT" or "SIGRTMIN+2" (SIGRTMIN is 32 to the kernel) */
+static const char *sig_name(unsigned int sig, char *buf, size_t len)
+{
+	const char *n = ckpt_signal_name(sig);
+
+	if (n)
+		return n;
+	if (sig >= 32 && sig <= CKPT_NSIG)
+		snprintf(buf, len, "SIGRTMIN+%u", sig - 32);
+	else
+		snprintf(buf, len, "signal %u", sig);
+	return buf;
+}
+
+/* A path from the image, with control characters shown as '?'. */
+static void print_clean(const char *s)
+{
+	for (; *s; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
+static void print_rlim(uint64_t v)
+{
+	if (v == ~0ull)
+		printf("unlimited");
+	else
+		printf("%llu", U64(v));
+}
+
+static void show_proc(const struct ckpt_reader *r,
+		      const struct ckpt_record *rec)
+{
+	const struct ckpt_proc *p = &rec->u.proc;
+	uint32_t i;
+
+	printf("PROC   pid %u threads %u umask %04o personality %#x flags %#x%s\n",
+	       p->pid, p->nr_threads, p->umask, p->personality, p->flags,
+	       (p->flags & CKPT_PROC_STOPPED) ? " (stopped)" : "");
+	printf("         uid %u/%u/%u/%u gid %u/%u/%u/%u (real/eff/saved/fs)\n",
+	       p->uid, p->euid, p->suid, p->fsuid, p->gid, p->egid, p->sgid,
+	       p->fsgid);
+	printf("         groups %u:", p->ngroups);
+	for (i = 0; i < p->ngroups && i < 32; i++)
+		printf(" %u", ckpt_record_group(r, rec, i));
+	printf("%s\n", p->ngroups > 32 ? " ..." : "");
+	printf("         cwd ");
+	print_clean(rec->cwd);
+	printf("\n         root ");
+	print_clean(rec->root);
+	printf("\n");
+	for (i = 0; i < CKPT_NLIMITS; i++) {
+		if (i % 4 == 0)
+			printf("         rlimit");
+		printf(" %s ", ckpt_rlimit_name(i));
+		print_rlim(p->rlim[i].cur);
+		printf("/");
+		print_rlim(p->rlim[i].max);
+		if (i % 4 == 3)
+			printf("\n");
+	}
+}
+
+/* The SA_* flags x86_64, arm64 and m68k share, and SA_RESTORER. */
+static void sa_flag_names(uint64_t flags, unsigned int machine, char *buf,
+			  size_t sz)
+{
+	static const struct { uint64_t bit; const char *name; } names[] = {
+		{ 0x00000001, "nocldstop" }, { 0x00000002, "nocldwait" },
+		{ 0x00000004, "siginfo" }, { 0x04000000, "restorer" },
+		{ 0x08000000, "onstack" }, { 0x10000000, "restart" },
+		{ 0x40000000, "nodefer" }, { 0x80000000, "resethand" },
+	};
+	size_t i, used = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(flags & names[i].bit))
+			continue;
+		if (names[i].bit == 0x04000000 && machine == EM_68K)
+			continue;	/* m68k has no SA_RESTORER */
+		flags &= ~names[i].bit;
+		used += (size_t)snprintf(buf + used, sz - used, "%s%s",
+					 used ? "," : "", names[i].name);
+		if (used >= sz)
+			return;
+	}
+	if (flags)
+		snprintf(buf + used, sz - used, "%s%#llx", used ? "," : "",
+			 U64(flags));
+}
+
+static void show_sighand(const struct ckpt_reader *r,
+			 const struct ckpt_record *rec)
+{
+	unsigned int sig, handled = 0, ignored = 0;
+	char name[24], fl[120];
+
+	for (sig = 1; sig <= CKPT_NSIG; sig++) {
+		uint64_t h = rec->u.sighand[sig - 1].handler;
+
+		handled += h > 1;
+		ignored += h == 1;
+	}
+	printf("SIGHAND %u handled, %u ignored, %u default\n", handled,
+	       ignored, CKPT_NSIG - handled - ignored);
+	for (sig = 1; sig <= CKPT_NSIG; sig++) {
+		const struct ckpt_sigaction *a = &rec->u.sighand[sig - 1];
+
+		if (!a->handler && !a->flags && !a->mask && !a->restorer)
+			continue;
+		printf("         %-11s ", sig_name(sig, name, sizeof(name)));
+		if (a->handler == 0)
+			printf("default");
+		else if (a->handler == 1)
+			printf("ignore ");
+		else
+			printf("%#llx", U64(a->handler));
+		sa_flag_names(a->flags, r->hdr.machine, fl, sizeof(fl));
+		printf(" flags %#llx%s%s%s mask %#llx", U64(a->flags),
+		       fl[0] ? " (" : "", fl, fl[0] ? ")" : "", U64(a->mask));
+		if (a->restorer)
+			printf(" restorer %#llx", U64(a->restorer));
+		printf("\n");
+	}
+}
+
+static const char *si_code_name(int32_t code)
+{
+	switch (code) {
+	case 0:		return "SI_USER";
+	case 0x80:	return "SI_KERNEL";
+	case -1:	return "SI_QUEUE";
+	case -2:	return "SI_TIMER";
+	case -3:	return "SI_MESGQ";
+	case -4:	return "SI_ASYNCIO";
+	case -5:	return "SI_SIGIO";
+	case -6:	return "SI_TKILL";
+	default:	return NULL;
+	}
+}
+
+static void show_siginfo(const struct ckpt_record *rec)
+{
+	const struct ckpt_siginfo *si = &rec->u.siginfo;
+	const char *code = si_code_name(rec->si_code);
+	char name[24];
+
+	printf("SIGINFO ");
+	if (si->tid)
+		printf("thread %u", si->tid);
+	else
+		printf("process");
+	printf(" %s (%u) si_signo %d si_errno %d si_code %d%s%s%s\n",
+	       sig_name(si->signo, name, sizeof(name)), si->signo,
+	       rec->si_signo, rec->si_errno, rec->si_code,
+	       code ? " (" : "", code ? code : "", code ? ")" : "");
 }
 
 static int cmd_show(const char *path)
@@ -332,6 +905,15 @@ static int cmd_show(const char *path)
 		case CKPT_REC_REGS:
 			show_regs(&r, &rec);
 			break;
+		case CKPT_REC_PROC:
+			show_proc(&r, &rec);
+			break;
+		case CKPT_REC_SIGHAND:
+			show_sighand(&r, &rec);
+			break;
+		case CKPT_REC_SIGINFO:
+			show_siginfo(&rec);
+			break;
 		case CKPT_REC_END:
 			printf("END    crc %08x ok\n", rec.crc);
 			break;
@@ -358,140 +940,490 @@ static int cmd_show(const char *path)
 	return ret < 0 ? 1 : 0;
 }
 
-static int cmd_restore(const char *path)
-{
-	int fd, err;
 
-	if (strcmp(path, "-") == 0) {
-		fd = 0;
-	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			fprintf(stderr, "%s: cannot open %s: %s\n", prog, path,
+/* ------------------------------------------------------------------ */
+/* Image input */
+
+/* Copy all of fd into an anonymous file; return its fd, or -1. */
+static int slurp(int fd, const char *file)
+{
+	char buf[65536];
+	const char *tmp = getenv("TMPDIR");
+	int out;
+
+	out = (int)syscall(__NR_memfd_create, "ckpt-image", 1u /* CLOEXEC */);
+	if (out < 0)
+		out = open(tmp && *tmp ? tmp : "/tmp",
+			   O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (out < 0) {
+		fprintf(stderr, "%s: cannot buffer %s: no memfd or O_TMPFILE: %s\n",
+			prog, file, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf)), done = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "%s: reading %s: %s\n", prog, file,
 				strerror(errno));
-			return 1;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		while (done < n) {
+			ssize_t w = write(out, buf + done, (size_t)(n - done));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				fprintf(stderr, "%s: buffering %s: %s\n", prog,
+					file, strerror(errno));
+				goto fail;
+			}
+			done += w;
 		}
 	}
-	fflush(NULL);
-	ckpt_restore(0, fd, 0);
-	/* only returns on failure */
-	err = errno;
-	fprintf(stderr, "%s: restore of %s failed: %s [%s]\n", prog, path,
-		explain(err, 1), ckpt_errno_name(err));
+	if (lseek(out, 0, SEEK_SET) == 0)
+		return out;
+	fprintf(stderr, "%s: buffering %s: %s\n", prog, file, strerror(errno));
+fail:
+	close(out);
+	return -1;
+}
+
+/*
+ * Open the image FILE ("-": standard input) as a seekable fd: a pipe or
+ * terminal is read whole into an anonymous file first, so that it can be
+ * looked at before the kernel reads it, and again to explain a failure.
+ */
+static int open_image(const char *file)
+{
+	int fd, out;
+
+	if (!strcmp(file, "-")) {
+		if (isatty(0)) {
+			fprintf(stderr, "%s: refusing to read an image from a terminal; give a FILE or redirect standard input\n",
+				prog);
+			return -1;
+		}
+		fd = 0;
+	} else {
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "%s: cannot open %s: %s\n", prog, file,
+				strerror(errno));
+			return -1;
+		}
+	}
+	if (lseek(fd, 0, SEEK_CUR) == 0)
+		return fd;
+	out = slurp(fd, file);
 	if (fd != 0)
 		close(fd);
-	return 1;
+	return out;
 }
+
+/*
+ * Check the header and read the PROC record (the first one) before the
+ * kernel gets the image: a foreign or damaged image is explained here.
+ * Leaves fd at offset 0.  Returns 0, or an errno after report().
+ */
+static int peek_image(int fd, enum op op, long pid, const char *file,
+		      struct image_info *ii)
+{
+	struct ckpt_reader r;
+	struct ckpt_record rec;
+	char why[300];
+	int ret, i;
+
+	memset(ii, 0, sizeof(*ii));
+	ckpt_reader_init_fd(&r, fd);
+	ret = ckpt_reader_header(&r);
+	if (!ret) {
+		long ps = sysconf(_SC_PAGESIZE);
+
+		ii->hdr = r.hdr;
+		ret = ckpt_image_compatible(&r.hdr, ckpt_host_machine(),
+					    ckpt_host_endian(),
+					    (unsigned int)sizeof(long),
+					    (unsigned int)ps, why, sizeof(why));
+		if (ret) {
+			report(op, -ret, pid, file, why);
+			goto out;
+		}
+		ret = ckpt_reader_next(&r, &rec);
+		if (ret == 0)
+			ret = -EBADMSG;	/* cannot happen: END is not first */
+	}
+	if (ret < 0) {
+		snprintf(why, sizeof(why), "%s at offset %#llx", r.msg,
+			 U64(r.err_off));
+		report(op, -ret, pid, file, why);
+		goto out;
+	}
+	ii->proc = rec.u.proc;
+	for (i = 0; i < 4; i++) {
+		ii->creds.uid[i] = (&rec.u.proc.uid)[i];
+		ii->creds.gid[i] = (&rec.u.proc.gid)[i];
+	}
+	if (rec.u.proc.ngroups > sizeof(ii->creds.groups) /
+				 sizeof(ii->creds.groups[0])) {
+		ii->creds.ngroups = -1;
+	} else {
+		ii->creds.ngroups = (int)rec.u.proc.ngroups;
+		for (i = 0; i < ii->creds.ngroups; i++)
+			ii->creds.groups[i] =
+				ckpt_record_group(&r, &rec, (uint32_t)i);
+	}
+	snprintf(ii->root, sizeof(ii->root), "%s", rec.root);
+	ret = 0;
+out:
+	ckpt_reader_fini(&r);
+	if (lseek(fd, 0, SEEK_SET) != 0 && !ret) {
+		fprintf(stderr, "%s: %s: cannot rewind: %s\n", prog, file,
+			strerror(errno));
+		ret = errno;
+	}
+	return ret < 0 ? -ret : ret;
+}
+
+static int parse_pid(const char *s, long *pid)
+{
+	char *end;
+
+	errno = 0;
+	*pid = strtol(s, &end, 10);
+	return errno || *end || end == s || *pid < 0 || *pid > 0x3fffffffL ?
+	       -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* dump */
 
 static int cmd_dump(int argc, char **argv)
 {
-	const char *out = NULL, *pidstr = NULL;
+	const char *out = "-", *pidstr = NULL;
 	unsigned int flags = 0;
-	char *end;
+	int fd, i, err, regular = 0;
+	struct stat st;
 	long pid, ret;
-	int fd, i, err, created = 0;
 
 	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
-			if (++i >= argc) {
-				fprintf(stderr, "%s: -o needs a file name\n", prog);
-				return 2;
-			}
+		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+			if (++i >= argc)
+				return usage_error("%s needs a file name", argv[i - 1]);
 			out = argv[i];
-		} else if (strncmp(argv[i], "-o", 2) == 0) {
+		} else if (!strncmp(argv[i], "-o", 2)) {
 			out = argv[i] + 2;
-		} else if (strcmp(argv[i], "--stop") == 0) {
+		} else if (!strncmp(argv[i], "--output=", 9)) {
+			out = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--stop")) {
 			flags |= CKPT_DUMP_STOP;
-		} else if (strcmp(argv[i], "--kill") == 0) {
+		} else if (!strcmp(argv[i], "--kill")) {
 			flags |= CKPT_DUMP_KILL;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "%s: unknown option %s\n", prog, argv[i]);
-			return 2;
+			return usage_error("dump: unknown option %s", argv[i]);
 		} else if (!pidstr) {
 			pidstr = argv[i];
 		} else {
-			fprintf(stderr, "%s: extra argument %s\n", prog, argv[i]);
-			return 2;
+			return usage_error("dump: extra argument %s", argv[i]);
 		}
 	}
-	if (!pidstr || !out) {
-		usage(stderr);
-		return 2;
-	}
-	errno = 0;
-	pid = strtol(pidstr, &end, 10);
-	if (errno || *end || end == pidstr || pid < 0 || pid > 0x7fffffffL) {
-		fprintf(stderr, "%s: bad pid '%s'\n", prog, pidstr);
-		return 2;
-	}
-	if (strcmp(out, "-") == 0) {
+	if (!pidstr)
+		return usage_error("dump: which process? %s", "give its PID");
+	if (parse_pid(pidstr, &pid))
+		return usage_error("dump: '%s' is not a process id", pidstr);
+	if (flags == (CKPT_DUMP_STOP | CKPT_DUMP_KILL))
+		return usage_error("dump: %s", "--stop and --kill exclude each other");
+	if (flags && pid == 0)
+		return usage_error("dump: %s", "--stop and --kill need a PID other than 0");
+	if (!*out)
+		return usage_error("dump: %s", "empty output file name");
+
+	if (!strcmp(out, "-")) {
 		fd = 1;
+		if (isatty(fd)) {
+			fprintf(stderr, "%s: refusing to write a checkpoint image to a terminal; use -o FILE or redirect standard output\n",
+				prog);
+			return EXIT_FAIL;
+		}
 	} else {
 		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0) {
 			fprintf(stderr, "%s: cannot create %s: %s\n", prog, out,
 				strerror(errno));
-			return 1;
+			return EXIT_FAIL;
 		}
-		created = 1;
+		/* only a regular file is ours to remove on failure */
+		regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	}
+	/* a reader that goes away is an error to report, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	fflush(NULL);
 	ret = ckpt_dump((pid_t)pid, fd, flags);
 	if (ret == CKPT_RESTORED) {
 		/* "ckpt dump 0" restored: the image was of ckpt itself */
 		fprintf(stderr, "%s: restored\n", prog);
-		return 0;
+		return EXIT_OK;
 	}
 	if (ret < 0) {
 		err = errno;
-		fprintf(stderr, "%s: dump of process %ld failed: %s [%s]\n",
-			prog, pid, explain(err, 0), ckpt_errno_name(err));
-		if (created) {
+		report(OP_DUMP, err, pid, out, NULL);
+		if (err == EOPNOTSUPP)
+			kmsg_explain(pid);
+		if (regular) {
 			close(fd);
-			unlink(out);
+			if (unlink(out) == 0)
+				detail("removed the partial image %s", out);
 		}
-		return 1;
+		return EXIT_FAIL;
 	}
-	if (created && close(fd) < 0) {
-		fprintf(stderr, "%s: writing %s: %s\n", prog, out, strerror(errno));
-		return 1;
+	if (fd != 1 && close(fd) < 0) {
+		err = errno;
+		fprintf(stderr, "%s: writing %s: %s\n", prog, out, strerror(err));
+		if (regular)
+			unlink(out);
+		return EXIT_FAIL;
 	}
-	return 0;
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* restore */
+
+/* struct clone_args up to set_tid_size (CLONE_ARGS_SIZE_VER1) */
+struct clone_args_v1 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+	uint64_t stack, stack_size, tls, set_tid, set_tid_size;
+};
+
+/*
+ * fork(), with the child's pid want if the kernel lets us.  A pid still in
+ * use may be the image's previous incarnation, still exiting after "ckpt
+ * dump --kill": wait up to a second for it.  *why gets the reason the
+ * child did not get want.
+ */
+static pid_t fork_as(pid_t want, int *why)
+{
+	struct clone_args_v1 args;
+	uint64_t tid = (uint64_t)want;
+	int tries = 0;
+	long ret;
+
+	*why = 0;
+	memset(&args, 0, sizeof(args));
+	args.exit_signal = SIGCHLD;
+	args.set_tid = (uintptr_t)&tid;
+	args.set_tid_size = 1;
+	for (;;) {
+		ret = syscall(__NR_clone3, &args, sizeof(args));
+		if (ret >= 0)
+			return (pid_t)ret;
+		if (errno != EEXIST || ++tries > 20)
+			break;
+		nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+	}
+	*why = errno;
+	return fork();
+}
+
+static const char *set_tid_reason(int err)
+{
+	switch (err) {
+	case EEXIST:
+		return "that pid is in use";
+	case EPERM:
+		return "choosing a pid needs CAP_CHECKPOINT_RESTORE";
+	case EINVAL:
+		return "that pid is out of range here (pid_max, pid namespace)";
+	case ENOSYS:
+		return "this kernel has no clone3()";
+	default:
+		return strerror(err);
+	}
+}
+
+/* In the child: keep 0, 1, 2 and the image, as fd 3. */
+static int child_fds(int fd)
+{
+	struct rlimit rl;
+	unsigned int i, max;
+
+	if (fd != 3) {
+		if (dup2(fd, 3) < 0)
+			return -1;
+		fd = 3;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (syscall(__NR_close_range, 4u, ~0u, 0u) == 0)
+		return fd;
+	max = 65536;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < max)
+		max = (unsigned int)rl.rlim_cur;
+	for (i = 4; i < max; i++)
+		close((int)i);
+	return fd;
+}
+
+static volatile sig_atomic_t child_pid;
+
+static void forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill((pid_t)child_pid, sig);
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+	const char *file = NULL;
+	struct image_info ii;
+	int detach = 0, fd, i, why, status;
+	pid_t pid, want;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-d") || !strcmp(argv[i], "--detach"))
+			detach = 1;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("restore: unknown option %s", argv[i]);
+		else if (!file)
+			file = argv[i];
+		else
+			return usage_error("restore: extra argument %s", argv[i]);
+	}
+	if (!file)
+		return usage_error("restore: %s", "which image? give a FILE or -");
+
+	fd = open_image(file);
+	if (fd < 0)
+		return EXIT_FAIL;
+	if (peek_image(fd, OP_RESTORE, 0, file, &ii))
+		return EXIT_FAIL;
+	want = (pid_t)ii.proc.pid;
+
+	fflush(NULL);
+	pid = fork_as(want, &why);
+	if (pid < 0) {
+		fprintf(stderr, "%s: cannot create a process: %s\n", prog,
+			strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (pid == 0) {
+		int err;
+
+		fd = child_fds(fd);
+		if (fd < 0) {
+			fprintf(stderr, "%s: cannot move the image to fd 3: %s\n",
+				prog, strerror(errno));
+			_exit(EXIT_NORESTORE);
+		}
+		ckpt_restore(0, fd, 0);
+		/* only returns on failure */
+		err = errno;
+		report(OP_RESTORE, err, 0, file, NULL);
+		restore_explain(OP_RESTORE, err, fd, 0, &ii);
+		_exit(EXIT_NORESTORE);
+	}
+	if (fd != 0)
+		close(fd);
+	if (why)
+		fprintf(stderr, "%s: the restored process is pid %d, not its original pid %d: %s\n",
+			prog, (int)pid, (int)want, set_tid_reason(why));
+	if (detach) {
+		printf("%d\n", (int)pid);
+		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+	}
+
+	/* like a shell: ^C and ^\ are for the restored process */
+	child_pid = pid;
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTERM, forward_signal);
+	signal(SIGHUP, forward_signal);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "%s: waiting for process %d: %s\n",
+				prog, (int)pid, strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_FAIL;
+}
+
+/* ------------------------------------------------------------------ */
+/* rollback */
+
+static int cmd_rollback(int argc, char **argv)
+{
+	struct image_info ii;
+	const char *file;
+	long pid;
+	int fd, err;
+
+	if (argc != 2)
+		return usage_error("rollback: %s", "needs a PID and a FILE");
+	if (argv[0][0] == '-' || (argv[1][0] == '-' && argv[1][1]))
+		return usage_error("rollback: unknown option %s",
+				   argv[0][0] == '-' ? argv[0] : argv[1]);
+	if (parse_pid(argv[0], &pid) || pid == 0)
+		return usage_error("rollback: '%s' is not a process id", argv[0]);
+	file = argv[1];
+
+	fd = open_image(file);
+	if (fd < 0)
+		return EXIT_FAIL;
+	if (peek_image(fd, OP_ROLLBACK, pid, file, &ii))
+		return EXIT_FAIL;
+	if (ii.proc.pid != (uint32_t)pid)
+		fprintf(stderr, "%s: note: %s is an image of process %u, not %ld\n",
+			prog, file, ii.proc.pid, pid);
+	if (ckpt_restore((pid_t)pid, fd, 0) == 0) {
+		close(fd);
+		return EXIT_OK;
+	}
+	err = errno;
+	report(OP_ROLLBACK, err, pid, file, NULL);
+	restore_explain(OP_ROLLBACK, err, fd, pid, &ii);
+	close(fd);
+	return EXIT_FAIL;
 }
 
 int main(int argc, char **argv)
 {
+	const char *cmd;
+
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") ||
+	    !strcmp(cmd, "help")) {
 		usage(stdout);
-		return 0;
+		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
+	if (!strcmp(cmd, "--version")) {
 		printf("ckpt %s (image format version %d)\n", LIBCKPT_VERSION,
 		       CKPT_IMAGE_VERSION);
-		return 0;
+		return EXIT_OK;
 	}
-	if (strcmp(argv[1], "show") == 0) {
-		if (argc != 3) {
-			usage(stderr);
-			return 2;
-		}
+	if (!strcmp(cmd, "show")) {
+		if (argc != 3)
+			return usage_error("show: %s", "needs one FILE or -");
+		if (argv[2][0] == '-' && argv[2][1])
+			return usage_error("show: unknown option %s", argv[2]);
 		return cmd_show(argv[2]);
 	}
-	if (strcmp(argv[1], "restore") == 0) {
-		if (argc != 3) {
-			usage(stderr);
-			return 2;
-		}
-		return cmd_restore(argv[2]);
-	}
-	if (strcmp(argv[1], "dump") == 0)
+	if (!strcmp(cmd, "restore"))
+		return cmd_restore(argc - 2, argv + 2);
+	if (!strcmp(cmd, "rollback"))
+		return cmd_rollback(argc - 2, argv + 2);
+	if (!strcmp(cmd, "dump"))
 		return cmd_dump(argc - 2, argv + 2);
-	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
-	usage(stderr);
-	return 2;
+	return usage_error("unknown command '%s'", cmd);
 }

@@ -1118,7 +1118,7 @@ int ckpt_image_compatible(const struct ckpt_image_hdr *h, unsigned int machine,
 	if (h->machine != machine || h->endian != endian ||
 	    h->word_size != word_size) {
 		snprintf(msg, msg_len,
-			 "the image is of a %s process (%s, %u-bit); this is %s (%s, %u-bit)",
+			 "the image was made on %s (%s, %u-bit); this machine is %s (%s, %u-bit)",
 			 ckpt_machine_name(h->machine), endian_name(h->endian),
 			 h->word_size * 8u, ckpt_machine_name(machine),
 			 endian_name(endian), word_size * 8u);
