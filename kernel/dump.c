@@ -17,38 +17,122 @@
  */
 int ckpt_refuse(const char *what)
 {
-	pr_info_ratelimited("%s[%d]: cannot checkpoint %s\n", current->comm,
-			    task_pid_nr(current), what);
-	return -EOPNOTSUPP;
+	return ckpt_refuse_task(current, what);
 }
 
 /**
- * ckpt_dump_self - write an image of the calling process
- * @file: the image, open for writing
- * @flags: the dump flags (0)
+ * ckpt_refuse_task - refuse to dump state of a task that ckpt cannot restore
+ * @t: the task, for the kernel log
+ * @what: the state ("a traced thread")
  *
- * The caller is single-threaded and in this system call: nothing else can
- * change its address space or registers while they are read.
+ * Return: -EOPNOTSUPP.
+ */
+int ckpt_refuse_task(struct task_struct *t, const char *what)
+{
+	pr_info_ratelimited("%s[%d]: cannot checkpoint %s\n", t->comm,
+			    task_pid_nr(t), what);
+	return -EOPNOTSUPP;
+}
+
+/* The THREAD and REGS records of each thread, the group leader first. */
+static int ckpt_dump_threads(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
+			     struct task_struct *leader)
+{
+	struct task_struct *t, **tasks;
+	unsigned int i, n = 0, max = ckpt_quiesce_nr_threads(q);
+	int err = 0;
+
+	tasks = kvmalloc_array(max, sizeof(*tasks), GFP_KERNEL);
+	if (!tasks)
+		return -ENOMEM;
+	/* Every thread is held: the list only loses threads that are killed. */
+	rcu_read_lock();
+	for_each_thread(leader, t) {
+		if (n == max || t->flags & PF_EXITING)
+			continue;
+		get_task_struct(t);
+		tasks[n++] = t;
+	}
+	rcu_read_unlock();
+	if (n != max)
+		err = -ESRCH;
+	for (i = 0; i < n; i++) {
+		if (!err && tasks[i] == current)
+			err = ckpt_dump_thread(ctx, current, true);
+		else if (!err)
+			err = ckpt_quiesce_dump_thread(ctx, q, tasks[i]);
+		put_task_struct(tasks[i]);
+	}
+	kvfree(tasks);
+	return err;
+}
+
+static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
+			  struct task_struct *leader)
+{
+	struct mm_struct *mm;
+	int err;
+
+	mm = get_task_mm(leader);
+	if (!mm)
+		return -ESRCH;
+	err = ckpt_write_image_hdr(ctx) ?:
+	      ckpt_dump_proc(ctx, leader, ckpt_quiesce_nr_threads(q),
+			     ckpt_quiesce_was_stopped(q)) ?:
+	      ckpt_dump_mm(ctx, mm) ?:
+	      ckpt_dump_signals(ctx, leader) ?:
+	      ckpt_dump_threads(ctx, q, leader);
+	mmput(mm);
+	if (err)
+		return err;
+	/* A process killed meanwhile gets no image: it has no END. */
+	if (ckpt_group_exiting(leader))
+		return -ESRCH;
+	return ckpt_write_rec(ctx, CKPT_REC_END, NULL, 0) ?: ckpt_flush(ctx);
+}
+
+/**
+ * ckpt_dump_task - write an image of a process
+ * @leader: its thread group leader; the caller's own, or another process's
+ * @file: the image, open for writing
+ * @flags: the dump flags
+ *
+ * Every thread but the caller is held still in its park while the image is
+ * written, then released, stopped or killed as @flags say.
  *
  * Context: process context; no locks held.
  * Return: 0, or -errno.
  */
-long ckpt_dump_self(struct file *file, unsigned int flags)
+long ckpt_dump_task(struct task_struct *leader, struct file *file,
+		    unsigned int flags)
 {
-	struct ckpt_ctx ctx = { .flags = flags };
-	int err;
+	struct ckpt_ctx ctx = { .flags = flags, .task = leader };
+	struct ckpt_quiesce *q;
+	int sig = 0;
+	long err;
 
-	if (!thread_group_empty(current))
-		return ckpt_refuse("a process with more than one thread");
+	/* No exec, ptrace attach or other dump of it meanwhile. */
+	err = mutex_lock_interruptible(&leader->signal->cred_guard_mutex);
+	if (err)
+		return -ERESTARTNOINTR;
 	err = ckpt_ctx_init(&ctx, file);
 	if (err)
-		goto out;
-	err = ckpt_write_image_hdr(&ctx) ?:
-	      ckpt_dump_mm(&ctx, current->mm) ?:
-	      ckpt_dump_thread(&ctx, current) ?:
-	      ckpt_write_rec(&ctx, CKPT_REC_END, NULL, 0) ?:
-	      ckpt_flush(&ctx);
-out:
+		goto out_unlock;
+	q = ckpt_quiesce(leader, true);
+	if (IS_ERR(q)) {
+		err = PTR_ERR(q);
+		goto out_fini;
+	}
+	/* Checked again with every thread held: no exec since. */
+	err = ckpt_may_access(leader) ?: ckpt_dump_held(&ctx, q, leader);
+	if (!err && flags & CKPT_DUMP_KILL)
+		sig = SIGKILL;
+	else if (!err && flags & CKPT_DUMP_STOP)
+		sig = SIGSTOP;
+	ckpt_quiesce_release(q, sig);
+out_fini:
 	ckpt_ctx_fini(&ctx);
+out_unlock:
+	mutex_unlock(&leader->signal->cred_guard_mutex);
 	return err;
 }

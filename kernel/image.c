@@ -45,11 +45,61 @@ int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file)
 	BUILD_BUG_ON(sizeof(struct ckpt_regs_m68k) != 184);
 	BUILD_BUG_ON(CKPT_PAGES_PER_REC < 1);
 
+	BUILD_BUG_ON(sizeof(struct ckpt_proc) != 320);
+	BUILD_BUG_ON(sizeof(struct ckpt_sigaction) != 32);
+	BUILD_BUG_ON(sizeof(struct ckpt_siginfo) != 136);
+
 	ctx->file = file;
 	ctx->crc = ~0U;
 	ctx->start = file->f_pos;
+	ctx->size = CKPT_BUF_SIZE;
 	ctx->buf = kvmalloc(CKPT_BUF_SIZE, GFP_KERNEL);
 	return ctx->buf ? 0 : -ENOMEM;
+}
+
+/**
+ * ckpt_ctx_init_mem - set up a context that builds records in memory only
+ * @ctx: the context, zeroed by the caller
+ * @size: room for the records
+ *
+ * A parked thread writes its own records so; the dump copies them into
+ * the image with ckpt_write_recs(), which gives them their place in the
+ * CRC chain.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int ckpt_ctx_init_mem(struct ckpt_ctx *ctx, size_t size)
+{
+	ctx->crc = ~0U;
+	ctx->size = size;
+	ctx->buf = kvmalloc(size, GFP_KERNEL);
+	return ctx->buf ? 0 : -ENOMEM;
+}
+
+/**
+ * ckpt_write_recs - write the records a memory context built
+ * @ctx: the image's context
+ * @recs: the records, as ckpt_rec_begin() and ckpt_rec_end() lay them out
+ * @len: their bytes
+ *
+ * Return: 0 or -errno.
+ */
+int ckpt_write_recs(struct ckpt_ctx *ctx, const void *recs, size_t len)
+{
+	while (len) {
+		const struct ckpt_rec_hdr *h = recs;
+		size_t total = sizeof(*h) + ALIGN(h->len, 8);
+		int err;
+
+		if (WARN_ON_ONCE(len < total))
+			return -EINVAL;
+		err = ckpt_write_rec(ctx, h->type, h + 1, h->len);
+		if (err)
+			return err;
+		recs += total;
+		len -= total;
+	}
+	return 0;
 }
 
 /**
@@ -79,6 +129,8 @@ int ckpt_flush(struct ckpt_ctx *ctx)
 {
 	size_t done = 0;
 
+	if (!ctx->file)		/* a memory context: records must fit */
+		return ctx->len ? -ENOSPC : 0;
 	while (done < ctx->len) {
 		loff_t dummy = 0, *ppos = ckpt_ppos(ctx->file);
 		ssize_t n;
@@ -143,7 +195,7 @@ void *ckpt_rec_begin(struct ckpt_ctx *ctx, u32 type, size_t max_len)
 
 	if (max_len > CKPT_REC_MAX)
 		return ERR_PTR(-EINVAL);
-	if (ctx->len + room > CKPT_BUF_SIZE) {
+	if (ctx->len + room > ctx->size) {
 		int err = ckpt_flush(ctx);
 
 		if (err)

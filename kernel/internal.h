@@ -5,9 +5,11 @@
 #ifndef _KERNEL_CKPT_INTERNAL_H
 #define _KERNEL_CKPT_INTERNAL_H
 
+#include <linux/errno.h>
 #include <linux/types.h>
 #include <linux/fs.h>
 #include <linux/mm_types.h>
+#include <linux/sched/signal.h>
 #include <uapi/linux/ckpt.h>
 
 /*
@@ -21,6 +23,15 @@
 /* Limits on what an image may ask for. */
 #define CKPT_MAX_OBJS		65536
 #define CKPT_MAX_VMAS		65536
+#define CKPT_MAX_THREADS	4096
+#define CKPT_MAX_SIGINFO	65536
+
+/* The most REGS payload any architecture writes (x86 XSAVE included). */
+#define CKPT_REGS_MAX		(64 * 1024)
+
+/* A parked thread's own records: THREAD and REGS. */
+#define CKPT_THREAD_BUF_SIZE	(2 * sizeof(struct ckpt_rec_hdr) + \
+				 sizeof(struct ckpt_thread) + CKPT_REGS_MAX + 8)
 
 /**
  * struct ckpt_obj - an image-local object id and what it stands for
@@ -45,6 +56,8 @@ struct ckpt_obj {
  * @rec: offset of the record being built in @buf (dump)
  * @left: bytes of the current record's payload and padding not yet read
  * @start: file position of the image's first byte (restore)
+ * @size: bytes of @buf
+ * @task: the process dumped or restored (its group leader, or current)
  * @flags: the syscall's flags
  * @objs: object table
  * @nr_objs: entries in @objs
@@ -60,6 +73,8 @@ struct ckpt_ctx {
 	size_t rec;
 	size_t left;
 	loff_t start;
+	size_t size;
+	struct task_struct *task;
 	unsigned int flags;
 	struct ckpt_obj *objs;
 	unsigned int nr_objs;
@@ -68,6 +83,8 @@ struct ckpt_ctx {
 
 /* image.c */
 int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file);
+int ckpt_ctx_init_mem(struct ckpt_ctx *ctx, size_t size);
+int ckpt_write_recs(struct ckpt_ctx *ctx, const void *recs, size_t len);
 void ckpt_ctx_fini(struct ckpt_ctx *ctx);
 int ckpt_write_image_hdr(struct ckpt_ctx *ctx);
 void *ckpt_rec_begin(struct ckpt_ctx *ctx, u32 type, size_t max_len);
@@ -97,29 +114,77 @@ bool ckpt_file_unchanged(const struct ckpt_obj *obj);
 /* mm.c */
 struct ckpt_mm_stage;
 int ckpt_dump_mm(struct ckpt_ctx *ctx, struct mm_struct *mm);
-struct ckpt_mm_stage *ckpt_stage_mm_alloc(void);
+struct ckpt_mm_stage *ckpt_stage_mm_alloc(struct task_struct *task);
 int ckpt_stage_mm_rec(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 		      const struct ckpt_rec_hdr *h);
 int ckpt_stage_mm_finish(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st);
 void ckpt_stage_mm_free(struct ckpt_mm_stage *st);
 int ckpt_commit_mm(struct ckpt_mm_stage *st);
 
+/* process.c: process-wide state and signals */
+struct ckpt_proc_stage;
+int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
+		   unsigned int nr_threads, bool stopped);
+int ckpt_dump_signals(struct ckpt_ctx *ctx, struct task_struct *leader);
+struct ckpt_proc_stage *ckpt_stage_proc_alloc(void);
+int ckpt_stage_proc_rec(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st,
+			const struct ckpt_rec_hdr *h);
+int ckpt_stage_proc_finish(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st);
+void ckpt_stage_proc_free(struct ckpt_proc_stage *st);
+const struct ckpt_proc *ckpt_stage_proc(const struct ckpt_proc_stage *st);
+int ckpt_stage_proc_check_sigs(const struct ckpt_proc_stage *st,
+			       const u32 *tids, unsigned int nr);
+void ckpt_commit_proc(struct ckpt_proc_stage *st);
+int ckpt_commit_signals(struct ckpt_proc_stage *st, struct task_struct *t,
+			u32 tid);
+
 /* task.c */
 struct ckpt_task_stage;
-int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t,
+		     bool in_dump);
 struct ckpt_task_stage *ckpt_stage_task_alloc(void);
 int ckpt_stage_task_rec(struct ckpt_ctx *ctx, struct ckpt_task_stage *st,
 			const struct ckpt_rec_hdr *h);
-int ckpt_stage_task_finish(struct ckpt_task_stage *st);
+int ckpt_stage_task_finish(struct ckpt_task_stage *st,
+			   struct ckpt_proc_stage *proc);
 void ckpt_stage_task_free(struct ckpt_task_stage *st);
-long ckpt_commit_task(struct ckpt_task_stage *st);
+int ckpt_commit_threads(struct ckpt_task_stage *st,
+			struct ckpt_proc_stage *proc, long *retval);
+
+/* quiesce.c */
+struct ckpt_quiesce;
+struct ckpt_quiesce *ckpt_quiesce(struct task_struct *leader, bool capture);
+int ckpt_quiesce_dump_thread(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
+			     struct task_struct *t);
+unsigned int ckpt_quiesce_nr_threads(struct ckpt_quiesce *q);
+bool ckpt_quiesce_was_stopped(struct ckpt_quiesce *q);
+long ckpt_quiesce_run(struct ckpt_quiesce *q, long (*fn)(void *), void *arg);
+void ckpt_quiesce_release(struct ckpt_quiesce *q, int sig);
 
 /* syscalls.c, dump.c, restore.c */
 long ckpt_do_dump(pid_t pid, int fd, unsigned int flags);
 long ckpt_do_restore(pid_t pid, int fd, unsigned int flags);
 int ckpt_refuse(const char *what);
-long ckpt_dump_self(struct file *file, unsigned int flags);
-long ckpt_restore_self(struct file *file, unsigned int flags);
+int ckpt_refuse_task(struct task_struct *t, const char *what);
+int ckpt_may_access(struct task_struct *leader);
+long ckpt_dump_task(struct task_struct *leader, struct file *file,
+		    unsigned int flags);
+long ckpt_restore_task(struct task_struct *leader, struct file *file,
+		       unsigned int flags);
+
+/* Is the process exiting as a whole, or being replaced by an exec? */
+static inline bool ckpt_group_exiting(struct task_struct *leader)
+{
+	return READ_ONCE(leader->signal->flags) & SIGNAL_GROUP_EXIT ||
+	       READ_ONCE(leader->signal->group_exec_task);
+}
+
+/* -ERESTART*: a system call interrupted, to be restarted if no handler runs */
+static inline bool ckpt_restart_errno(long ret)
+{
+	return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
+	       ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK;
+}
 
 /*
  * regs-$(ARCH).c: the user register state of the current task, which is in
@@ -127,7 +192,7 @@ long ckpt_restore_self(struct file *file, unsigned int flags);
  */
 extern const u16 ckpt_arch_machine;
 int ckpt_arch_check_task(struct task_struct *t);
-int ckpt_arch_dump_regs(struct ckpt_ctx *ctx);
+int ckpt_arch_dump_regs(struct ckpt_ctx *ctx, bool in_dump);
 int ckpt_arch_check_regs(const void *regs, size_t len);
 long ckpt_arch_restore_regs(const void *regs, size_t len);
 bool ckpt_arch_vdso_range(struct mm_struct *mm, unsigned long *start,

@@ -511,16 +511,16 @@ struct ckpt_mm_stage {
 	unsigned long last_end;
 	unsigned long vdso_start;
 	unsigned long vdso_end;
-	struct linux_binfmt *binfmt;
 };
 
 /**
  * ckpt_stage_mm_alloc - start building a new address space
+ * @task: the process it is for: current, or one rolled back
  *
  * Context: process context, may sleep.
  * Return: the stage, or NULL when out of memory.
  */
-struct ckpt_mm_stage *ckpt_stage_mm_alloc(void)
+struct ckpt_mm_stage *ckpt_stage_mm_alloc(struct task_struct *task)
 {
 	struct ckpt_mm_stage *st;
 	struct rlimit rlim_stack;
@@ -534,9 +534,16 @@ struct ckpt_mm_stage *ckpt_stage_mm_alloc(void)
 		return NULL;
 	}
 	st->mm->task_size = TASK_SIZE;
-	task_lock(current->group_leader);
-	rlim_stack = current->signal->rlim[RLIMIT_STACK];
-	task_unlock(current->group_leader);
+	/* mm_alloc() made it the caller's: make it @task's (dumpability too). */
+	put_user_ns(st->mm->user_ns);
+	st->mm->user_ns = get_user_ns(task_cred_xxx(task, user_ns));
+	task_lock(task);
+	if (task->mm)
+		st->mm->flags = READ_ONCE(task->mm->flags) & MMF_INIT_MASK;
+	task_unlock(task);
+	task_lock(task->group_leader);
+	rlim_stack = task->signal->rlim[RLIMIT_STACK];
+	task_unlock(task->group_leader);
 	arch_pick_mmap_layout(st->mm, &rlim_stack);
 	return st;
 }
@@ -564,9 +571,10 @@ static bool ckpt_addr_ok(struct mm_struct *mm, u64 addr)
  * CAP_CHECKPOINT_RESTORE to change it.  Without that capability a restored
  * process keeps the caller's executable, unless the image's is the same.
  */
-static int ckpt_stage_exe_file(struct mm_struct *mm, struct file *exe)
+static int ckpt_stage_exe_file(struct task_struct *task, struct mm_struct *mm,
+			       struct file *exe)
 {
-	struct file *cur = get_mm_exe_file(current->mm);
+	struct file *cur = get_task_exe_file(task);
 	int err;
 
 	if (cur && file_inode(cur) != file_inode(exe) &&
@@ -617,7 +625,7 @@ static int ckpt_stage_mm_fields(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 
 		if (!obj)
 			goto out_free;
-		err = ckpt_stage_exe_file(mm, obj->file);
+		err = ckpt_stage_exe_file(ctx->task, mm, obj->file);
 		if (err)
 			goto out_free;
 	}
@@ -988,7 +996,6 @@ int ckpt_stage_mm_finish(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st)
 		if (vma)
 			err = -EINVAL;
 	}
-	st->binfmt = current->mm->binfmt;
 	return err;
 }
 
@@ -1004,15 +1011,20 @@ int ckpt_stage_mm_finish(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st)
  */
 int ckpt_commit_mm(struct ckpt_mm_stage *st)
 {
+	struct linux_binfmt *binfmt = current->mm->binfmt;
 	int err;
 
+#ifdef CONFIG_MEMCG
+	/* mm_alloc() made the restorer its owner. */
+	WRITE_ONCE(st->mm->owner, current);
+#endif
 	err = exec_mmap(st->mm);
 	if (err)
 		return err;
 	st->mm = NULL;
 	/* exec_mmap() returns with it held, for begin_new_exec(). */
 	up_write(&current->signal->exec_update_lock);
-	set_binfmt(st->binfmt);
+	set_binfmt(binfmt);
 	if (st->vdso_end)
 		err = ckpt_arch_map_vdso(st->vdso_start);
 	return err;

@@ -50,13 +50,15 @@ int ckpt_arch_check_task(struct task_struct *t)
 /**
  * ckpt_arch_dump_regs - write the REGS record of the current task
  * @ctx: the context
+ * @in_dump: the task is in its own ckpt_dump() call, else parked
  *
- * The recorded x0 is %CKPT_RESTORED: the restored task returns from its
- * ckpt_dump() call.
+ * In its own ckpt_dump() call the recorded x0 is %CKPT_RESTORED.  A parked
+ * task interrupted in a restartable system call is recorded about to enter
+ * it again; do_signal() has already rewound it if it parked in get_signal().
  *
  * Return: 0 or -errno.
  */
-int ckpt_arch_dump_regs(struct ckpt_ctx *ctx)
+int ckpt_arch_dump_regs(struct ckpt_ctx *ctx, bool in_dump)
 {
 	struct pt_regs *regs = current_pt_regs();
 	struct user_fpsimd_state *fp = &current->thread.uw.fpsimd_state;
@@ -70,9 +72,14 @@ int ckpt_arch_dump_regs(struct ckpt_ctx *ctx)
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < 31; i++)
 		r->regs[i] = regs->regs[i];
-	r->regs[0] = CKPT_RESTORED;
 	r->sp = regs->sp;
 	r->pc = regs->pc;
+	if (in_dump) {
+		r->regs[0] = CKPT_RESTORED;
+	} else if (in_syscall(regs) && ckpt_restart_errno(regs->regs[0])) {
+		r->regs[0] = regs->orig_x0;
+		r->pc -= 4;	/* the svc #0 */
+	}
 	r->pstate = regs->pstate;
 	r->tpidr_el0 = read_sysreg(tpidr_el0);
 

@@ -106,13 +106,15 @@ static void ckpt_load_fpu(const struct ckpt_regs_m68k *r)
 /**
  * ckpt_arch_dump_regs - write the REGS record of the current task
  * @ctx: the context
+ * @in_dump: the task is in its own ckpt_dump() call, else parked
  *
- * The recorded d0 is %CKPT_RESTORED: the restored task returns from its
- * ckpt_dump() call.
+ * In its own ckpt_dump() call the recorded d0 is %CKPT_RESTORED.  A parked
+ * task interrupted in a restartable system call is recorded about to
+ * execute its trap #0 again, as the kernel restarts it when no handler runs.
  *
  * Return: 0 or -errno.
  */
-int ckpt_arch_dump_regs(struct ckpt_ctx *ctx)
+int ckpt_arch_dump_regs(struct ckpt_ctx *ctx, bool in_dump)
 {
 	struct pt_regs *regs = current_pt_regs();
 	struct switch_stack *sw = ckpt_switch_stack(regs);
@@ -123,7 +125,7 @@ int ckpt_arch_dump_regs(struct ckpt_ctx *ctx)
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	memset(r, 0, sizeof(*r));
-	r->d[0] = CKPT_RESTORED;
+	r->d[0] = regs->d0;
 	r->d[1] = regs->d1;
 	r->d[2] = regs->d2;
 	r->d[3] = regs->d3;
@@ -140,6 +142,12 @@ int ckpt_arch_dump_regs(struct ckpt_ctx *ctx)
 	r->a[6] = sw->a6;
 	r->a[7] = rdusp();
 	r->pc = regs->pc;
+	if (in_dump) {
+		r->d[0] = CKPT_RESTORED;
+	} else if (regs->orig_d0 >= 0 && ckpt_restart_errno(regs->d0)) {
+		r->d[0] = regs->orig_d0;
+		r->pc -= 2;
+	}
 	r->sr = regs->sr & CKPT_M68K_SR_USER;
 	r->tls = task_thread_info(current)->tp_value;
 	ckpt_save_fpu(r);

@@ -65,13 +65,16 @@ int ckpt_arch_check_task(struct task_struct *t)
 /**
  * ckpt_arch_dump_regs - write the REGS record of the current task
  * @ctx: the context
+ * @in_dump: the task is in its own ckpt_dump() call, else parked
  *
- * The recorded return value is %CKPT_RESTORED, and no system call is to be
- * restarted: the restored task returns from its ckpt_dump() call.
+ * In its own ckpt_dump() call the recorded return value is %CKPT_RESTORED.
+ * A parked task interrupted in a restartable system call is recorded about
+ * to enter it again, as the kernel restarts it when no handler runs.
+ * The image never holds a system call in progress.
  *
  * Return: 0 or -errno.
  */
-int ckpt_arch_dump_regs(struct ckpt_ctx *ctx)
+int ckpt_arch_dump_regs(struct ckpt_ctx *ctx, bool in_dump)
 {
 	struct pt_regs *regs = current_pt_regs();
 	unsigned int xsize = fpu_user_cfg.max_size;
@@ -92,13 +95,19 @@ int ckpt_arch_dump_regs(struct ckpt_ctx *ctx)
 	r->r10 = regs->r10;
 	r->r9 = regs->r9;
 	r->r8 = regs->r8;
-	r->ax = CKPT_RESTORED;
+	r->ax = regs->ax;
 	r->cx = regs->cx;
 	r->dx = regs->dx;
 	r->si = regs->si;
 	r->di = regs->di;
 	r->orig_ax = -1;
 	r->ip = regs->ip;
+	if (in_dump) {
+		r->ax = CKPT_RESTORED;
+	} else if ((long)regs->orig_ax >= 0 && ckpt_restart_errno(regs->ax)) {
+		r->ax = regs->orig_ax;
+		r->ip -= 2;
+	}
 	r->cs = regs->cs;
 	r->flags = regs->flags;
 	r->sp = regs->sp;

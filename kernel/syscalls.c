@@ -12,22 +12,59 @@
 
 #include <linux/compat.h>
 #include <linux/file.h>
+#include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/syscalls.h>
 
 #include "internal.h"
 
-/* pid 0, or the caller's own pid: the caller.  Others are not supported yet. */
-static int ckpt_check_target(pid_t pid)
+/**
+ * ckpt_may_access - may the caller dump or roll back this process?
+ * @leader: the process's thread group leader
+ *
+ * The right to attach to it with ptrace, as process_vm_readv() needs.
+ *
+ * Return: 0, or -EPERM.
+ */
+int ckpt_may_access(struct task_struct *leader)
 {
+	return ptrace_may_access(leader, PTRACE_MODE_ATTACH_REALCREDS) ?
+	       0 : -EPERM;
+}
+
+/*
+ * The thread group leader of process @pid, 0 for the caller's, with a
+ * reference; or an ERR_PTR().
+ */
+static struct task_struct *ckpt_get_target(pid_t pid)
+{
+	struct task_struct *t;
+
 	if (in_compat_syscall())
-		return -EOPNOTSUPP;
+		return ERR_PTR(-EOPNOTSUPP);
 	if (pid < 0)
-		return -EINVAL;
-	if (pid && pid != task_tgid_vnr(current))
-		return -EOPNOTSUPP;
-	return 0;
+		return ERR_PTR(-EINVAL);
+	if (!pid) {
+		get_task_struct(current->group_leader);
+		return current->group_leader;
+	}
+	rcu_read_lock();
+	t = pid_task(find_vpid(pid), PIDTYPE_TGID);
+	if (t)
+		get_task_struct(t);
+	rcu_read_unlock();
+	if (!t)
+		return ERR_PTR(-ESRCH);
+	if (t->flags & PF_KTHREAD) {
+		put_task_struct(t);
+		return ERR_PTR(-EPERM);
+	}
+	if (ckpt_may_access(t)) {
+		put_task_struct(t);
+		return ERR_PTR(-EPERM);
+	}
+	return t;
 }
 
 /**
@@ -40,26 +77,30 @@ static int ckpt_check_target(pid_t pid)
  */
 long ckpt_do_dump(pid_t pid, int fd, unsigned int flags)
 {
+	struct task_struct *target;
 	struct fd f;
 	long ret;
 
-	if (flags & ~CKPT_DUMP_FLAGS)
+	if (flags & ~CKPT_DUMP_FLAGS ||
+	    (flags & CKPT_DUMP_STOP && flags & CKPT_DUMP_KILL))
 		return -EINVAL;
-	ret = ckpt_check_target(pid);
-	if (ret)
-		return ret;
+	target = ckpt_get_target(pid);
+	if (IS_ERR(target))
+		return PTR_ERR(target);
 	/* Stopping or killing oneself after the dump makes no sense. */
-	if (flags)
-		return -EINVAL;
+	ret = -EINVAL;
+	if (flags && same_thread_group(current, target))
+		goto out;
 
+	ret = -EBADF;
 	f = fdget_pos(fd);
 	if (!f.file)
-		return -EBADF;
+		goto out;
 	if (f.file->f_mode & FMODE_WRITE)
-		ret = ckpt_dump_self(f.file, flags);
-	else
-		ret = -EBADF;
+		ret = ckpt_dump_task(target, f.file, flags);
 	fdput_pos(f);
+out:
+	put_task_struct(target);
 	return ret;
 }
 
@@ -73,23 +114,25 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags)
  */
 long ckpt_do_restore(pid_t pid, int fd, unsigned int flags)
 {
+	struct task_struct *target;
 	struct fd f;
 	long ret;
 
 	if (flags & ~CKPT_RESTORE_FLAGS)
 		return -EINVAL;
-	ret = ckpt_check_target(pid);
-	if (ret)
-		return ret;
+	target = ckpt_get_target(pid);
+	if (IS_ERR(target))
+		return PTR_ERR(target);
 
+	ret = -EBADF;
 	f = fdget_pos(fd);
 	if (!f.file)
-		return -EBADF;
+		goto out;
 	if (f.file->f_mode & FMODE_READ)
-		ret = ckpt_restore_self(f.file, flags);
-	else
-		ret = -EBADF;
+		ret = ckpt_restore_task(target, f.file, flags);
 	fdput_pos(f);
+out:
+	put_task_struct(target);
 	return ret;
 }
 

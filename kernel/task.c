@@ -8,16 +8,15 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
 #include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/ptrace.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/rseq.h>
 
 #include "internal.h"
-
-/* The most REGS payload any architecture writes (x86 XSAVE included). */
-#define CKPT_REGS_MAX		(64 * 1024)
 
 static u64 ckpt_sigset_to_u64(const sigset_t *set)
 {
@@ -42,11 +41,16 @@ static void ckpt_u64_to_sigset(u64 mask, sigset_t *set)
  * ckpt_dump_thread - write the THREAD and REGS records of the current task
  * @ctx: the context
  * @t: the task: current
+ * @in_dump: @t is in its own ckpt_dump() call, else parked
  *
- * Context: process context, in the task's own ckpt_dump() call.
+ * A parked task interrupted in sigsuspend(), ppoll() or pselect() has a
+ * temporary signal mask; the image has the mask it will get back, since
+ * the call is made again on restore.
+ *
+ * Context: process context, the task's own.
  * Return: 0, -EOPNOTSUPP for state that cannot be restored, or -errno.
  */
-int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t)
+int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t, bool in_dump)
 {
 	struct ckpt_thread rec = { };
 	int err;
@@ -55,7 +59,10 @@ int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (err)
 		return err;
 	rec.tid = task_pid_vnr(t);
-	rec.sigmask = ckpt_sigset_to_u64(&t->blocked);
+	if (!in_dump && test_restore_sigmask())
+		rec.sigmask = ckpt_sigset_to_u64(&t->saved_sigmask);
+	else
+		rec.sigmask = ckpt_sigset_to_u64(&t->blocked);
 	if (t->sas_ss_size) {
 		rec.sas_sp = t->sas_ss_sp;
 		rec.sas_size = t->sas_ss_size;
@@ -77,18 +84,23 @@ int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t)
 	err = ckpt_write_rec(ctx, CKPT_REC_THREAD, &rec, sizeof(rec));
 	if (err)
 		return err;
-	return ckpt_arch_dump_regs(ctx);
+	return ckpt_arch_dump_regs(ctx, in_dump);
 }
 
-struct ckpt_task_stage {
-	bool have_thread;
+struct ckpt_thread_stage {
 	struct ckpt_thread thread;
 	void *regs;
 	size_t regs_len;
 };
 
+struct ckpt_task_stage {
+	struct ckpt_thread_stage *th;
+	unsigned int nr;
+	unsigned int max;
+};
+
 /**
- * ckpt_stage_task_alloc - start staging the thread of an image
+ * ckpt_stage_task_alloc - start staging the threads of an image
  *
  * Return: the stage, or NULL when out of memory.
  */
@@ -98,20 +110,24 @@ struct ckpt_task_stage *ckpt_stage_task_alloc(void)
 }
 
 /**
- * ckpt_stage_task_free - drop a staged thread
+ * ckpt_stage_task_free - drop staged threads
  * @st: the stage, or NULL
  */
 void ckpt_stage_task_free(struct ckpt_task_stage *st)
 {
+	unsigned int i;
+
 	if (!st)
 		return;
-	kvfree(st->regs);
+	for (i = 0; i < st->nr; i++)
+		kvfree(st->th[i].regs);
+	kvfree(st->th);
 	kfree(st);
 }
 
 static int ckpt_check_thread(const struct ckpt_thread *t)
 {
-	if (!memchr(t->comm, 0, sizeof(t->comm)))
+	if (!t->tid || t->tid > PID_MAX_LIMIT || !memchr(t->comm, 0, sizeof(t->comm)))
 		return -EINVAL;
 	if (t->sas_size) {
 		if (t->sas_flags & ~SS_FLAG_BITS || t->sas_size < MINSIGSTKSZ ||
@@ -136,6 +152,37 @@ static int ckpt_check_thread(const struct ckpt_thread *t)
 	return 0;
 }
 
+static int ckpt_stage_thread(struct ckpt_task_stage *st,
+			     const struct ckpt_thread *t)
+{
+	unsigned int i;
+	int err;
+
+	err = ckpt_check_thread(t);
+	if (err)
+		return err;
+	for (i = 0; i < st->nr; i++)
+		if (st->th[i].thread.tid == t->tid || !st->th[i].regs)
+			return -EINVAL;
+	if (st->nr == st->max) {
+		unsigned int max = st->max ? 2 * st->max : 4;
+		struct ckpt_thread_stage *n;
+
+		if (st->max >= CKPT_MAX_THREADS)
+			return -EINVAL;
+		n = kvcalloc(max, sizeof(*n), GFP_KERNEL);
+		if (!n)
+			return -ENOMEM;
+		if (st->th)
+			memcpy(n, st->th, st->nr * sizeof(*n));
+		kvfree(st->th);
+		st->th = n;
+		st->max = max;
+	}
+	st->th[st->nr++].thread = *t;
+	return 0;
+}
+
 /**
  * ckpt_stage_task_rec - take a THREAD or REGS record
  * @ctx: the context
@@ -143,91 +190,157 @@ static int ckpt_check_thread(const struct ckpt_thread *t)
  * @h: the record's header
  *
  * Context: process context, no locks held.
- * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed one;
- * -EOPNOTSUPP for an image of several threads.
+ * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed one.
  */
 int ckpt_stage_task_rec(struct ckpt_ctx *ctx, struct ckpt_task_stage *st,
 			const struct ckpt_rec_hdr *h)
 {
+	struct ckpt_thread t;
 	int err;
 
 	if (h->type == CKPT_REC_THREAD) {
-		err = ckpt_read(ctx, &st->thread, sizeof(st->thread));
-		if (err || h->len != sizeof(st->thread))
+		err = ckpt_read(ctx, &t, sizeof(t));
+		if (err || h->len != sizeof(t))
 			return ckpt_rec_fail(ctx, h, -EINVAL);
 		err = ckpt_read_rec_end(ctx, h);
 		if (err)
 			return err;
-		if (st->have_thread)
-			return -EOPNOTSUPP;
-		st->have_thread = true;
-		return ckpt_check_thread(&st->thread);
+		return ckpt_stage_thread(st, &t);
 	}
 	if (h->type == CKPT_REC_REGS) {
+		struct ckpt_thread_stage *ts = st->nr ? &st->th[st->nr - 1] : NULL;
 		void *regs = ckpt_read_payload(ctx, h, 1, CKPT_REGS_MAX);
 
 		if (IS_ERR(regs))
 			return PTR_ERR(regs);
-		if (!st->have_thread || st->regs) {
+		if (!ts || ts->regs) {
 			kvfree(regs);
 			return -EINVAL;
 		}
-		st->regs = regs;
-		st->regs_len = h->len;
+		ts->regs = regs;
+		ts->regs_len = h->len;
 		return ckpt_arch_check_regs(regs, h->len);
 	}
 	return ckpt_rec_fail(ctx, h, -EINVAL);
 }
 
 /**
- * ckpt_stage_task_finish - check the staged thread is complete
+ * ckpt_stage_task_finish - check the staged threads are complete
  * @st: the stage
+ * @proc: the staged process-wide state
  *
- * Return: 0, or -EINVAL if the image had no thread or no registers.
+ * Return: 0, or -EINVAL if the threads are not those the PROC record
+ * announces, with their registers, the group leader first.
  */
-int ckpt_stage_task_finish(struct ckpt_task_stage *st)
+int ckpt_stage_task_finish(struct ckpt_task_stage *st,
+			   struct ckpt_proc_stage *proc)
 {
-	return st->have_thread && st->regs ? 0 : -EINVAL;
+	const struct ckpt_proc *p = ckpt_stage_proc(proc);
+	unsigned int i;
+	u32 *tids;
+	int err;
+
+	if (!st->nr || st->nr != p->nr_threads || !st->th[st->nr - 1].regs ||
+	    st->th[0].thread.tid != p->pid)
+		return -EINVAL;
+	tids = kvmalloc_array(st->nr, sizeof(*tids), GFP_KERNEL);
+	if (!tids)
+		return -ENOMEM;
+	for (i = 0; i < st->nr; i++)
+		tids[i] = st->th[i].thread.tid;
+	err = ckpt_stage_proc_check_sigs(proc, tids, st->nr);
+	kvfree(tids);
+	return err;
 }
 
-/**
- * ckpt_commit_task - give the current task the staged thread state
- * @st: the stage
- *
- * Called after the point of no return, on the new mm.  As after execve(),
- * handled signals revert to their default action, and the arch state that
- * belonged to the old program is flushed before the image's is loaded.
- *
- * Context: process context, the caller's own syscall.
- * Return: the value the restored thread's interrupted syscall returns.
- */
-long ckpt_commit_task(struct ckpt_task_stage *st)
+/* The per-thread state that clone() resets or copies from its parent. */
+static void ckpt_set_thread(struct task_struct *tsk, const struct ckpt_thread *t)
 {
-	const struct ckpt_thread *t = &st->thread;
 	sigset_t blocked;
-
-	flush_thread();
-	flush_signal_handlers(current, 0);
 
 	ckpt_u64_to_sigset(t->sigmask, &blocked);
 	sigdelsetmask(&blocked, sigmask(SIGKILL) | sigmask(SIGSTOP));
-	set_current_blocked(&blocked);
-
-	current->sas_ss_sp = t->sas_sp;
-	current->sas_ss_size = t->sas_size;
-	current->sas_ss_flags = t->sas_flags;
+	if (tsk == current) {
+		set_current_blocked(&blocked);
+	} else {
+		/* Not started yet: nothing else looks at it. */
+		tsk->blocked = blocked;
+	}
+	tsk->sas_ss_sp = t->sas_sp;
+	tsk->sas_ss_size = t->sas_size;
+	tsk->sas_ss_flags = t->sas_flags;
 #ifdef CONFIG_FUTEX
-	current->robust_list = u64_to_user_ptr(t->robust_list);
+	tsk->robust_list = u64_to_user_ptr(t->robust_list);
 #endif
-	current->clear_child_tid = u64_to_user_ptr(t->clear_child_tid);
+	tsk->clear_child_tid = u64_to_user_ptr(t->clear_child_tid);
 #ifdef CONFIG_RSEQ
 	/* The restorer's registration points into the old mm: replace it. */
-	current->rseq = u64_to_user_ptr(t->rseq);
-	current->rseq_sig = t->rseq_sig;
-	current->rseq_event_mask = 0;
-	rseq_set_notify_resume(current);
+	tsk->rseq = u64_to_user_ptr(t->rseq);
+	tsk->rseq_sig = t->rseq_sig;
+	tsk->rseq_event_mask = 0;
+	rseq_set_notify_resume(tsk);
 #endif
-	__set_task_comm(current, t->comm, false);
+	__set_task_comm(tsk, t->comm, false);
+}
 
-	return ckpt_arch_restore_regs(st->regs, st->regs_len);
+/*
+ * A thread of the image other than the first: load its user state into the
+ * current task, then clone it from there.  The thread keeps its image tid
+ * when the caller may choose tids, else gets a new one.
+ */
+static int ckpt_commit_thread(const struct ckpt_thread_stage *ts,
+			      struct ckpt_proc_stage *proc)
+{
+	struct task_struct *p;
+	int err;
+
+	ckpt_arch_restore_regs(ts->regs, ts->regs_len);
+	p = create_user_thread(ts->thread.tid);
+	if (IS_ERR(p) && (PTR_ERR(p) == -EPERM || PTR_ERR(p) == -EEXIST))
+		p = create_user_thread(0);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	/* copy_thread() zeroed the return register: all of them, as loaded. */
+	*task_pt_regs(p) = *current_pt_regs();
+	ckpt_set_thread(p, &ts->thread);
+	err = ckpt_commit_signals(proc, p, ts->thread.tid);
+	wake_up_new_task(p);
+	return err;
+}
+
+/**
+ * ckpt_commit_threads - give the current task and new threads the images's
+ * @st: the stage
+ * @proc: the staged process-wide state
+ *
+ * Called after the point of no return, on the new mm, by the only thread
+ * of the process.  The first thread of the image becomes the current task;
+ * the others are created.  As after execve(), arch state that belonged to
+ * the old program is flushed first.
+ *
+ * Context: process context, the task's own.
+ * @retval: set to the value the current task's interrupted call returns
+ *
+ * Return: 0, or -errno if a thread could not be created or a signal not
+ * queued (the caller then kills the process).
+ */
+int ckpt_commit_threads(struct ckpt_task_stage *st,
+			struct ckpt_proc_stage *proc, long *retval)
+{
+	unsigned int i;
+	int err;
+
+	flush_thread();
+	for (i = 1; i < st->nr; i++) {
+		err = ckpt_commit_thread(&st->th[i], proc);
+		if (err)
+			return err;
+	}
+	ckpt_set_thread(current, &st->th[0].thread);
+	err = ckpt_commit_signals(proc, current, st->th[0].thread.tid) ?:
+	      ckpt_commit_signals(proc, current, 0);
+	if (err)
+		return err;
+	*retval = ckpt_arch_restore_regs(st->th[0].regs, st->th[0].regs_len);
+	return 0;
 }

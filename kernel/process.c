@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt: the state a process's threads share: credentials (recorded and
+ * checked, never granted), working and root directories, umask, resource
+ * limits, personality, signal handlers and the pending signals.
+ */
+#define pr_fmt(fmt) "ckpt: " fmt
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/namei.h>
+#include <linux/path.h>
+#include <linux/personality.h>
+#include <linux/posix-timers.h>
+#include <linux/resource.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/seccomp.h>
+#include <linux/security.h>
+#include <linux/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uidgid.h>
+
+#include "internal.h"
+
+static u64 ckpt_sigset_u64(const sigset_t *set)
+{
+	u64 mask = 0;
+	int i;
+
+	BUILD_BUG_ON(_NSIG != CKPT_NSIG);
+	for (i = 0; i < _NSIG_WORDS; i++)
+		mask |= (u64)set->sig[i] << (i * _NSIG_BPW);
+	return mask;
+}
+
+static void ckpt_u64_sigset(u64 mask, sigset_t *set)
+{
+	int i;
+
+	for (i = 0; i < _NSIG_WORDS; i++)
+		set->sig[i] = mask >> (i * _NSIG_BPW);
+}
+
+static u64 ckpt_rlim_u64(unsigned long v)
+{
+	return v == RLIM_INFINITY ? ~0ULL : v;
+}
+
+/*
+ * Dump.
+ */
+
+/* Things no record holds yet: refuse them rather than drop them. */
+static int ckpt_check_proc(struct task_struct *leader)
+{
+	struct signal_struct *sig = leader->signal;
+
+	if (personality(leader->personality) != PER_LINUX)
+		return ckpt_refuse_task(leader, "a personality other than PER_LINUX");
+#ifdef CONFIG_SECCOMP
+	if (leader->seccomp.mode != SECCOMP_MODE_DISABLED)
+		return ckpt_refuse_task(leader, "seccomp filters");
+#endif
+	if (hrtimer_active(&sig->real_timer))
+		return ckpt_refuse_task(leader, "an armed ITIMER_REAL (alarm, setitimer)");
+#ifdef CONFIG_POSIX_TIMERS
+	if (sig->it[CPUCLOCK_PROF].expires || sig->it[CPUCLOCK_VIRT].expires)
+		return ckpt_refuse_task(leader, "an armed ITIMER_PROF or ITIMER_VIRTUAL");
+	if (!list_empty(&sig->posix_timers))
+		return ckpt_refuse_task(leader, "POSIX timers (timer_create)");
+#endif
+	return 0;
+}
+
+/* The path of @path as the dumper sees it, or an error naming @what. */
+static int ckpt_path_name(struct task_struct *leader, const struct path *path,
+			  char *buf, const char *what, char **name)
+{
+	char *p;
+
+	if (d_unlinked(path->dentry)) {
+		pr_info_ratelimited("%s[%d]: cannot checkpoint a deleted %s\n",
+				    leader->comm, task_pid_nr(leader), what);
+		return -EOPNOTSUPP;
+	}
+	p = d_path(path, buf, PATH_MAX);
+	if (IS_ERR(p)) {
+		pr_info_ratelimited("%s[%d]: cannot checkpoint a %s out of reach\n",
+				    leader->comm, task_pid_nr(leader), what);
+		return -EOPNOTSUPP;
+	}
+	*name = p;
+	return 0;
+}
+
+/**
+ * ckpt_dump_proc - write the PROC record of a held process
+ * @ctx: the image
+ * @leader: the process's group leader; its threads are held still
+ * @nr_threads: the THREAD records that will follow
+ * @stopped: the process was in a group stop
+ *
+ * Return: 0, -EOPNOTSUPP for state the image cannot hold, or -errno.
+ */
+int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
+		   unsigned int nr_threads, bool stopped)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct ckpt_proc *rec;
+	const struct cred *cred;
+	struct group_info *gi;
+	struct path pwd, root;
+	char *buf, *cwd_name, *root_name;
+	size_t cwd_len, root_len, len;
+	unsigned int i;
+	int err;
+
+	err = ckpt_check_proc(leader);
+	if (err)
+		return err;
+	buf = kmalloc(2 * PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	task_lock(leader);
+	if (!leader->fs) {
+		task_unlock(leader);
+		kfree(buf);
+		return -ESRCH;
+	}
+	get_fs_pwd(leader->fs, &pwd);
+	get_fs_root(leader->fs, &root);
+	i = leader->fs->umask;
+	task_unlock(leader);
+	err = ckpt_path_name(leader, &pwd, buf, "working directory", &cwd_name) ?:
+	      ckpt_path_name(leader, &root, buf + PATH_MAX, "root directory",
+			     &root_name);
+	if (err)
+		goto out;
+	cwd_len = strlen(cwd_name) + 1;
+	root_len = strlen(root_name) + 1;
+
+	cred = get_task_cred(leader);
+	gi = cred->group_info;
+	len = sizeof(*rec) + gi->ngroups * sizeof(u32) + cwd_len + root_len;
+	rec = ckpt_rec_begin(ctx, CKPT_REC_PROC, len);
+	if (IS_ERR(rec)) {
+		put_cred(cred);
+		err = PTR_ERR(rec);
+		goto out;
+	}
+	memset(rec, 0, sizeof(*rec));
+	rec->pid = task_tgid_vnr(leader);
+	rec->nr_threads = nr_threads;
+	rec->umask = i;
+	rec->personality = leader->personality;
+	rec->uid = from_kuid_munged(ns, cred->uid);
+	rec->euid = from_kuid_munged(ns, cred->euid);
+	rec->suid = from_kuid_munged(ns, cred->suid);
+	rec->fsuid = from_kuid_munged(ns, cred->fsuid);
+	rec->gid = from_kgid_munged(ns, cred->gid);
+	rec->egid = from_kgid_munged(ns, cred->egid);
+	rec->sgid = from_kgid_munged(ns, cred->sgid);
+	rec->fsgid = from_kgid_munged(ns, cred->fsgid);
+	rec->ngroups = gi->ngroups;
+	for (i = 0; i < gi->ngroups; i++)
+		((u32 *)(rec + 1))[i] = from_kgid_munged(ns, gi->gid[i]);
+	put_cred(cred);
+	rec->cwd_len = cwd_len;
+	rec->root_len = root_len;
+	rec->flags = stopped ? CKPT_PROC_STOPPED : 0;
+	task_lock(leader);
+	for (i = 0; i < CKPT_NLIMITS; i++) {
+		rec->rlim[i].cur = ckpt_rlim_u64(leader->signal->rlim[i].rlim_cur);
+		rec->rlim[i].max = ckpt_rlim_u64(leader->signal->rlim[i].rlim_max);
+	}
+	task_unlock(leader);
+	memcpy((void *)(rec + 1) + rec->ngroups * sizeof(u32), cwd_name, cwd_len);
+	memcpy((void *)(rec + 1) + rec->ngroups * sizeof(u32) + cwd_len,
+	       root_name, root_len);
+	ckpt_rec_end(ctx, len);
+out:
+	path_put(&pwd);
+	path_put(&root);
+	kfree(buf);
+	return err;
+}
+
+/* Copy a queue's signals, in order; the bits without a siginfo last. */
+static unsigned int ckpt_snap_queue(struct sigpending *pending, u32 tid,
+				    struct ckpt_siginfo *out, unsigned int room)
+{
+	struct sigqueue *q;
+	sigset_t left = pending->signal;
+	unsigned int n = 0;
+	int sig;
+
+	list_for_each_entry(q, &pending->list, list) {
+		if (n < room) {
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].tid = tid;
+			out[n].signo = q->info.si_signo;
+			memcpy(out[n].info, &q->info, sizeof(q->info));
+		}
+		n++;
+		sigdelset(&left, q->info.si_signo);
+	}
+	for (sig = 1; sig <= _NSIG; sig++) {
+		kernel_siginfo_t info;
+
+		if (!sigismember(&left, sig))
+			continue;
+		if (n < room) {
+			clear_siginfo(&info);
+			info.si_signo = sig;
+			info.si_code = SI_KERNEL;
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].tid = tid;
+			out[n].signo = sig;
+			memcpy(out[n].info, &info, sizeof(info));
+		}
+		n++;
+	}
+	return n;
+}
+
+static unsigned int ckpt_snap_signals(struct task_struct *leader,
+				      struct ckpt_siginfo *out,
+				      unsigned int room)
+{
+	struct task_struct *t;
+	unsigned int n;
+
+	n = ckpt_snap_queue(&leader->signal->shared_pending, 0, out, room);
+	for_each_thread(leader, t) {
+		if (t->flags & PF_EXITING)
+			continue;
+		n += ckpt_snap_queue(&t->pending, task_pid_vnr(t), out + n,
+				     room > n ? room - n : 0);
+	}
+	return n;
+}
+
+/**
+ * ckpt_dump_signals - write the SIGHAND and SIGINFO records
+ * @ctx: the image
+ * @leader: the process's group leader; its threads are held still
+ *
+ * Return: 0 or -errno.
+ */
+int ckpt_dump_signals(struct ckpt_ctx *ctx, struct task_struct *leader)
+{
+	struct ckpt_sigaction *act;
+	struct ckpt_siginfo *sigs = NULL;
+	unsigned int i, n, room;
+	int err = 0;
+
+	act = ckpt_rec_begin(ctx, CKPT_REC_SIGHAND, CKPT_NSIG * sizeof(*act));
+	if (IS_ERR(act))
+		return PTR_ERR(act);
+	spin_lock_irq(&leader->sighand->siglock);
+	for (i = 0; i < CKPT_NSIG; i++) {
+		const struct sigaction *sa = &leader->sighand->action[i].sa;
+
+		act[i].handler = (unsigned long)sa->sa_handler;
+		act[i].flags = sa->sa_flags & UAPI_SA_FLAGS;
+#ifdef __ARCH_HAS_SA_RESTORER
+		act[i].restorer = (unsigned long)sa->sa_restorer;
+#else
+		act[i].restorer = 0;
+#endif
+		act[i].mask = ckpt_sigset_u64(&sa->sa_mask);
+	}
+	n = ckpt_snap_signals(leader, NULL, 0);
+	spin_unlock_irq(&leader->sighand->siglock);
+	ckpt_rec_end(ctx, CKPT_NSIG * sizeof(*act));
+
+	/* Signals may come meanwhile: retry until the copy has room. */
+	while (n) {
+		room = n + 8;
+		if (room > CKPT_MAX_SIGINFO)
+			return ckpt_refuse_task(leader, "so many pending signals");
+		sigs = kvcalloc(room, sizeof(*sigs), GFP_KERNEL);
+		if (!sigs)
+			return -ENOMEM;
+		spin_lock_irq(&leader->sighand->siglock);
+		n = ckpt_snap_signals(leader, sigs, room);
+		spin_unlock_irq(&leader->sighand->siglock);
+		if (n <= room)
+			break;
+		kvfree(sigs);
+		sigs = NULL;
+	}
+	for (i = 0; i < n && !err; i++)
+		err = ckpt_write_rec(ctx, CKPT_REC_SIGINFO, &sigs[i],
+				     sizeof(sigs[i]));
+	kvfree(sigs);
+	return err;
+}
+
+/*
+ * Restore.
+ */
+struct ckpt_proc_stage {
+	bool have_proc;
+	bool have_sighand;
+	bool set_root;
+	struct ckpt_proc proc;
+	struct path pwd;
+	struct path root;
+	struct rlimit rlim[CKPT_NLIMITS];
+	struct k_sigaction act[CKPT_NSIG];
+	struct ckpt_siginfo *sigs;
+	unsigned int nr_sigs;
+	unsigned int max_sigs;
+	u32 *tids;
+	unsigned int nr_tids;
+};
+
+/**
+ * ckpt_stage_proc_alloc - start staging the process-wide state
+ *
+ * Return: the stage, or NULL when out of memory.
+ */
+struct ckpt_proc_stage *ckpt_stage_proc_alloc(void)
+{
+	return kvzalloc(sizeof(struct ckpt_proc_stage), GFP_KERNEL);
+}
+
+/**
+ * ckpt_stage_proc_free - drop staged process-wide state
+ * @st: the stage, or NULL
+ */
+void ckpt_stage_proc_free(struct ckpt_proc_stage *st)
+{
+	if (!st)
+		return;
+	path_put(&st->pwd);
+	path_put(&st->root);
+	kvfree(st->sigs);
+	kfree(st->tids);
+	kvfree(st);
+}
+
+/**
+ * ckpt_stage_proc - the PROC record of a stage
+ * @st: the stage, finished
+ */
+const struct ckpt_proc *ckpt_stage_proc(const struct ckpt_proc_stage *st)
+{
+	return &st->proc;
+}
+
+/* The ids of the image must be those of @cred, unless the caller may differ. */
+static int ckpt_check_creds(const struct ckpt_proc *p, const u32 *groups,
+			    const struct cred *cred)
+{
+	struct user_namespace *ns = current_user_ns();
+	const struct group_info *gi = cred->group_info;
+	unsigned int i;
+
+	if (checkpoint_restore_ns_capable(ns))
+		return 0;
+	if (p->uid != from_kuid_munged(ns, cred->uid) ||
+	    p->euid != from_kuid_munged(ns, cred->euid) ||
+	    p->suid != from_kuid_munged(ns, cred->suid) ||
+	    p->fsuid != from_kuid_munged(ns, cred->fsuid) ||
+	    p->gid != from_kgid_munged(ns, cred->gid) ||
+	    p->egid != from_kgid_munged(ns, cred->egid) ||
+	    p->sgid != from_kgid_munged(ns, cred->sgid) ||
+	    p->fsgid != from_kgid_munged(ns, cred->fsgid) ||
+	    p->ngroups != gi->ngroups)
+		return -EPERM;
+	for (i = 0; i < gi->ngroups; i++)
+		if (groups[i] != from_kgid_munged(ns, gi->gid[i]))
+			return -EPERM;
+	return 0;
+}
+
+static int ckpt_stage_rlimits(struct ckpt_proc_stage *st,
+			      struct task_struct *task)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < CKPT_NLIMITS; i++) {
+		const struct ckpt_rlimit *r = &st->proc.rlim[i];
+		struct rlimit *new = &st->rlim[i];
+		struct rlimit old;
+
+		if ((r->cur != ~0ULL && r->cur >= RLIM_INFINITY) ||
+		    (r->max != ~0ULL && r->max >= RLIM_INFINITY))
+			return -EINVAL;
+		new->rlim_cur = r->cur == ~0ULL ? RLIM_INFINITY : r->cur;
+		new->rlim_max = r->max == ~0ULL ? RLIM_INFINITY : r->max;
+		if (new->rlim_cur > new->rlim_max)
+			return -EINVAL;
+		if (i == RLIMIT_NOFILE && new->rlim_max > sysctl_nr_open)
+			return -EPERM;
+		task_lock(task->group_leader);
+		old = task->signal->rlim[i];
+		task_unlock(task->group_leader);
+		if (new->rlim_max > old.rlim_max && !capable(CAP_SYS_RESOURCE))
+			return -EPERM;
+		err = security_task_setrlimit(task, i, new);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int ckpt_stage_dirs(struct ckpt_proc_stage *st, struct task_struct *task,
+			   const char *cwd, const char *root)
+{
+	struct path cur_root;
+	int err;
+
+	err = kern_path(root, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &st->root);
+	if (err)
+		return err;
+	task_lock(task);
+	if (!task->fs) {
+		task_unlock(task);
+		return -ESRCH;
+	}
+	get_fs_root(task->fs, &cur_root);
+	task_unlock(task);
+	st->set_root = !path_equal(&cur_root, &st->root);
+	path_put(&cur_root);
+	if (st->set_root) {
+		/* What chroot() checks. */
+		err = path_permission(&st->root, MAY_EXEC | MAY_CHDIR);
+		if (err)
+			return err;
+		if (!ns_capable(current_user_ns(), CAP_SYS_CHROOT))
+			return -EPERM;
+		err = security_path_chroot(&st->root);
+		if (err)
+			return err;
+	}
+	/* Both paths are as the dumper saw them, from its root. */
+	err = kern_path(cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &st->pwd);
+	if (err)
+		return err;
+	return path_permission(&st->pwd, MAY_EXEC | MAY_CHDIR);
+}
+
+static int ckpt_stage_proc_payload(struct ckpt_ctx *ctx,
+				   struct ckpt_proc_stage *st,
+				   const void *payload, size_t len)
+{
+	const struct ckpt_proc *p = payload;
+	const u32 *groups = payload + sizeof(*p);
+	const char *cwd, *root;
+	const struct cred *cred;
+	int err;
+
+	if (p->ngroups > NGROUPS_MAX || !p->nr_threads ||
+	    p->nr_threads > CKPT_MAX_THREADS || p->flags & ~CKPT_PROC_STOPPED ||
+	    p->umask & ~S_IRWXUGO || personality(p->personality) != PER_LINUX ||
+	    !p->cwd_len || !p->root_len || p->cwd_len > PATH_MAX ||
+	    p->root_len > PATH_MAX ||
+	    len != sizeof(*p) + p->ngroups * sizeof(u32) + p->cwd_len +
+		   p->root_len)
+		return -EINVAL;
+	cwd = (const char *)(groups + p->ngroups);
+	root = cwd + p->cwd_len;
+	if (strnlen(cwd, p->cwd_len) != p->cwd_len - 1 ||
+	    strnlen(root, p->root_len) != p->root_len - 1 ||
+	    cwd[0] != '/' || root[0] != '/')
+		return -EINVAL;
+	st->proc = *p;
+
+	cred = get_task_cred(ctx->task);
+	err = ckpt_check_creds(p, groups, cred);
+	put_cred(cred);
+	return err ?: ckpt_stage_rlimits(st, ctx->task) ?:
+	       ckpt_stage_dirs(st, ctx->task, cwd, root);
+}
+
+static int ckpt_stage_sighand(struct ckpt_proc_stage *st,
+			      const struct ckpt_sigaction *a)
+{
+	int i;
+
+	for (i = 0; i < CKPT_NSIG; i++) {
+		struct k_sigaction *k = &st->act[i];
+		int sig = i + 1;
+
+		if (a[i].handler != (unsigned long)a[i].handler ||
+		    a[i].restorer != (unsigned long)a[i].restorer ||
+		    a[i].flags & ~(u64)UAPI_SA_FLAGS ||
+		    (sig_kernel_only(sig) && (a[i].handler || a[i].flags ||
+					      a[i].restorer || a[i].mask)))
+			return -EINVAL;
+		k->sa.sa_handler = (__sighandler_t)(unsigned long)a[i].handler;
+		k->sa.sa_flags = a[i].flags;
+#ifdef __ARCH_HAS_SA_RESTORER
+		k->sa.sa_restorer = (__sigrestore_t)(unsigned long)a[i].restorer;
+#else
+		if (a[i].restorer)
+			return -EINVAL;
+#endif
+		ckpt_u64_sigset(a[i].mask, &k->sa.sa_mask);
+	}
+	return 0;
+}
+
+static int ckpt_stage_siginfo(struct ckpt_proc_stage *st,
+			      const struct ckpt_siginfo *s)
+{
+	kernel_siginfo_t info;
+	size_t i;
+
+	if (!s->signo || s->signo > CKPT_NSIG || sig_kernel_only(s->signo))
+		return -EINVAL;
+	memcpy(&info, s->info, sizeof(info));
+	for (i = sizeof(info); i < sizeof(s->info); i++)
+		if (s->info[i])
+			return -EINVAL;
+	if (info.si_signo != s->signo)
+		return -EINVAL;
+	if (st->nr_sigs == st->max_sigs) {
+		unsigned int max = st->max_sigs ? 2 * st->max_sigs : 16;
+		struct ckpt_siginfo *n;
+
+		if (st->max_sigs >= CKPT_MAX_SIGINFO)
+			return -EINVAL;
+		n = kvmalloc_array(max, sizeof(*n), GFP_KERNEL);
+		if (!n)
+			return -ENOMEM;
+		if (st->sigs)
+			memcpy(n, st->sigs, st->nr_sigs * sizeof(*n));
+		kvfree(st->sigs);
+		st->sigs = n;
+		st->max_sigs = max;
+	}
+	st->sigs[st->nr_sigs++] = *s;
+	return 0;
+}
+
+/**
+ * ckpt_stage_proc_rec - take a PROC, SIGHAND or SIGINFO record
+ * @ctx: the context; ctx->task is the process restored
+ * @st: the stage
+ * @h: the record's header
+ *
+ * Checks the credentials and opens the directories with the caller's
+ * rights, before the point of no return.
+ *
+ * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed one;
+ * -EPERM for credentials or limits the caller may not have; the errors of
+ * looking up the directories.
+ */
+int ckpt_stage_proc_rec(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st,
+			const struct ckpt_rec_hdr *h)
+{
+	void *p;
+	int err;
+
+	switch (h->type) {
+	case CKPT_REC_PROC:
+		p = ckpt_read_payload(ctx, h, sizeof(struct ckpt_proc),
+				      sizeof(struct ckpt_proc) +
+				      NGROUPS_MAX * sizeof(u32) + 2 * PATH_MAX);
+		if (IS_ERR(p))
+			return PTR_ERR(p);
+		err = st->have_proc ? -EINVAL :
+		      ckpt_stage_proc_payload(ctx, st, p, h->len);
+		st->have_proc = true;
+		break;
+	case CKPT_REC_SIGHAND:
+		p = ckpt_read_payload(ctx, h, CKPT_NSIG * sizeof(struct ckpt_sigaction),
+				      CKPT_NSIG * sizeof(struct ckpt_sigaction));
+		if (IS_ERR(p))
+			return PTR_ERR(p);
+		err = st->have_sighand || !st->have_proc ? -EINVAL :
+		      ckpt_stage_sighand(st, p);
+		st->have_sighand = true;
+		break;
+	case CKPT_REC_SIGINFO:
+		p = ckpt_read_payload(ctx, h, sizeof(struct ckpt_siginfo),
+				      sizeof(struct ckpt_siginfo));
+		if (IS_ERR(p))
+			return PTR_ERR(p);
+		err = !st->have_sighand ? -EINVAL : ckpt_stage_siginfo(st, p);
+		break;
+	default:
+		return ckpt_rec_fail(ctx, h, -EINVAL);
+	}
+	kvfree(p);
+	return err;
+}
+
+/**
+ * ckpt_stage_proc_finish - check the process-wide state is complete
+ * @ctx: the context
+ * @st: the stage
+ *
+ * Return: 0, or -EINVAL.
+ */
+int ckpt_stage_proc_finish(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st)
+{
+	return st->have_proc && st->have_sighand ? 0 : -EINVAL;
+}
+
+/**
+ * ckpt_commit_proc - give the current process the staged shared state
+ * @st: the stage
+ *
+ * Context: the restored process's only thread, after the point of no
+ * return; cannot fail.
+ */
+void ckpt_commit_proc(struct ckpt_proc_stage *st)
+{
+	struct task_struct *tsk = current;
+	unsigned int i;
+
+	if (st->set_root)
+		set_fs_root(tsk->fs, &st->root);
+	set_fs_pwd(tsk->fs, &st->pwd);
+	tsk->fs->umask = st->proc.umask;
+	tsk->personality = st->proc.personality;
+
+	task_lock(tsk->group_leader);
+	for (i = 0; i < CKPT_NLIMITS; i++)
+		tsk->signal->rlim[i] = st->rlim[i];
+	task_unlock(tsk->group_leader);
+	if (IS_ENABLED(CONFIG_POSIX_TIMERS) &&
+	    st->rlim[RLIMIT_CPU].rlim_cur != RLIM_INFINITY)
+		update_rlimit_cpu(tsk, st->rlim[RLIMIT_CPU].rlim_cur);
+
+	/* The image's pending signals replace the current ones. */
+	spin_lock_irq(&tsk->sighand->siglock);
+	if (!fatal_signal_pending(tsk)) {
+		flush_sigqueue(&tsk->pending);
+		flush_sigqueue(&tsk->signal->shared_pending);
+		recalc_sigpending();
+	}
+	spin_unlock_irq(&tsk->sighand->siglock);
+
+	/* Checked when staged: do_sigaction() cannot fail. */
+	for (i = 0; i < CKPT_NSIG; i++) {
+		struct k_sigaction k = st->act[i];
+
+		if (!sig_kernel_only(i + 1))
+			do_sigaction(i + 1, &k, NULL);
+	}
+}
+
+/**
+ * ckpt_commit_signals - queue the staged signals of one queue
+ * @st: the stage
+ * @t: the thread, or the group leader for the process's queue
+ * @tid: the thread's id in the image, or 0 for the process's queue
+ *
+ * Return: 0, or the error of queueing (-EAGAIN over RLIMIT_SIGPENDING).
+ */
+int ckpt_commit_signals(struct ckpt_proc_stage *st, struct task_struct *t,
+			u32 tid)
+{
+	enum pid_type type = tid ? PIDTYPE_PID : PIDTYPE_TGID;
+	unsigned long flags;
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < st->nr_sigs && !err; i++) {
+		kernel_siginfo_t info;
+
+		if (st->sigs[i].tid != tid)
+			continue;
+		memcpy(&info, st->sigs[i].info, sizeof(info));
+		if (!lock_task_sighand(t, &flags))
+			return -ESRCH;
+		err = send_signal_locked(info.si_signo, &info, t, type);
+		unlock_task_sighand(t, &flags);
+	}
+	return err;
+}
+
+/**
+ * ckpt_stage_proc_check_sigs - do the pending signals name image threads?
+ * @st: the stage
+ * @tids: the image's thread ids
+ * @nr: their number
+ *
+ * Return: 0, or -EINVAL for a signal queued to a thread not in the image.
+ */
+int ckpt_stage_proc_check_sigs(const struct ckpt_proc_stage *st,
+			       const u32 *tids, unsigned int nr)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < st->nr_sigs; i++) {
+		if (!st->sigs[i].tid)
+			continue;
+		for (j = 0; j < nr; j++)
+			if (tids[j] == st->sigs[i].tid)
+				break;
+		if (j == nr)
+			return -EINVAL;
+	}
+	return 0;
+}
