@@ -155,12 +155,13 @@ TEST(restore_from_writeonly_fd_ebadf)
 	free(im.buf);
 }
 
-TEST(dump_other_process_eopnotsupp)
+TEST(dump_other_process_bad_arguments)
 {
 	pid_t parent = getpid(), pid;
-	int fd = ck_memfd("ckpt-other");
+	int fd = ck_memfd("ckpt-other"), rd = open("/dev/null", O_RDONLY);
 
 	ASSERT_LE(0, fd);
+	ASSERT_LE(0, rd);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -169,10 +170,38 @@ TEST(dump_other_process_eopnotsupp)
 		_exit(0);
 	}
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(pid, fd, 0));
-	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, ckpt_dump(pid, fd, CKPT_DUMP_STOP | CKPT_DUMP_KILL));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ckpt_dump(pid, fd, 1u << 7));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ckpt_dump(pid, rd, 0));
+	EXPECT_EQ(EBADF, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ckpt_restore(pid, fd, 1));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ckpt_dump(0, fd, CKPT_DUMP_KILL));	/* oneself */
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ckpt_dump(-2, fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ckpt_dump(0x3ffffff, fd, 0));
+	EXPECT_EQ(ESRCH, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ckpt_restore(0x3ffffff, fd, 0));
+	EXPECT_EQ(ESRCH, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ckpt_dump(2, fd, 0));		/* kthreadd */
+	EXPECT_EQ(EPERM, errno);
+	/* Nothing was written, and the child still pauses. */
+	EXPECT_EQ(0, lseek(fd, 0, SEEK_END));
+	EXPECT_EQ(0, waitpid(pid, NULL, WNOHANG));
 	kill(pid, SIGKILL);
-	ck_wait(pid);
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
+	close(rd);
 	close(fd);
 }
 

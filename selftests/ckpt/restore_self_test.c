@@ -508,6 +508,7 @@ TEST(image_format)
 	struct ck_rec r = { 0 };
 	const struct ckpt_image_hdr *h;
 	int e, nthread = 0, nregs = 0, nmm = 0, nend = 0, prev_thread = 0;
+	int nproc = 0, nsighand = 0;
 	uint64_t vstart = 0, vend = 0, last_end = 0;
 	uint32_t ids[256], nids = 0, k;
 	unsigned int page = (unsigned int)getpagesize();
@@ -603,6 +604,19 @@ TEST(image_format)
 			nend++;
 			EXPECT_EQ(0, r.len);
 			break;
+		case CKPT_REC_PROC:
+			nproc++;
+			EXPECT_EQ(0, r.off - CK_HDR_SIZE) TH_LOG("PROC is not first");
+			EXPECT_NE(0, ck_get32(r.p, e));		/* pid */
+			EXPECT_EQ(1, ck_get32(r.p + offsetof(struct ckpt_proc,
+							    nr_threads), e));
+			EXPECT_EQ(getuid(), ck_get32(r.p + offsetof(struct ckpt_proc,
+							       uid), e));
+			break;
+		case CKPT_REC_SIGHAND:
+			nsighand++;
+			EXPECT_EQ(CKPT_NSIG * sizeof(struct ckpt_sigaction), r.len);
+			break;
 		default:
 			EXPECT_EQ(0, r.type) TH_LOG("unknown record type");
 		}
@@ -611,6 +625,8 @@ TEST(image_format)
 	EXPECT_EQ(1, nthread);
 	EXPECT_EQ(1, nregs);
 	EXPECT_EQ(1, nend);
+	EXPECT_EQ(1, nproc);
+	EXPECT_EQ(1, nsighand);
 	EXPECT_EQ(im.len, r.off + r.size);
 	free(im.buf);
 }
@@ -630,7 +646,7 @@ struct facts {
 	int32_t uid;
 	int32_t fd60_ok, fd61_closed;
 	int32_t mask_ok;
-	int32_t usr1_dfl, usr2_dfl, urg_ign;
+	int32_t usr1_handler, term_handler, usr2_dfl, urg_dfl;
 	int32_t sas_ok, robust_ok, ctid_ok;	/* 2: cannot tell */
 	int32_t restored;
 };
@@ -703,12 +719,15 @@ TEST(identity_files_signals)
 		{
 			struct sigaction sa;
 
+			/* The image's handlers, not R's. */
 			sigaction(SIGUSR1, NULL, &sa);
-			out.usr1_dfl = sa.sa_handler == SIG_DFL;
+			out.usr1_handler = sa.sa_handler == sig_handler;
+			sigaction(SIGTERM, NULL, &sa);
+			out.term_handler = sa.sa_handler == sig_handler;
 			sigaction(SIGUSR2, NULL, &sa);
 			out.usr2_dfl = sa.sa_handler == SIG_DFL;
 			sigaction(SIGURG, NULL, &sa);
-			out.urg_ign = sa.sa_handler == SIG_IGN;
+			out.urg_dfl = sa.sa_handler == SIG_DFL;
 		}
 		{
 			stack_t ss;
@@ -785,9 +804,10 @@ TEST(identity_files_signals)
 	EXPECT_EQ(1, f.fd60_ok);
 	EXPECT_EQ(1, f.fd61_closed);
 	EXPECT_EQ(1, f.mask_ok);
-	EXPECT_EQ(1, f.usr1_dfl);
+	EXPECT_EQ(1, f.usr1_handler);
+	EXPECT_EQ(1, f.term_handler);
 	EXPECT_EQ(1, f.usr2_dfl);
-	EXPECT_EQ(1, f.urg_ign);
+	EXPECT_EQ(1, f.urg_dfl);
 	EXPECT_EQ(1, f.sas_ok);
 	EXPECT_NE(0, f.robust_ok);
 	EXPECT_NE(0, f.ctid_ok);
