@@ -138,21 +138,27 @@ out:
 
 /**
  * sys_ckpt_dump - write an image of a process
- * @pid: the process, 0 for the caller
+ * @pid: the process, 0 for the caller's
  * @fd: where the image goes: a file descriptor open for writing
  * @flags: CKPT_DUMP_STOP or CKPT_DUMP_KILL for another process, else 0
  *
- * Writes the caller's address space, registers (with FPU state and TLS)
- * and signal mask to @fd.  A process restored from that image returns from
+ * Writes the process's credentials, directories, limits, address space,
+ * signal handlers and pending signals, and every thread's registers (with
+ * FPU state and TLS), signal mask and alternate stack, to @fd.  Another
+ * process is held still while it is read: each of its threads parks on
+ * its way to user mode, and then resumes, or stays stopped or is killed as
+ * @flags say.  A process restored from an image of itself returns from
  * this call with %CKPT_RESTORED.
  *
  * Context: process context; sleeps.
  * Return: 0 when the image is written; %CKPT_RESTORED in a process
- * restored from it; -EINVAL for unknown flags, flags with pid 0, or a
- * negative pid; -EBADF if @fd is not open for writing; -EOPNOTSUPP for
- * another process, a multithreaded or 32-bit compat caller, or state the
- * image cannot hold (the kernel log names it); -EINTR if interrupted; the
- * error of writing to @fd; -ENOMEM.
+ * restored from it; -EINVAL for unknown flags, both flags, flags with the
+ * caller's pid, or a negative pid; -ESRCH if there is no such process or
+ * it exits during the dump (the image then has no END record); -EPERM if
+ * the caller may not ptrace it; -EBADF if @fd is not open for writing;
+ * -EOPNOTSUPP for a 32-bit compat caller or state the image cannot hold
+ * (the kernel log names it); -EINTR if interrupted; the error of writing
+ * to @fd; -ENOMEM.
  */
 SYSCALL_DEFINE3(ckpt_dump, pid_t, pid, int, fd, unsigned int, flags)
 {
@@ -161,24 +167,31 @@ SYSCALL_DEFINE3(ckpt_dump, pid_t, pid, int, fd, unsigned int, flags)
 
 /**
  * sys_ckpt_restore - rebuild a process from an image
- * @pid: the process, 0 for the caller
+ * @pid: the process, 0 for the caller's
  * @fd: the image: a file descriptor open for reading
  * @flags: 0
  *
- * Replaces the caller's address space, registers and signal mask with the
- * image's, as execve() replaces them with a program's.  The whole image is
- * read and checked, and the new address space built, before the caller's
- * own state is touched: a failure leaves the caller as it was.  The caller
- * keeps its pid, credentials and open files.
+ * Replaces the process with the image, as execve() replaces it with a
+ * program: its address space, threads, signal state, directories and
+ * limits.  The whole image is read and checked, files and directories
+ * opened with the caller's rights and the new address space built, before
+ * the process is touched: a failure leaves it as it was.  The process
+ * keeps its pid, parent, children, credentials and open files.  For
+ * another process, its group leader makes the change in its own context
+ * and the call returns 0 to the caller.
  *
  * Context: process context; sleeps.
- * Return: does not return on success (the restored process continues);
- * -EINVAL for unknown flags, a negative pid or a malformed image;
- * -EBADF if @fd is not open for reading; -ENOEXEC if @fd holds no image,
- * or one for another machine or format version; -EBADMSG if the image is
- * damaged or truncated; -ESTALE if a file it maps has changed; -EBUSY for
- * a multithreaded caller; -EOPNOTSUPP for another process or a compat
- * caller; the errors of opening or mapping a file; -EINTR; -ENOMEM.
+ * Return: for the caller's own process, does not return on success; for
+ * another, 0.  -EINVAL for unknown flags, a negative pid or a malformed
+ * image; -ESRCH if there is no such process; -EPERM if the caller may not
+ * ptrace it, or the image's credentials differ from the process's and the
+ * caller lacks CAP_CHECKPOINT_RESTORE, or raises a hard limit without
+ * CAP_SYS_RESOURCE, or changes the root without CAP_SYS_CHROOT; -EBADF if
+ * @fd is not open for reading; -ENOEXEC if @fd holds no image, or one for
+ * another machine or format version; -EBADMSG if the image is damaged or
+ * truncated; -ESTALE if a file it maps has changed; -EOPNOTSUPP for a
+ * compat caller; the errors of opening a file or directory; -EINTR;
+ * -ENOMEM.
  */
 SYSCALL_DEFINE3(ckpt_restore, pid_t, pid, int, fd, unsigned int, flags)
 {

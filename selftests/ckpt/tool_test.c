@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ckpt tool, as an administrator uses it: "ckpt dump PID --kill" into
+ * a pipe, "ckpt restore -" from one, "ckpt show", and its error messages.
+ * Also prints one image in base64 between "### IMAGE" markers, so that the
+ * test runner can check "ckpt show" of every architecture's image on the
+ * host.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdint.h>
+
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "../kselftest_harness.h"
+#include "ckpt_util.h"
+
+#define CKPT_TOOL	"/bin/ckpt"
+
+static volatile uint64_t counter;
+
+struct report {
+	uint64_t counter;
+	int64_t pid;
+};
+
+static void on_usr1(int sig)
+{
+	struct report r = { .counter = counter, .pid = getpid() };
+
+	if (write(1, &r, sizeof(r)) != sizeof(r))
+		_exit(CK_EXIT_SETUP);
+}
+
+/* The target: counts; on SIGUSR1 reports on its standard output. */
+static pid_t start_counter(int out)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		ck_child_init(parent);
+		if (dup2(out, 1) != 1)
+			_exit(CK_EXIT_SETUP);
+		signal(SIGUSR1, on_usr1);
+		for (;;)
+			counter++;
+	}
+	return pid;
+}
+
+static int ask(pid_t pid, int in, struct report *r)
+{
+	if (kill(pid, SIGUSR1))
+		return -1;
+	return read(in, r, sizeof(*r)) == sizeof(*r) ? 0 : -1;
+}
+
+/* Run the tool with argv; stdin/stdout/stderr from fds (-1: /dev/null). */
+static pid_t run_tool(char *const argv[], int in, int out, int err)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(in >= 0 ? in : null, 0);
+		dup2(out >= 0 ? out : null, 1);
+		dup2(err >= 0 ? err : null, 2);
+		execv(CKPT_TOOL, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Read all of fd into a malloc()ed buffer. */
+static char *slurp(int fd, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap + 1);
+	ssize_t r;
+
+	while (buf && (r = read(fd, buf + n, cap - n)) > 0) {
+		n += r;
+		if (n == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+		}
+	}
+	if (buf)
+		buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static void print_base64(const unsigned char *p, size_t len)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char line[80];
+	size_t i, o = 0;
+
+	printf("### IMAGE-BEGIN\n");
+	for (i = 0; i < len; i += 3) {
+		uint32_t v = p[i] << 16;
+
+		if (i + 1 < len)
+			v |= p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		line[o++] = tab[v >> 18];
+		line[o++] = tab[(v >> 12) & 63];
+		line[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		line[o++] = i + 2 < len ? tab[v & 63] : '=';
+		if (o == 76) {
+			printf("%.*s\n", (int)o, line);
+			o = 0;
+		}
+	}
+	if (o)
+		printf("%.*s\n", (int)o, line);
+	printf("### IMAGE-END\n");
+	fflush(stdout);
+}
+
+FIXTURE(tool) {
+	int rep[2];
+};
+
+FIXTURE_SETUP(tool)
+{
+	if (access(CKPT_TOOL, X_OK))
+		SKIP(return, "%s is not installed", CKPT_TOOL);
+	ASSERT_EQ(0, pipe(self->rep));
+	signal(SIGPIPE, SIG_IGN);
+}
+
+FIXTURE_TEARDOWN(tool)
+{
+	close(self->rep[0]);
+	close(self->rep[1]);
+}
+
+TEST_F(tool, dump_kill_then_restore_from_a_pipe)
+{
+	struct report before, after, later;
+	char pidstr[16], *img, *out;
+	char *dump_argv[] = { "ckpt", "dump", pidstr, "--kill", NULL };
+	char *restore_argv[] = { "ckpt", "restore", "-", NULL };
+	char *show_argv[] = { "ckpt", "show", "-", NULL };
+	int p[2], q[2], s[2];
+	size_t len, outlen;
+	pid_t pid, dumper, restorer, shower;
+
+	pid = start_counter(self->rep[1]);
+	ASSERT_LT(0, pid);
+	usleep(50000);
+	ASSERT_EQ(0, ask(pid, self->rep[0], &before));
+	EXPECT_EQ(pid, before.pid);
+
+	/* ckpt dump PID --kill | (the test keeps the bytes) */
+	ASSERT_EQ(0, pipe(p));
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	dumper = run_tool(dump_argv, -1, p[1], 2);
+	close(p[1]);
+	img = slurp(p[0], &len);
+	close(p[0]);
+	ASSERT_NE(NULL, img);
+	EXPECT_EQ(0, ck_wait(dumper));
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));	/* reaped: its pid is free */
+	ASSERT_LT(CK_HDR_SIZE, len);
+
+	/* | ckpt restore -  (as root it gets the pid back) */
+	ASSERT_EQ(0, pipe(q));
+	restorer = run_tool(restore_argv, q[0], self->rep[1], 2);
+	close(q[0]);
+	ASSERT_EQ(0, ck_write_all(q[1], img, len));
+	close(q[1]);
+	usleep(300000);
+	ASSERT_EQ(0, ask(pid, self->rep[0], &after))
+		TH_LOG("no process %d after the restore", pid);
+	EXPECT_EQ(pid, after.pid);
+	EXPECT_LE(before.counter, after.counter);
+	usleep(100000);
+	ASSERT_EQ(0, ask(pid, self->rep[0], &later));
+	EXPECT_LT(after.counter, later.counter);	/* it runs */
+	kill(pid, SIGKILL);
+	/* The tool waited for it and exits as a shell would. */
+	EXPECT_EQ(128 + SIGKILL, ck_wait(restorer));
+
+	/* ckpt show - */
+	ASSERT_EQ(0, pipe(q));
+	ASSERT_EQ(0, pipe(s));
+	shower = run_tool(show_argv, q[0], s[1], 2);
+	close(q[0]);
+	close(s[1]);
+	ASSERT_EQ(0, ck_write_all(q[1], img, len));
+	close(q[1]);
+	out = slurp(s[0], &outlen);
+	close(s[0]);
+	EXPECT_EQ(0, ck_wait(shower));
+	ASSERT_NE(NULL, out);
+	EXPECT_NE(NULL, strstr(out, pidstr)) TH_LOG("ckpt show: %s", out);
+	free(out);
+
+	print_base64((unsigned char *)img, len);
+	free(img);
+}
+
+/* Errors name the pid and the errno, with a non-zero exit status. */
+TEST_F(tool, errors_are_explained)
+{
+	char *dump_argv[] = { "ckpt", "dump", "4000000", "-o", "/tmp/x.img", NULL };
+	char pidstr[16];
+	char *rb_argv[] = { "ckpt", "rollback", pidstr, "/dev/null", NULL };
+	char *usage_argv[] = { "ckpt", "frobnicate", NULL };
+	char *msg;
+	size_t len;
+	int e[2];
+	pid_t t, pid;
+
+	ASSERT_EQ(0, pipe(e));
+	t = run_tool(dump_argv, -1, -1, e[1]);
+	close(e[1]);
+	msg = slurp(e[0], &len);
+	close(e[0]);
+	EXPECT_EQ(1, ck_wait(t));
+	ASSERT_NE(NULL, msg);
+	EXPECT_NE(NULL, strstr(msg, "4000000")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "ESRCH")) TH_LOG("%s", msg);
+	EXPECT_NE(0, access("/tmp/x.img", F_OK));	/* no partial file */
+	free(msg);
+
+	/* Not an image: refused, and the target lives on. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	ASSERT_EQ(0, pipe(e));
+	t = run_tool(rb_argv, -1, -1, e[1]);
+	close(e[1]);
+	msg = slurp(e[0], &len);
+	close(e[0]);
+	EXPECT_NE(0, ck_wait(t));
+	ASSERT_NE(NULL, msg);
+	EXPECT_LT(10, len) TH_LOG("%s", msg);
+	free(msg);
+	EXPECT_EQ(0, waitpid(pid, NULL, WNOHANG));
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+
+	t = run_tool(usage_argv, -1, -1, -1);
+	EXPECT_EQ(2, ck_wait(t));
+}
+
+TEST_HARNESS_MAIN
