@@ -112,6 +112,7 @@ check_runtime() {
 	sed 's/^\[ckpt\] /  /' "$LOGS/$name-qemu-run.log"
 	parse_boot "$name" "$qlog"
 	AP=$P AF=$F AS=$S
+	check_show "$name" "$qlog"
 	if [ "$rc" = 124 ] || [ "$rc" = 125 ]; then
 		echo "  FAIL boot: $([ "$rc" = 124 ] && echo timeout || echo 'no ### DONE')"
 		AF=$((AF + 1))
@@ -127,6 +128,36 @@ check_runtime() {
 		AP=$((AP + 1))   # the boot itself
 	fi
 	echo "  ($(( $(date +%s) - t0 )) s)"
+}
+
+# tool_test prints an image in base64 between "### IMAGE-" markers: "ckpt
+# show" of the host (x86_64) must read every arch's image.
+check_show() {
+	local name=$1 qlog=$2 img="$BUILD/images/$1.img" out
+	mkdir -p "$BUILD/images"
+	tr -d '\r' < "$qlog" | sed -n '/^### IMAGE-BEGIN$/,/^### IMAGE-END$/p' |
+		grep -E '^[A-Za-z0-9+/=]+$' | base64 -d > "$img" 2>/dev/null || true
+	if [ ! -s "$img" ]; then
+		echo "  FAIL host ckpt show: no image from the guest's tool_test"
+		AF=$((AF + 1)); return 0
+	fi
+	if out=$("$BUILD/host/ckpt" show "$img" 2>&1) &&
+	   grep -q "machine *$(arch_machine_name "$name")" <<< "$out"; then
+		echo "  ok   host ckpt show of the $name image ($(stat -c %s "$img") bytes)"
+		AP=$((AP + 1))
+	else
+		echo "  FAIL host ckpt show of the $name image:"
+		printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /'
+		AF=$((AF + 1))
+	fi
+}
+
+arch_machine_name() {
+	case "$1" in
+	x86_64) echo x86_64 ;;
+	arm64) echo aarch64 ;;
+	m68k) echo m68k ;;
+	esac
 }
 
 check_compile() {
@@ -147,7 +178,7 @@ check_compile() {
 check_host() {
 	AP=0 AF=0 AS=0
 	echo "== host: libckpt image reader unit test (log: ${LOGS#"$REPO"/}/host-libckpt.log)"
-	if run_logged "$LOGS/host-libckpt.log" make -s -C "$REPO/userspace" check OUT="$BUILD/host"; then
+	if run_logged "$LOGS/host-libckpt.log" make -s -C "$REPO/userspace" all check OUT="$BUILD/host"; then
 		echo "  ok   test_libckpt"; AP=1
 	else
 		echo "  FAIL test_libckpt"; AF=1

@@ -7,15 +7,40 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "libckpt.h"
 
+/*
+ * "ckpt-demo --count": the process of the 1988 question, under the
+ * administrator's control: it counts, keeps its count in memory and prints
+ * it, until it is killed.
+ */
+static int count_forever(void)
+{
+	struct timespec tick = { 0, 300 * 1000 * 1000 };
+	static long memory[64];
+	long n;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (n = 1;; n++) {
+		memory[n % 64] = n * n;
+		printf("  [pid %d] counter = %ld, memory[%ld] = %ld\n",
+		       (int)getpid(), n, n % 64, memory[n % 64]);
+		nanosleep(&tick, NULL);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "/tmp/demo.img";
+
+	if (argc > 1 && !strcmp(argv[1], "--count"))
+		return count_forever();
 	volatile double fp = 1.0;
 	long *heap;
 	int n;

@@ -71,10 +71,37 @@ static pid_t run_tool(char *const argv[], int in, int out, int err)
 		dup2(in >= 0 ? in : null, 0);
 		dup2(out >= 0 ? out : null, 1);
 		dup2(err >= 0 ? err : null, 2);
+		/* No stray pipe ends: the tool must see EOF on its input. */
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
 		execv(CKPT_TOOL, argv);
 		_exit(127);
 	}
 	return pid;
+}
+
+/* Wait until process pid is named name (restored: no longer "ckpt"). */
+static int wait_comm(pid_t pid, const char *name)
+{
+	char path[64], buf[64];
+	int i, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	for (i = 0; i < 1000; i++) {
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			buf[strcspn(buf, "\n")] = 0;
+			if (!strcmp(buf, name))
+				return 0;
+		}
+		usleep(10000);
+	}
+	return -1;
 }
 
 /* Read all of fd into a malloc()ed buffer. */
@@ -180,7 +207,8 @@ TEST_F(tool, dump_kill_then_restore_from_a_pipe)
 	close(q[0]);
 	ASSERT_EQ(0, ck_write_all(q[1], img, len));
 	close(q[1]);
-	usleep(300000);
+	ASSERT_EQ(0, wait_comm(pid, "tool_test"))
+		TH_LOG("no restored process %d", pid);
 	ASSERT_EQ(0, ask(pid, self->rep[0], &after))
 		TH_LOG("no process %d after the restore", pid);
 	EXPECT_EQ(pid, after.pid);
