@@ -103,6 +103,26 @@ int ckpt_write_recs(struct ckpt_ctx *ctx, const void *recs, size_t len)
 }
 
 /**
+ * ckpt_grow - double an array (at least 16 entries)
+ * @p: the array (kvmalloc()ed, or NULL); replaced on success
+ * @max: its entries; updated on success
+ * @size: bytes per entry
+ *
+ * Return: 0, or -ENOMEM with *@p and *@max unchanged.
+ */
+int ckpt_grow(void **p, unsigned int *max, size_t size)
+{
+	unsigned int n = *max ? 2 * *max : 16;
+	void *q = kvrealloc(*p, *max * size, n * size, GFP_KERNEL_ACCOUNT);
+
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*max = n;
+	return 0;
+}
+
+/**
  * ckpt_ctx_fini - release what a context holds
  * @ctx: the context
  */

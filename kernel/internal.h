@@ -85,6 +85,7 @@ struct ckpt_ctx {
 int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file);
 int ckpt_ctx_init_mem(struct ckpt_ctx *ctx, size_t size);
 int ckpt_write_recs(struct ckpt_ctx *ctx, const void *recs, size_t len);
+int ckpt_grow(void **p, unsigned int *max, size_t size);
 void ckpt_ctx_fini(struct ckpt_ctx *ctx);
 int ckpt_write_image_hdr(struct ckpt_ctx *ctx);
 void *ckpt_rec_begin(struct ckpt_ctx *ctx, u32 type, size_t max_len);

@@ -93,16 +93,6 @@ struct ckpt_mm_snap {
 	struct file *exe_file;
 };
 
-static void *ckpt_grow(void *p, unsigned int *max, size_t size)
-{
-	unsigned int n = *max ? 2 * *max : 64;
-	void *q = kvrealloc(p, *max * size, n * size, GFP_KERNEL_ACCOUNT);
-
-	if (q)
-		*max = n;
-	return q;
-}
-
 static bool ckpt_vma_is_shared_anon(struct vm_area_struct *vma)
 {
 	struct file *file = vma->vm_file;
@@ -162,9 +152,8 @@ static int ckpt_snap_pages(struct mm_struct *mm, struct vm_area_struct *vma,
 				      snap);
 		if (err != -EAGAIN)
 			return err;
-		snap->runs = ckpt_grow(snap->runs, &snap->max_runs,
-				       sizeof(*snap->runs));
-		if (!snap->runs)
+		if (ckpt_grow((void **)&snap->runs, &snap->max_runs,
+			      sizeof(*snap->runs)))
 			return -ENOMEM;
 		addr = snap->resume;
 	}
@@ -218,9 +207,8 @@ static int ckpt_snap_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 	}
 
 	if (snap->nr_vmas == snap->max_vmas) {
-		snap->vmas = ckpt_grow(snap->vmas, &snap->max_vmas,
-				       sizeof(*snap->vmas));
-		if (!snap->vmas)
+		if (ckpt_grow((void **)&snap->vmas, &snap->max_vmas,
+			      sizeof(*snap->vmas)))
 			return -ENOMEM;
 	}
 	s = &snap->vmas[snap->nr_vmas++];

@@ -526,19 +526,11 @@ static int ckpt_stage_siginfo(struct ckpt_proc_stage *st,
 	if (info.si_signo != s->signo)
 		return -EINVAL;
 	if (st->nr_sigs == st->max_sigs) {
-		unsigned int max = st->max_sigs ? 2 * st->max_sigs : 16;
-		struct ckpt_siginfo *n;
-
 		if (st->max_sigs >= CKPT_MAX_SIGINFO)
 			return -EINVAL;
-		n = kvmalloc_array(max, sizeof(*n), GFP_KERNEL);
-		if (!n)
+		if (ckpt_grow((void **)&st->sigs, &st->max_sigs,
+			      sizeof(*st->sigs)))
 			return -ENOMEM;
-		if (st->sigs)
-			memcpy(n, st->sigs, st->nr_sigs * sizeof(*n));
-		kvfree(st->sigs);
-		st->sigs = n;
-		st->max_sigs = max;
 	}
 	st->sigs[st->nr_sigs++] = *s;
 	return 0;

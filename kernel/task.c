@@ -165,20 +165,12 @@ static int ckpt_stage_thread(struct ckpt_task_stage *st,
 		if (st->th[i].thread.tid == t->tid || !st->th[i].regs)
 			return -EINVAL;
 	if (st->nr == st->max) {
-		unsigned int max = st->max ? 2 * st->max : 4;
-		struct ckpt_thread_stage *n;
-
 		if (st->max >= CKPT_MAX_THREADS)
 			return -EINVAL;
-		n = kvcalloc(max, sizeof(*n), GFP_KERNEL);
-		if (!n)
+		if (ckpt_grow((void **)&st->th, &st->max, sizeof(*st->th)))
 			return -ENOMEM;
-		if (st->th)
-			memcpy(n, st->th, st->nr * sizeof(*n));
-		kvfree(st->th);
-		st->th = n;
-		st->max = max;
 	}
+	memset(&st->th[st->nr], 0, sizeof(*st->th));
 	st->th[st->nr++].thread = *t;
 	return 0;
 }

@@ -99,6 +99,20 @@ static pid_t start(void (*fn)(void))
 	return pid;
 }
 
+/* Start fn() and wait for its first report, "R": it is set up. */
+static pid_t start_ready(void (*fn)(void))
+{
+	pid_t pid = start(fn);
+	char c;
+
+	if (pid > 0 && (read(rep_pipe[0], &c, 1) != 1 || c != 'R')) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return pid;
+}
+
 /* Restore the image in img as a new child with the pipes. */
 static pid_t restore(int img)
 {
@@ -279,11 +293,9 @@ TEST_F(proc, count_rollback_in_place)
 	uint64_t one = 1;
 	struct iovec local = { &one, sizeof(one) };
 	struct iovec remote = { (void *)&epoch, sizeof(epoch) };
-	char c;
-	pid_t pid = start(counting);
+	pid_t pid = start_ready(counting);
 
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, get(&c, 1));
 	usleep(100000);
 	ASSERT_EQ(0, dump(pid, self->img, 0)) TH_LOG("dump: %s", strerror(errno));
 	/* It runs on; the admin marks its memory. */
@@ -326,12 +338,10 @@ static void stepping(void)
 TEST_F(proc, read_rollback_keeps_live_pipe)
 {
 	uint64_t vals[2];
-	char c;
 	int i;
-	pid_t pid = start(stepping);
+	pid_t pid = start_ready(stepping);
 
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, get(&c, 1));
 	for (i = 0; i < 5; i++) {
 		put('+');
 		ASSERT_EQ(0, get(vals, sizeof(vals)));
@@ -459,11 +469,9 @@ static void check_threads(struct __test_metadata *_metadata,
 TEST_F(proc, four_threads_kill_restore)
 {
 	struct thread_report r;
-	char c;
-	pid_t pid = start(threads), rpid;
+	pid_t pid = start_ready(threads), rpid;
 
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, get(&c, 1));
 	usleep(100000);			/* running */
 	ASSERT_EQ(0, dump(pid, self->img, CKPT_DUMP_KILL))
 		TH_LOG("dump: %s", strerror(errno));
@@ -483,11 +491,9 @@ TEST_F(proc, four_threads_kill_restore)
 TEST_F(proc, four_threads_rollback_in_place)
 {
 	struct thread_report r;
-	char c;
-	pid_t pid = start(threads);
+	pid_t pid = start_ready(threads);
 
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, get(&c, 1));
 	usleep(100000);
 	ASSERT_EQ(0, dump(pid, self->img, 0)) TH_LOG("dump: %s", strerror(errno));
 	usleep(100000);
@@ -497,6 +503,81 @@ TEST_F(proc, four_threads_rollback_in_place)
 	ASSERT_EQ(0, set_stop(pid));
 	ASSERT_EQ(0, get(&r, sizeof(r)));
 	EXPECT_EQ(0, ck_wait(pid));
+	check_threads(_metadata, &r);
+}
+
+/* A thread of a multithreaded process dumps its own process. */
+static void threads_dump_themselves(void)
+{
+	pthread_t th[NTHREADS];
+	struct thread_report r = { };
+	long i, ret;
+
+	for (i = 0; i < NTHREADS; i++)
+		if (pthread_create(&th[i], NULL, worker, (void *)i))
+			_exit(CK_EXIT_SETUP);
+	usleep(50000);
+	ret = ckpt_dump(0, IMG_FD, 0);
+	if (ret == 0)
+		_exit(0);			/* the original: done */
+	if (ret != CKPT_RESTORED)
+		_exit(CK_EXIT_DUMP_FAILED);
+	usleep(50000);
+	stop = 1;
+	for (i = 0; i < NTHREADS; i++)
+		r.joined += !pthread_join(th[i], NULL);
+	r.total = total;
+	r.finished = finished;
+	memcpy(r.own, own, sizeof(own));
+	memcpy(r.fpu, fpu_out, sizeof(fpu_out));
+	rep(&r, sizeof(r));
+}
+
+static int img_for_child;
+
+static void dump_self_child(void)
+{
+	if (dup2(img_for_child, IMG_FD) != IMG_FD)
+		_exit(CK_EXIT_SETUP);
+	threads_dump_themselves();
+}
+
+/* The restorer has threads of its own: they end, as in execve(). */
+static void *idle(void *arg)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
+TEST_F(proc, threaded_self_dump_restored_by_threaded_caller)
+{
+	struct thread_report r;
+	pid_t parent = getpid(), pid, rpid;
+
+	img_for_child = self->img;
+	pid = start(dump_self_child);
+	ASSERT_LT(0, pid);
+	EXPECT_EQ(0, ck_wait(pid));
+
+	fflush(NULL);
+	rpid = fork();
+	ASSERT_LE(0, rpid);
+	if (rpid == 0) {
+		pthread_t t;
+
+		child_fds(parent);
+		if (pthread_create(&t, NULL, idle, NULL) ||
+		    pthread_create(&t, NULL, idle, NULL) ||
+		    lseek(self->img, 0, SEEK_SET) ||
+		    dup2(self->img, IMG_FD) != IMG_FD)
+			_exit(CK_EXIT_SETUP);
+		ckpt_restore(0, IMG_FD, 0);
+		_exit(CK_EXIT_NO_RESTORE);
+	}
+	ASSERT_EQ(0, get(&r, sizeof(r))) TH_LOG("restored process: %d",
+						 ck_wait(rpid));
+	EXPECT_EQ(0, ck_wait(rpid));
 	check_threads(_metadata, &r);
 }
 
@@ -527,11 +608,9 @@ static void sleeping(void)
 TEST_F(proc, nanosleep_dump_sleeps_what_was_left)
 {
 	struct sleep_report r;
-	char c;
-	pid_t pid = start(sleeping);
+	pid_t pid = start_ready(sleeping);
 
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, get(&c, 1));
 	usleep(300000);
 	ASSERT_EQ(0, dump(pid, self->img, 0)) TH_LOG("dump: %s", strerror(errno));
 	ASSERT_EQ(0, get(&r, sizeof(r)));
@@ -546,11 +625,9 @@ TEST_F(proc, nanosleep_dump_sleeps_what_was_left)
 TEST_F(proc, nanosleep_kill_restore)
 {
 	struct sleep_report r;
-	char c;
-	pid_t pid = start(sleeping), rpid;
+	pid_t pid = start_ready(sleeping), rpid;
 
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, get(&c, 1));
 	usleep(200000);
 	ASSERT_EQ(0, dump(pid, self->img, CKPT_DUMP_KILL))
 		TH_LOG("dump: %s", strerror(errno));
@@ -584,11 +661,9 @@ static void pausing(void)
 TEST_F(proc, pause_kill_restore_then_signal)
 {
 	int64_t r[3];
-	char c;
-	pid_t pid = start(pausing), rpid;
+	pid_t pid = start_ready(pausing), rpid;
 
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, get(&c, 1));
 	usleep(20000);
 	ASSERT_EQ(0, dump(pid, self->img, CKPT_DUMP_KILL))
 		TH_LOG("dump: %s", strerror(errno));
@@ -702,10 +777,9 @@ static int queue_signals(pid_t pid)
 /* Run the scenario; with restore, dump and kill it in the middle. */
 static int run_signals(int img, bool with_restore, struct sig_log *out)
 {
-	char c;
-	pid_t pid = start(signalled);
+	pid_t pid = start_ready(signalled);
 
-	if (pid < 0 || get(&c, 1) || queue_signals(pid))
+	if (pid < 0 || queue_signals(pid))
 		return -1;
 	usleep(20000);
 	if (with_restore) {
@@ -754,11 +828,9 @@ TEST_F(proc, dump_stop_leaves_it_stopped)
 {
 	struct count_report r;
 	siginfo_t si = { };
-	char c;
-	pid_t pid = start(counting);
+	pid_t pid = start_ready(counting);
 
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, get(&c, 1));
 	ASSERT_EQ(0, dump(pid, self->img, CKPT_DUMP_STOP))
 		TH_LOG("dump: %s", strerror(errno));
 	ASSERT_EQ(0, waitid(P_PID, pid, &si, WSTOPPED));
@@ -797,11 +869,9 @@ TEST_F(proc, bad_rollback_leaves_target_running)
 {
 	uint64_t vals[2];
 	unsigned char junk[256];
-	char c;
-	pid_t pid = start(stepping);
+	pid_t pid = start_ready(stepping);
 
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, get(&c, 1));
 	put('+');
 	ASSERT_EQ(0, get(vals, sizeof(vals)));
 	ASSERT_EQ(0, dump(pid, self->img, 0));
