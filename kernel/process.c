@@ -462,7 +462,7 @@ static int ckpt_stage_proc_payload(struct ckpt_ctx *ctx,
 
 	if (p->ngroups > NGROUPS_MAX || !p->nr_threads ||
 	    p->nr_threads > CKPT_MAX_THREADS || p->flags & ~CKPT_PROC_STOPPED ||
-	    p->umask & ~S_IRWXUGO || personality(p->personality) != PER_LINUX ||
+	    p->umask & ~0777 || personality(p->personality) != PER_LINUX ||
 	    !p->cwd_len || !p->root_len || p->cwd_len > PATH_MAX ||
 	    p->root_len > PATH_MAX ||
 	    len != sizeof(*p) + p->ngroups * sizeof(u32) + p->cwd_len +

@@ -128,9 +128,10 @@ static void ckpt_park_fn(struct callback_head *cb)
 	atomic_inc(&q->parked);
 	wake_up_all(&q->wq);
 
-	if (!wait_event_killable(q->wq, READ_ONCE(q->released) ||
-					READ_ONCE(p->commit)) &&
-	    p->commit && !READ_ONCE(q->released))
+	if (wait_event_killable(q->wq,
+				READ_ONCE(q->released) || READ_ONCE(p->commit)))
+		goto out;	/* killed: it exits */
+	if (p->commit && !READ_ONCE(q->released))
 		q->ret = q->fn(q->arg);
 out:
 	WRITE_ONCE(p->done, true);

@@ -38,7 +38,7 @@ static int ckpt_read_image(struct ckpt_restore *r)
 {
 	struct ckpt_ctx *ctx = &r->ctx;
 	struct ckpt_rec_hdr h;
-	bool first = true;
+	bool first = true, is_proc;
 	int err;
 
 	err = ckpt_read_image_hdr(ctx);
@@ -48,8 +48,9 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		err = ckpt_read_rec_hdr(ctx, &h);
 		if (err)
 			return err;
-		/* The PROC record comes first: it says whose the image is. */
-		if (first != (h.type == CKPT_REC_PROC))
+		/* The PROC record comes first, once: whose the image is. */
+		is_proc = h.type == CKPT_REC_PROC;
+		if (first != is_proc)
 			return ckpt_rec_fail(ctx, &h, -EINVAL);
 		first = false;
 		switch (h.type) {
