@@ -204,6 +204,7 @@ long ckpt_arch_restore_regs(const void *regs, size_t len)
 	wrusp(r->a[7]);
 	pt->pc = r->pc;
 	pt->sr = (pt->sr & ~CKPT_M68K_SR_USER) | r->sr;
+	pt->d0 = r->d[0];
 	pt->orig_d0 = -1;	/* no syscall restart for ckpt_restore() */
 	task_thread_info(current)->tp_value = r->tls;
 	ckpt_load_fpu(r);

@@ -284,6 +284,7 @@ static int ckpt_commit_thread(const struct ckpt_thread_stage *ts,
 			      struct ckpt_proc_stage *proc)
 {
 	struct task_struct *p;
+	struct pt_regs *regs;
 	int err;
 
 	ckpt_arch_restore_regs(ts->regs, ts->regs_len);
@@ -293,7 +294,8 @@ static int ckpt_commit_thread(const struct ckpt_thread_stage *ts,
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	/* copy_thread() zeroed the return register: all of them, as loaded. */
-	*task_pt_regs(p) = *current_pt_regs();
+	regs = current_pt_regs();
+	*task_pt_regs(p) = *regs;
 	ckpt_set_thread(p, &ts->thread);
 	err = ckpt_commit_signals(proc, p, ts->thread.tid);
 	wake_up_new_task(p);

@@ -1208,7 +1208,7 @@ struct clone_args_v1 {
 static pid_t fork_as(pid_t want, int *why)
 {
 	struct clone_args_v1 args;
-	uint64_t tid = (uint64_t)want;
+	pid_t tid = want;	/* the kernel reads an array of pid_t */
 	int tries = 0;
 	long ret;
 
