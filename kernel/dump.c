@@ -73,6 +73,8 @@ static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 	struct mm_struct *mm;
 	int err;
 
+	if (ckpt_group_exiting(leader))
+		return -ESRCH;
 	mm = get_task_mm(leader);
 	if (!mm)
 		return -ESRCH;

@@ -258,12 +258,15 @@ int ckpt_dump_signals(struct ckpt_ctx *ctx, struct task_struct *leader)
 	struct ckpt_sigaction *act;
 	struct ckpt_siginfo *sigs = NULL;
 	unsigned int i, n, room;
+	unsigned long flags;
 	int err = 0;
 
 	act = ckpt_rec_begin(ctx, CKPT_REC_SIGHAND, CKPT_NSIG * sizeof(*act));
 	if (IS_ERR(act))
 		return PTR_ERR(act);
-	spin_lock_irq(&leader->sighand->siglock);
+	/* A process killed meanwhile and reaped has no sighand. */
+	if (!lock_task_sighand(leader, &flags))
+		return -ESRCH;
 	for (i = 0; i < CKPT_NSIG; i++) {
 		const struct sigaction *sa = &leader->sighand->action[i].sa;
 
@@ -277,7 +280,7 @@ int ckpt_dump_signals(struct ckpt_ctx *ctx, struct task_struct *leader)
 		act[i].mask = ckpt_sigset_u64(&sa->sa_mask);
 	}
 	n = ckpt_snap_signals(leader, NULL, 0);
-	spin_unlock_irq(&leader->sighand->siglock);
+	unlock_task_sighand(leader, &flags);
 	ckpt_rec_end(ctx, CKPT_NSIG * sizeof(*act));
 
 	/* Signals may come meanwhile: retry until the copy has room. */
@@ -288,9 +291,12 @@ int ckpt_dump_signals(struct ckpt_ctx *ctx, struct task_struct *leader)
 		sigs = kvcalloc(room, sizeof(*sigs), GFP_KERNEL);
 		if (!sigs)
 			return -ENOMEM;
-		spin_lock_irq(&leader->sighand->siglock);
+		if (!lock_task_sighand(leader, &flags)) {
+			kvfree(sigs);
+			return -ESRCH;
+		}
 		n = ckpt_snap_signals(leader, sigs, room);
-		spin_unlock_irq(&leader->sighand->siglock);
+		unlock_task_sighand(leader, &flags);
 		if (n <= room)
 			break;
 		kvfree(sigs);

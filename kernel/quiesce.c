@@ -152,6 +152,7 @@ static bool ckpt_quiesce_has(struct ckpt_quiesce *q, struct task_struct *t)
 /* Send @t the work.  Return: 0, or -errno to abandon the quiesce. */
 static int ckpt_quiesce_add(struct ckpt_quiesce *q, struct task_struct *t)
 {
+	unsigned long flags;
 	struct ckpt_park *p;
 
 	if (t->flags & PF_IO_WORKER)
@@ -177,12 +178,13 @@ static int ckpt_quiesce_add(struct ckpt_quiesce *q, struct task_struct *t)
 		return 0;
 	}
 
-	spin_lock_irq(&t->sighand->siglock);
-	if (t->jobctl & JOBCTL_STOPPED) {
-		t->jobctl &= ~JOBCTL_STOPPED;
-		wake_up_state(t, __TASK_STOPPED);
+	if (lock_task_sighand(t, &flags)) {
+		if (t->jobctl & JOBCTL_STOPPED) {
+			t->jobctl &= ~JOBCTL_STOPPED;
+			wake_up_state(t, __TASK_STOPPED);
+		}
+		unlock_task_sighand(t, &flags);
 	}
-	spin_unlock_irq(&t->sighand->siglock);
 	return 0;
 }
 

@@ -865,6 +865,53 @@ TEST_F(proc, exited_target_esrch)
 	EXPECT_EQ(ESRCH, errno);
 }
 
+/* 8 MiB of data: its image takes a while to write into a pipe. */
+static void big_stepping(void)
+{
+	size_t i, len = 8 << 20;
+	char *m = malloc(len);
+
+	if (!m)
+		_exit(CK_EXIT_SETUP);
+	for (i = 0; i < len; i += 512)
+		m[i] = (char)(i >> 9) | 1;
+	stepping();
+}
+
+/* Killed while its image is being written: ESRCH, and no END record. */
+TEST_F(proc, target_killed_during_dump_esrch)
+{
+	pid_t parent = getpid(), pid = start_ready(big_stepping), dumper;
+	int p[2], st;
+	char buf[4096];
+	size_t total = 0;
+	ssize_t n;
+
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, pipe(p));
+	fflush(NULL);
+	dumper = fork();
+	ASSERT_LE(0, dumper);
+	if (dumper == 0) {
+		ck_child_init(parent);
+		close(p[0]);
+		_exit(ckpt_dump(pid, p[1], 0) ? errno : 0);
+	}
+	close(p[1]);
+	/* The dumper fills the pipe and waits: the target is held. */
+	ASSERT_EQ(1, read(p[0], buf, 1));
+	usleep(100000);
+	EXPECT_EQ('D', proc_state(pid));	/* parked, killable */
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	while ((n = read(p[0], buf, sizeof(buf))) > 0)
+		total += n;
+	close(p[0]);
+	st = ck_wait(dumper);
+	EXPECT_EQ(ESRCH, st) TH_LOG("dump of a killed process: %d", st);
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
+	EXPECT_LT(0, total);
+}
+
 TEST_F(proc, bad_rollback_leaves_target_running)
 {
 	uint64_t vals[2];
