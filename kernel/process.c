@@ -201,6 +201,8 @@ static unsigned int ckpt_snap_queue(struct sigpending *pending, u32 tid,
 	int sig;
 
 	list_for_each_entry(q, &pending->list, list) {
+		if (q->info.si_signo == SIGKILL)	/* dying: no image */
+			continue;
 		if (n < room) {
 			memset(&out[n], 0, sizeof(out[n]));
 			out[n].tid = tid;
@@ -213,7 +215,7 @@ static unsigned int ckpt_snap_queue(struct sigpending *pending, u32 tid,
 	for (sig = 1; sig <= _NSIG; sig++) {
 		kernel_siginfo_t info;
 
-		if (!sigismember(&left, sig))
+		if (!sigismember(&left, sig) || sig == SIGKILL)
 			continue;
 		if (n < room) {
 			clear_siginfo(&info);
@@ -523,7 +525,8 @@ static int ckpt_stage_siginfo(struct ckpt_proc_stage *st,
 	kernel_siginfo_t info;
 	size_t i;
 
-	if (!s->signo || s->signo > CKPT_NSIG || sig_kernel_only(s->signo))
+	/* A pending SIGSTOP is restored: the process stops, as it would have. */
+	if (!s->signo || s->signo > CKPT_NSIG || s->signo == SIGKILL)
 		return -EINVAL;
 	memcpy(&info, s->info, sizeof(info));
 	for (i = sizeof(info); i < sizeof(s->info); i++)

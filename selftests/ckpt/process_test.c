@@ -912,6 +912,64 @@ TEST_F(proc, target_killed_during_dump_esrch)
 	EXPECT_LT(0, total);
 }
 
+/* SIGSTOP sent while the image is written: the image has it pending. */
+TEST_F(proc, sigstop_during_dump_restored_stopped)
+{
+	pid_t parent = getpid(), pid = start_ready(big_stepping), dumper, rpid;
+	siginfo_t si = { };
+	uint64_t vals[2];
+	int p[2], st;
+	char buf[4096];
+	ssize_t n;
+
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, pipe(p));
+	fflush(NULL);
+	dumper = fork();
+	ASSERT_LE(0, dumper);
+	if (dumper == 0) {
+		int img = self->img;
+
+		ck_child_init(parent);
+		close(p[0]);
+		if (dump(pid, img, 0)) {	/* to the memfd, for the restore */
+			_exit(errno);
+		}
+		if (lseek(img, 0, SEEK_SET))
+			_exit(CK_EXIT_SETUP);
+		while ((n = read(img, buf, sizeof(buf))) > 0)
+			if (write(p[1], buf, n) != n)
+				_exit(CK_EXIT_SETUP);
+		_exit(0);
+	}
+	close(p[1]);
+	ASSERT_EQ(0, kill(pid, SIGSTOP));	/* maybe before, maybe during */
+	while (read(p[0], buf, sizeof(buf)) > 0)
+		;
+	close(p[0]);
+	st = ck_wait(dumper);
+	ASSERT_EQ(0, st);
+	/* The original stops, as it would have without the dump. */
+	ASSERT_EQ(0, waitid(P_PID, pid, &si, WSTOPPED));
+	EXPECT_EQ(CLD_STOPPED, si.si_code);
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+
+	/* Restored: it stops too (pending SIGSTOP or a stopped process). */
+	rpid = restore(self->img);
+	ASSERT_LT(0, rpid);
+	memset(&si, 0, sizeof(si));
+	ASSERT_EQ(0, waitid(P_PID, rpid, &si, WSTOPPED));
+	EXPECT_EQ(CLD_STOPPED, si.si_code);
+	EXPECT_EQ(SIGSTOP, si.si_status);
+	ASSERT_EQ(0, kill(rpid, SIGCONT));
+	put('+');
+	ASSERT_EQ(0, get(vals, sizeof(vals)));
+	EXPECT_EQ(1, vals[0]);
+	kill(rpid, SIGKILL);
+	ck_wait(rpid);
+}
+
 TEST_F(proc, bad_rollback_leaves_target_running)
 {
 	uint64_t vals[2];
