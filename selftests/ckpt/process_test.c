@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <grp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -676,6 +677,40 @@ TEST_F(proc, pause_kill_restore_then_signal)
 	EXPECT_EQ(-1, r[0]);
 	EXPECT_EQ(EINTR, r[1]);
 	EXPECT_EQ(SIGUSR1, r[2]);
+	EXPECT_EQ(0, ck_wait(rpid));
+}
+
+/* Blocked in poll() with a timeout, dumped, killed and restored. */
+static void polling(void)
+{
+	struct pollfd pfd = { .fd = CMD_FD, .events = POLLIN };
+	int64_t r[3];
+
+	rep("R", 1);
+	r[0] = poll(&pfd, 1, 20000);
+	r[1] = pfd.revents;
+	r[2] = cmd();
+	rep(r, sizeof(r));
+}
+
+TEST_F(proc, poll_kill_restore)
+{
+	int64_t r[3];
+	pid_t pid = start_ready(polling), rpid;
+
+	ASSERT_LT(0, pid);
+	usleep(20000);
+	ASSERT_EQ(0, dump(pid, self->img, CKPT_DUMP_KILL))
+		TH_LOG("dump: %s", strerror(errno));
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
+	rpid = restore(self->img);
+	ASSERT_LT(0, rpid);
+	ASSERT_EQ(0, wait_sleeping(rpid, 'S'));	/* back in poll() */
+	put('p');
+	ASSERT_EQ(0, get(r, sizeof(r)));
+	EXPECT_EQ(1, r[0]);
+	EXPECT_EQ(POLLIN, r[1]);
+	EXPECT_EQ('p', r[2]);
 	EXPECT_EQ(0, ck_wait(rpid));
 }
 
