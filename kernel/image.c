@@ -45,7 +45,7 @@ int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file)
 	BUILD_BUG_ON(sizeof(struct ckpt_regs_m68k) != 184);
 	BUILD_BUG_ON(CKPT_PAGES_PER_REC < 1);
 
-	BUILD_BUG_ON(sizeof(struct ckpt_proc) != 320);
+	BUILD_BUG_ON(sizeof(struct ckpt_proc) != 368);
 	BUILD_BUG_ON(sizeof(struct ckpt_sigaction) != 32);
 	BUILD_BUG_ON(sizeof(struct ckpt_siginfo) != 136);
 

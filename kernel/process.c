@@ -13,6 +13,9 @@
 #include <linux/namei.h>
 #include <linux/path.h>
 #include <linux/personality.h>
+#include <linux/hrtimer.h>
+#include <linux/sched/cputime.h>
+#include <linux/time.h>
 #include <linux/posix-timers.h>
 #include <linux/resource.h>
 #include <linux/sched.h>
@@ -66,15 +69,52 @@ static int ckpt_check_proc(struct task_struct *leader)
 	if (leader->seccomp.mode != SECCOMP_MODE_DISABLED)
 		return ckpt_refuse_task(leader, "seccomp filters");
 #endif
-	if (hrtimer_active(&sig->real_timer))
-		return ckpt_refuse_task(leader, "an armed ITIMER_REAL (alarm, setitimer)");
 #ifdef CONFIG_POSIX_TIMERS
-	if (sig->it[CPUCLOCK_PROF].expires || sig->it[CPUCLOCK_VIRT].expires)
-		return ckpt_refuse_task(leader, "an armed ITIMER_PROF or ITIMER_VIRTUAL");
 	if (!list_empty(&sig->posix_timers))
 		return ckpt_refuse_task(leader, "POSIX timers (timer_create)");
 #endif
 	return 0;
+}
+
+/*
+ * The interval timers, as getitimer() in the process would see them; the
+ * caller holds its siglock, as itimer_get_remtime() and get_cpu_itimer().
+ */
+static void ckpt_snap_itimers(struct task_struct *leader,
+			      struct ckpt_itimer *it)
+{
+	struct signal_struct *sig = leader->signal;
+
+	if (hrtimer_active(&sig->real_timer)) {
+		ktime_t rem = hrtimer_get_remaining(&sig->real_timer);
+
+		it[ITIMER_REAL].value = rem > 0 ? rem : NSEC_PER_USEC;
+		it[ITIMER_REAL].interval = sig->it_real_incr;
+	}
+#ifdef CONFIG_POSIX_TIMERS
+	{
+		static const int clk[] = {
+			[ITIMER_VIRTUAL] = CPUCLOCK_VIRT,
+			[ITIMER_PROF] = CPUCLOCK_PROF,
+		};
+		u64 samples[CPUCLOCK_MAX];
+		bool sampled = false;
+		int i;
+
+		for (i = ITIMER_VIRTUAL; i <= ITIMER_PROF; i++) {
+			struct cpu_itimer *c = &sig->it[clk[i]];
+
+			if (!c->expires)
+				continue;
+			if (!sampled)
+				thread_group_sample_cputime(leader, samples);
+			sampled = true;
+			it[i].value = c->expires > samples[clk[i]] ?
+				      c->expires - samples[clk[i]] : TICK_NSEC;
+			it[i].interval = c->incr;
+		}
+	}
+#endif
 }
 
 /* The path of @path as the dumper sees it, or an error naming @what. */
@@ -113,6 +153,7 @@ int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
 	struct user_namespace *ns = current_user_ns();
 	struct ckpt_proc *rec;
 	const struct cred *cred;
+	unsigned long flags;
 	struct group_info *gi;
 	struct path pwd, root;
 	char *buf, *cwd_name, *root_name;
@@ -180,6 +221,10 @@ int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
 		rec->rlim[i].max = ckpt_rlim_u64(leader->signal->rlim[i].rlim_max);
 	}
 	task_unlock(leader);
+	if (lock_task_sighand(leader, &flags)) {
+		ckpt_snap_itimers(leader, rec->itimer);
+		unlock_task_sighand(leader, &flags);
+	}
 	memcpy((void *)(rec + 1) + rec->ngroups * sizeof(u32), cwd_name, cwd_len);
 	memcpy((void *)(rec + 1) + rec->ngroups * sizeof(u32) + cwd_len,
 	       root_name, root_len);
@@ -466,7 +511,7 @@ static int ckpt_stage_proc_payload(struct ckpt_ctx *ctx,
 	const u32 *groups = payload + sizeof(*p);
 	const char *cwd, *root;
 	const struct cred *cred;
-	int err;
+	int i, err;
 
 	if (p->ngroups > NGROUPS_MAX || !p->nr_threads ||
 	    p->nr_threads > CKPT_MAX_THREADS || p->flags & ~CKPT_PROC_STOPPED ||
@@ -476,6 +521,10 @@ static int ckpt_stage_proc_payload(struct ckpt_ctx *ctx,
 	    len != sizeof(*p) + p->ngroups * sizeof(u32) + p->cwd_len +
 		   p->root_len)
 		return -EINVAL;
+	for (i = 0; i < CKPT_ITIMERS; i++)
+		if (p->itimer[i].value > KTIME_MAX ||
+		    p->itimer[i].interval > KTIME_MAX)
+			return -EINVAL;
 	cwd = (const char *)(groups + p->ngroups);
 	root = cwd + p->cwd_len;
 	if (strnlen(cwd, p->cwd_len) != p->cwd_len - 1 ||
@@ -610,6 +659,49 @@ int ckpt_stage_proc_finish(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st)
 	return st->have_proc && st->have_sighand ? 0 : -EINVAL;
 }
 
+/* Arm the interval timers as setitimer() in the process would. */
+static void ckpt_commit_itimers(struct task_struct *tsk,
+				const struct ckpt_itimer *it)
+{
+	struct signal_struct *sig = tsk->signal;
+	struct hrtimer *timer = &sig->real_timer;
+
+	for (;;) {
+		spin_lock_irq(&tsk->sighand->siglock);
+		/* As do_setitimer(): it_real_fn() takes siglock too. */
+		if (hrtimer_try_to_cancel(timer) >= 0)
+			break;
+		spin_unlock_irq(&tsk->sighand->siglock);
+		hrtimer_cancel_wait_running(timer);
+	}
+	sig->it_real_incr = it[ITIMER_REAL].value ? it[ITIMER_REAL].interval : 0;
+	if (it[ITIMER_REAL].value)
+		hrtimer_start(timer, it[ITIMER_REAL].value, HRTIMER_MODE_REL);
+#ifdef CONFIG_POSIX_TIMERS
+	{
+		static const int clk[] = {
+			[ITIMER_VIRTUAL] = CPUCLOCK_VIRT,
+			[ITIMER_PROF] = CPUCLOCK_PROF,
+		};
+		int i;
+
+		for (i = ITIMER_VIRTUAL; i <= ITIMER_PROF; i++) {
+			struct cpu_itimer *c = &sig->it[clk[i]];
+			u64 nval = it[i].value, oval = c->expires;
+
+			if (oval || nval) {
+				if (nval)
+					nval += TICK_NSEC;
+				set_process_cpu_timer(tsk, clk[i], &nval, &oval);
+			}
+			c->expires = nval;
+			c->incr = nval ? it[i].interval : 0;
+		}
+	}
+#endif
+	spin_unlock_irq(&tsk->sighand->siglock);
+}
+
 /**
  * ckpt_commit_proc - give the current process the staged shared state
  * @st: the stage
@@ -644,6 +736,8 @@ void ckpt_commit_proc(struct ckpt_proc_stage *st)
 		recalc_sigpending();
 	}
 	spin_unlock_irq(&tsk->sighand->siglock);
+
+	ckpt_commit_itimers(tsk, st->proc.itimer);
 
 	/* Checked when staged: do_sigaction() cannot fail. */
 	for (i = 0; i < CKPT_NSIG; i++) {

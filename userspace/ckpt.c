@@ -683,6 +683,18 @@ static void show_proc(const struct ckpt_reader *r,
 		if (i % 4 == 3)
 			printf("\n");
 	}
+	for (i = 0; i < CKPT_ITIMERS; i++) {
+		static const char *const names[] = { "REAL", "VIRTUAL", "PROF" };
+
+		if (!p->itimer[i].value)
+			continue;
+		printf("         itimer %s %llu.%09llu s, interval %llu.%09llu s\n",
+		       names[i],
+		       (unsigned long long)(p->itimer[i].value / 1000000000),
+		       (unsigned long long)(p->itimer[i].value % 1000000000),
+		       (unsigned long long)(p->itimer[i].interval / 1000000000),
+		       (unsigned long long)(p->itimer[i].interval % 1000000000));
+	}
 }
 
 /* The SA_* flags x86_64, arm64 and m68k share, and SA_RESTORER. */

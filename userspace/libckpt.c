@@ -23,7 +23,7 @@ _Static_assert(sizeof(struct ckpt_thread) == 80, "ckpt_thread size");
 _Static_assert(sizeof(struct ckpt_regs_x86_64) == 224, "regs_x86_64 size");
 _Static_assert(sizeof(struct ckpt_regs_arm64) == 800, "regs_arm64 size");
 _Static_assert(sizeof(struct ckpt_regs_m68k) == 184, "regs_m68k size");
-_Static_assert(sizeof(struct ckpt_proc) == 320, "ckpt_proc size");
+_Static_assert(sizeof(struct ckpt_proc) == 368, "ckpt_proc size");
 _Static_assert(sizeof(struct ckpt_sigaction) == 32, "ckpt_sigaction size");
 _Static_assert(sizeof(struct ckpt_siginfo) == 136, "ckpt_siginfo size");
 _Static_assert(offsetof(struct ckpt_proc, rlim) == 64, "ckpt_proc layout");
@@ -260,6 +260,10 @@ static void swap_proc(struct ckpt_proc *p)
 	for (i = 0; i < CKPT_NLIMITS; i++) {
 		SWAP(p->rlim[i].cur);
 		SWAP(p->rlim[i].max);
+	}
+	for (i = 0; i < CKPT_ITIMERS; i++) {
+		SWAP(p->itimer[i].value);
+		SWAP(p->itimer[i].interval);
 	}
 }
 

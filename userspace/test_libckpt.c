@@ -74,6 +74,8 @@ static void rec_end(struct w *w)
 static const uint32_t t_groups[] = { 4, 27, 0xfffffffeu };
 
 static uint64_t t_rlim_cur(int i) { return (uint64_t)i * 1000 + 1; }
+static uint64_t t_itimer_value(int i) { return 0x123456789ull * (uint64_t)(i + 1); }
+static uint64_t t_itimer_interval(int i) { return 0x1000000001ull + (uint64_t)i; }
 static uint64_t t_rlim_max(int i) { return i & 1 ? ~0ull : (uint64_t)i * 1000 + 2; }
 
 static uint64_t t_handler(int sig)
@@ -133,6 +135,10 @@ static void w_proc(struct w *w, const char *seq, const struct variant *v)
 	for (i = 0; i < CKPT_NLIMITS; i++) {
 		w64(w, t_rlim_cur(i));
 		w64(w, t_rlim_max(i));
+	}
+	for (i = 0; i < CKPT_ITIMERS; i++) {
+		w64(w, t_itimer_value(i));
+		w64(w, t_itimer_interval(i));
 	}
 	for (i = 0; i < 3; i++)
 		w32(w, t_groups[i]);
@@ -341,6 +347,10 @@ static void check_proc(const struct ckpt_reader *r,
 	for (i = 0; i < CKPT_NLIMITS; i++) {
 		CHECK(p->rlim[i].cur == t_rlim_cur(i));
 		CHECK(p->rlim[i].max == t_rlim_max(i));
+	}
+	for (i = 0; i < CKPT_ITIMERS; i++) {
+		CHECK(p->itimer[i].value == t_itimer_value(i));
+		CHECK(p->itimer[i].interval == t_itimer_interval(i));
 	}
 	for (i = 0; i < 3; i++)
 		CHECK(ckpt_record_group(r, rec, (uint32_t)i) == t_groups[i]);

@@ -606,6 +606,7 @@ static inline int ck_try_restore_flags(const void *buf, size_t len,
 				       unsigned int flags)
 {
 	pid_t parent = getpid(), pid;
+	int i, status;
 
 	fflush(NULL);
 	pid = fork();
@@ -618,13 +619,24 @@ static inline int ck_try_restore_flags(const void *buf, size_t len,
 		fd = ck_memfd_from(buf, len);
 		if (fd < 0)
 			_exit(CK_EXIT_SETUP);
-		/*
-		 * A process timer survives the restore and handlers are reset:
-		 * a restored program that loops (a damaged image) gets SIGALRM.
-		 */
-		alarm(60);
 		ck_restore_and_exit(fd, flags);
 	}
+	/*
+	 * A restored program that loops (a damaged image) is killed after a
+	 * minute: the restore replaces its timers and limits, so only the
+	 * parent can bound it.
+	 */
+	for (i = 0; i < 6000; i++) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) :
+			       WIFSIGNALED(status) ? 1000 + WTERMSIG(status) : -1;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
 	return ck_wait(pid);
 }
 

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
@@ -711,6 +712,69 @@ TEST_F(proc, poll_kill_restore)
 	EXPECT_EQ(1, r[0]);
 	EXPECT_EQ(POLLIN, r[1]);
 	EXPECT_EQ('p', r[2]);
+	EXPECT_EQ(0, ck_wait(rpid));
+}
+
+/* Interval timers: the restored process sees what remained of them. */
+static void on_alarm(int sig)
+{
+}
+
+static void timed(void)
+{
+	static const int which[3] = { ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF };
+	static const long value[3] = { 30, 100, 200 }, interval[3] = { 7, 3, 0 };
+	struct itimerval it;
+	int64_t r[6];
+	int i;
+
+	signal(SIGALRM, on_alarm);
+	signal(SIGVTALRM, on_alarm);
+	signal(SIGPROF, on_alarm);
+	for (i = 0; i < 3; i++) {
+		memset(&it, 0, sizeof(it));
+		it.it_value.tv_sec = value[i];
+		it.it_interval.tv_sec = interval[i];
+		if (setitimer(which[i], &it, NULL))
+			_exit(CK_EXIT_SETUP);
+	}
+	rep("R", 1);
+	cmd();
+	for (i = 0; i < 3; i++) {
+		getitimer(which[i], &it);
+		r[2 * i] = it.it_value.tv_sec * 1000000LL + it.it_value.tv_usec;
+		r[2 * i + 1] = it.it_interval.tv_sec * 1000000LL +
+			       it.it_interval.tv_usec;
+	}
+	rep(r, sizeof(r));
+}
+
+TEST_F(proc, itimers_kill_restore)
+{
+	int64_t r[6];
+	pid_t pid = start_ready(timed), rpid;
+
+	ASSERT_LT(0, pid);
+	usleep(500000);
+	ASSERT_EQ(0, dump(pid, self->img, CKPT_DUMP_KILL))
+		TH_LOG("dump: %s", strerror(errno));
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
+	rpid = restore(self->img);
+	ASSERT_LT(0, rpid);
+	ASSERT_EQ(0, wait_sleeping(rpid, 'S'));
+	put('t');
+	ASSERT_EQ(0, get(r, sizeof(r)));
+	/* ITIMER_REAL: what remained at the dump, less the time since. */
+	EXPECT_LT(20 * 1000000LL, r[0]);
+	EXPECT_GT(30 * 1000000LL - 400000, r[0]) TH_LOG("REAL %lld us", (long long)r[0]);
+	EXPECT_EQ(7 * 1000000LL, r[1]);
+	/* The CPU-time timers barely moved: the process sleeps. */
+	EXPECT_LT(95 * 1000000LL, r[2]);
+	EXPECT_GE(100 * 1000000LL + 10000, r[2]);
+	EXPECT_EQ(3 * 1000000LL, r[3]);
+	EXPECT_LT(195 * 1000000LL, r[4]);
+	EXPECT_GE(200 * 1000000LL + 10000, r[4]);
+	EXPECT_EQ(0, r[5]);
 	EXPECT_EQ(0, ck_wait(rpid));
 }
 

@@ -246,6 +246,20 @@ struct ckpt_rlimit {
 	__aligned_u64 max;
 };
 
+/* struct ckpt_proc.itimer[]: as setitimer() numbers them */
+#define CKPT_ITIMERS		3	/* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+
+/**
+ * struct ckpt_itimer - an interval timer, as getitimer() would return it
+ * @value: nanoseconds until it expires (real time, or the process's CPU
+ *	time for ITIMER_VIRTUAL and ITIMER_PROF); 0 if disarmed
+ * @interval: nanoseconds it is re-armed with
+ */
+struct ckpt_itimer {
+	__aligned_u64 value;
+	__aligned_u64 interval;
+};
+
 /**
  * struct ckpt_proc - the process (CKPT_REC_PROC), the image's first record
  * @pid: thread group id in the dumper's pid namespace
@@ -265,6 +279,7 @@ struct ckpt_rlimit {
  * @root_len: bytes of the root directory's path, with its NUL
  * @flags: CKPT_PROC_*
  * @rlim: resource limits
+ * @itimer: the interval timers, at the dump
  *
  * The groups, then the two NUL-terminated paths, follow, in that order.
  * Credentials are checked on restore, never granted.
@@ -287,6 +302,7 @@ struct ckpt_proc {
 	__u32	root_len;
 	__u32	flags;
 	struct ckpt_rlimit rlim[CKPT_NLIMITS];
+	struct ckpt_itimer itimer[CKPT_ITIMERS];
 };
 
 /**
