@@ -689,11 +689,9 @@ static void ckpt_commit_itimers(struct task_struct *tsk,
 			struct cpu_itimer *c = &sig->it[clk[i]];
 			u64 nval = it[i].value, oval = c->expires;
 
-			if (oval || nval) {
-				if (nval)
-					nval += TICK_NSEC;
+			/* No extra tick: the value has the one setitimer() added. */
+			if (oval || nval)
 				set_process_cpu_timer(tsk, clk[i], &nval, &oval);
-			}
 			c->expires = nval;
 			c->incr = nval ? it[i].interval : 0;
 		}

@@ -62,10 +62,12 @@ static pid_t start_as(uid_t uid, struct chan *ch)
 		    dup2(ch->rep[1], REP_FD) != REP_FD)
 			_exit(CK_EXIT_SETUP);
 		for (;;) {
-			int32_t me = getuid();
+			int32_t me;
 
-			if (read(CMD_FD, &c, 1) != 1 ||
-			    write(REP_FD, &me, sizeof(me)) != sizeof(me))
+			if (read(CMD_FD, &c, 1) != 1)
+				_exit(0);
+			me = getuid();	/* now, not before the read */
+			if (write(REP_FD, &me, sizeof(me)) != sizeof(me))
 				_exit(0);
 		}
 	}
