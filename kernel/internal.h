@@ -141,6 +141,8 @@ int ckpt_commit_signals(struct ckpt_proc_stage *st, struct task_struct *t,
 
 /* task.c */
 struct ckpt_task_stage;
+u64 ckpt_sigset_to_u64(const sigset_t *set);
+void ckpt_u64_to_sigset(u64 mask, sigset_t *set);
 int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t,
 		     bool in_dump);
 struct ckpt_task_stage *ckpt_stage_task_alloc(void);

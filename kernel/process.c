@@ -30,25 +30,6 @@
 
 #include "internal.h"
 
-static u64 ckpt_sigset_u64(const sigset_t *set)
-{
-	u64 mask = 0;
-	int i;
-
-	BUILD_BUG_ON(_NSIG != CKPT_NSIG);
-	for (i = 0; i < _NSIG_WORDS; i++)
-		mask |= (u64)set->sig[i] << (i * _NSIG_BPW);
-	return mask;
-}
-
-static void ckpt_u64_sigset(u64 mask, sigset_t *set)
-{
-	int i;
-
-	for (i = 0; i < _NSIG_WORDS; i++)
-		set->sig[i] = mask >> (i * _NSIG_BPW);
-}
-
 static u64 ckpt_rlim_u64(unsigned long v)
 {
 	return v == RLIM_INFINITY ? ~0ULL : v;
@@ -324,7 +305,7 @@ int ckpt_dump_signals(struct ckpt_ctx *ctx, struct task_struct *leader)
 #else
 		act[i].restorer = 0;
 #endif
-		act[i].mask = ckpt_sigset_u64(&sa->sa_mask);
+		act[i].mask = ckpt_sigset_to_u64(&sa->sa_mask);
 	}
 	n = ckpt_snap_signals(leader, NULL, 0);
 	unlock_task_sighand(leader, &flags);
@@ -563,7 +544,7 @@ static int ckpt_stage_sighand(struct ckpt_proc_stage *st,
 		if (a[i].restorer)
 			return -EINVAL;
 #endif
-		ckpt_u64_sigset(a[i].mask, &k->sa.sa_mask);
+		ckpt_u64_to_sigset(a[i].mask, &k->sa.sa_mask);
 	}
 	return 0;
 }

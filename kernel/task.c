@@ -18,18 +18,29 @@
 
 #include "internal.h"
 
-static u64 ckpt_sigset_to_u64(const sigset_t *set)
+/**
+ * ckpt_sigset_to_u64 - a signal set as the image has it
+ * @set: the set
+ *
+ * Return: bit (n - 1) for signal n.
+ */
+u64 ckpt_sigset_to_u64(const sigset_t *set)
 {
 	u64 mask = 0;
 	int i;
 
-	BUILD_BUG_ON(_NSIG > 64);
+	BUILD_BUG_ON(_NSIG != CKPT_NSIG);
 	for (i = 0; i < _NSIG_WORDS; i++)
 		mask |= (u64)set->sig[i] << (i * _NSIG_BPW);
 	return mask;
 }
 
-static void ckpt_u64_to_sigset(u64 mask, sigset_t *set)
+/**
+ * ckpt_u64_to_sigset - a signal set from the image
+ * @mask: bit (n - 1) for signal n
+ * @set: set to it
+ */
+void ckpt_u64_to_sigset(u64 mask, sigset_t *set)
 {
 	int i;
 

@@ -159,6 +159,21 @@ static int dump(pid_t pid, int img, unsigned int flags)
 	return ckpt_dump(pid, img, flags);
 }
 
+/*
+ * Dump pid with CKPT_DUMP_KILL into img, reap it, and restore the image as
+ * a new child.  Returns the child, or -1 (errno says why).
+ */
+static pid_t move(pid_t pid, int img)
+{
+	if (dump(pid, img, CKPT_DUMP_KILL))
+		return -1;
+	if (ck_wait(pid) != 1000 + SIGKILL) {
+		errno = ECHILD;
+		return -1;
+	}
+	return restore(img);
+}
+
 /* The state letter of /proc/PID/stat, or 0. */
 static char proc_state(pid_t pid)
 {
@@ -475,12 +490,8 @@ TEST_F(proc, four_threads_kill_restore)
 
 	ASSERT_LT(0, pid);
 	usleep(100000);			/* running */
-	ASSERT_EQ(0, dump(pid, self->img, CKPT_DUMP_KILL))
-		TH_LOG("dump: %s", strerror(errno));
-	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
-
-	rpid = restore(self->img);
-	ASSERT_LT(0, rpid);
+	rpid = move(pid, self->img);
+	ASSERT_LT(0, rpid) TH_LOG("dump and restore: %s", strerror(errno));
 	usleep(200000);			/* running again */
 	ASSERT_EQ(0, set_stop(rpid)) TH_LOG("restored process: %s",
 					     strerror(errno));
@@ -631,10 +642,8 @@ TEST_F(proc, nanosleep_kill_restore)
 
 	ASSERT_LT(0, pid);
 	usleep(200000);
-	ASSERT_EQ(0, dump(pid, self->img, CKPT_DUMP_KILL))
-		TH_LOG("dump: %s", strerror(errno));
-	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
-	rpid = restore(self->img);
+	rpid = move(pid, self->img);
+	ASSERT_LT(0, rpid) TH_LOG("dump and restore: %s", strerror(errno));
 	ASSERT_EQ(0, get(&r, sizeof(r)));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_LE(SLEEP_NS / 1e9, r.elapsed);
@@ -667,11 +676,8 @@ TEST_F(proc, pause_kill_restore_then_signal)
 
 	ASSERT_LT(0, pid);
 	usleep(20000);
-	ASSERT_EQ(0, dump(pid, self->img, CKPT_DUMP_KILL))
-		TH_LOG("dump: %s", strerror(errno));
-	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
-	rpid = restore(self->img);
-	ASSERT_LT(0, rpid);
+	rpid = move(pid, self->img);
+	ASSERT_LT(0, rpid) TH_LOG("dump and restore: %s", strerror(errno));
 	ASSERT_EQ(0, wait_sleeping(rpid, 'S'));	/* back in pause() */
 	ASSERT_EQ(0, kill(rpid, SIGUSR1));
 	ASSERT_EQ(0, get(r, sizeof(r)));
@@ -701,11 +707,8 @@ TEST_F(proc, poll_kill_restore)
 
 	ASSERT_LT(0, pid);
 	usleep(20000);
-	ASSERT_EQ(0, dump(pid, self->img, CKPT_DUMP_KILL))
-		TH_LOG("dump: %s", strerror(errno));
-	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
-	rpid = restore(self->img);
-	ASSERT_LT(0, rpid);
+	rpid = move(pid, self->img);
+	ASSERT_LT(0, rpid) TH_LOG("dump and restore: %s", strerror(errno));
 	ASSERT_EQ(0, wait_sleeping(rpid, 'S'));	/* back in poll() */
 	put('p');
 	ASSERT_EQ(0, get(r, sizeof(r)));
@@ -756,11 +759,8 @@ TEST_F(proc, itimers_kill_restore)
 
 	ASSERT_LT(0, pid);
 	usleep(500000);
-	ASSERT_EQ(0, dump(pid, self->img, CKPT_DUMP_KILL))
-		TH_LOG("dump: %s", strerror(errno));
-	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
-	rpid = restore(self->img);
-	ASSERT_LT(0, rpid);
+	rpid = move(pid, self->img);
+	ASSERT_LT(0, rpid) TH_LOG("dump and restore: %s", strerror(errno));
 	ASSERT_EQ(0, wait_sleeping(rpid, 'S'));
 	put('t');
 	ASSERT_EQ(0, get(r, sizeof(r)));
