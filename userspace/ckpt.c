@@ -148,12 +148,9 @@ static const struct err_text {
 	{ EACCES, OP_IMAGE, "permission denied",
 	  "a file the checkpointed process had mapped cannot be opened with "
 	  "your permissions" },
-	{ EBUSY, OP_ROLLBACK, "busy",
-	  "process {pid} is being checkpointed or restored by someone else, "
-	  "or cannot be rolled back in its current state; try again" },
 	{ EBUSY, OP_ALL, "busy",
-	  "the kernel refused to replace a process with several threads, or "
-	  "one that is being checkpointed or restored" },
+	  "the vDSO could not be mapped where the image had it; the process "
+	  "was past the point of no return and has been killed" },
 	{ EINTR, OP_DUMP, "interrupted",
 	  "a signal interrupted the dump; no complete image was written" },
 	{ EINTR, OP_IMAGE, "interrupted",
