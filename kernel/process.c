@@ -21,7 +21,6 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
-#include <linux/seccomp.h>
 #include <linux/security.h>
 #include <linux/signal.h>
 #include <linux/slab.h>
@@ -46,16 +45,20 @@ static int ckpt_check_proc(struct task_struct *leader)
 
 	if (personality(leader->personality) != PER_LINUX)
 		return ckpt_refuse_task(leader, "a personality other than PER_LINUX");
-#ifdef CONFIG_SECCOMP
-	if (leader->seccomp.mode != SECCOMP_MODE_DISABLED)
-		return ckpt_refuse_task(leader, "seccomp filters");
-#endif
 #ifdef CONFIG_POSIX_TIMERS
 	if (!list_empty(&sig->posix_timers))
 		return ckpt_refuse_task(leader, "POSIX timers (timer_create)");
 #endif
 	return 0;
 }
+
+#ifdef CONFIG_POSIX_TIMERS
+/* The process CPU clock of ITIMER_VIRTUAL and ITIMER_PROF. */
+static const int ckpt_itimer_clock[CKPT_ITIMERS] = {
+	[ITIMER_VIRTUAL] = CPUCLOCK_VIRT,
+	[ITIMER_PROF] = CPUCLOCK_PROF,
+};
+#endif
 
 /*
  * The interval timers, as getitimer() in the process would see them; the
@@ -74,24 +77,21 @@ static void ckpt_snap_itimers(struct task_struct *leader,
 	}
 #ifdef CONFIG_POSIX_TIMERS
 	{
-		static const int clk[] = {
-			[ITIMER_VIRTUAL] = CPUCLOCK_VIRT,
-			[ITIMER_PROF] = CPUCLOCK_PROF,
-		};
 		u64 samples[CPUCLOCK_MAX];
 		bool sampled = false;
 		int i;
 
 		for (i = ITIMER_VIRTUAL; i <= ITIMER_PROF; i++) {
-			struct cpu_itimer *c = &sig->it[clk[i]];
+			int clk = ckpt_itimer_clock[i];
+			struct cpu_itimer *c = &sig->it[clk];
 
 			if (!c->expires)
 				continue;
 			if (!sampled)
 				thread_group_sample_cputime(leader, samples);
 			sampled = true;
-			it[i].value = c->expires > samples[clk[i]] ?
-				      c->expires - samples[clk[i]] : TICK_NSEC;
+			it[i].value = c->expires > samples[clk] ?
+				      c->expires - samples[clk] : TICK_NSEC;
 			it[i].interval = c->incr;
 		}
 	}
@@ -139,7 +139,7 @@ int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
 	struct path pwd, root;
 	char *buf, *cwd_name, *root_name;
 	size_t cwd_len, root_len, len;
-	unsigned int i;
+	unsigned int i, umask;
 	int err;
 
 	err = ckpt_check_proc(leader);
@@ -157,7 +157,7 @@ int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
 	}
 	get_fs_pwd(leader->fs, &pwd);
 	get_fs_root(leader->fs, &root);
-	i = leader->fs->umask;
+	umask = leader->fs->umask;
 	task_unlock(leader);
 	err = ckpt_path_name(leader, &pwd, buf, "working directory", &cwd_name) ?:
 	      ckpt_path_name(leader, &root, buf + PATH_MAX, "root directory",
@@ -179,7 +179,7 @@ int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
 	memset(rec, 0, sizeof(*rec));
 	rec->pid = task_tgid_vnr(leader);
 	rec->nr_threads = nr_threads;
-	rec->umask = i;
+	rec->umask = umask;
 	rec->personality = leader->personality;
 	rec->uid = from_kuid_munged(ns, cred->uid);
 	rec->euid = from_kuid_munged(ns, cred->euid);
@@ -352,8 +352,6 @@ struct ckpt_proc_stage {
 	struct ckpt_siginfo *sigs;
 	unsigned int nr_sigs;
 	unsigned int max_sigs;
-	u32 *tids;
-	unsigned int nr_tids;
 };
 
 /**
@@ -377,7 +375,6 @@ void ckpt_stage_proc_free(struct ckpt_proc_stage *st)
 	path_put(&st->pwd);
 	path_put(&st->root);
 	kvfree(st->sigs);
-	kfree(st->tids);
 	kvfree(st);
 }
 
@@ -660,19 +657,16 @@ static void ckpt_commit_itimers(struct task_struct *tsk,
 		hrtimer_start(timer, it[ITIMER_REAL].value, HRTIMER_MODE_REL);
 #ifdef CONFIG_POSIX_TIMERS
 	{
-		static const int clk[] = {
-			[ITIMER_VIRTUAL] = CPUCLOCK_VIRT,
-			[ITIMER_PROF] = CPUCLOCK_PROF,
-		};
 		int i;
 
 		for (i = ITIMER_VIRTUAL; i <= ITIMER_PROF; i++) {
-			struct cpu_itimer *c = &sig->it[clk[i]];
+			int clk = ckpt_itimer_clock[i];
+			struct cpu_itimer *c = &sig->it[clk];
 			u64 nval = it[i].value, oval = c->expires;
 
 			/* No extra tick: the value has the one setitimer() added. */
 			if (oval || nval)
-				set_process_cpu_timer(tsk, clk[i], &nval, &oval);
+				set_process_cpu_timer(tsk, clk, &nval, &oval);
 			c->expires = nval;
 			c->incr = nval ? it[i].interval : 0;
 		}

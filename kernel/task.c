@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) "ckpt: " fmt
 
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
@@ -69,6 +70,11 @@ int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t, bool in_dump)
 	err = ckpt_arch_check_task(t);
 	if (err)
 		return err;
+#ifdef CONFIG_SECCOMP
+	/* Per thread: each may have its own filters. */
+	if (t->seccomp.mode != SECCOMP_MODE_DISABLED)
+		return ckpt_refuse("seccomp filters");
+#endif
 	rec.tid = task_pid_vnr(t);
 	if (!in_dump && test_restore_sigmask())
 		rec.sigmask = ckpt_sigset_to_u64(&t->saved_sigmask);
