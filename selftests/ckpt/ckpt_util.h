@@ -525,6 +525,29 @@ static inline int ck_memfd_from(const void *buf, size_t len)
 	return fd;
 }
 
+/*
+ * Read /proc/PID/NAME into buf (NUL-terminated, at most size - 1 bytes).
+ * Returns the bytes read, or -1.
+ */
+static inline ssize_t ck_read_proc(pid_t pid, const char *name, char *buf,
+				   size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
 /* In a freshly forked child: die with the parent. */
 static inline void ck_child_init(pid_t parent)
 {

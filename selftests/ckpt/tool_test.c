@@ -83,18 +83,11 @@ static pid_t run_tool(char *const argv[], int in, int out, int err)
 /* Wait until process pid is named name (restored: no longer "ckpt"). */
 static int wait_comm(pid_t pid, const char *name)
 {
-	char path[64], buf[64];
-	int i, fd;
-	ssize_t n;
+	char buf[64];
+	int i;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	for (i = 0; i < 1000; i++) {
-		fd = open(path, O_RDONLY);
-		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-		if (fd >= 0)
-			close(fd);
-		if (n > 0) {
-			buf[n] = 0;
+		if (ck_read_proc(pid, "comm", buf, sizeof(buf)) > 0) {
 			buf[strcspn(buf, "\n")] = 0;
 			if (!strcmp(buf, name))
 				return 0;
