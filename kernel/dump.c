@@ -9,31 +9,6 @@
 
 #include "internal.h"
 
-/**
- * ckpt_refuse - refuse to dump state that ckpt cannot restore
- * @what: the state, for the kernel log ("a 32-bit task")
- *
- * Return: -EOPNOTSUPP.
- */
-int ckpt_refuse(const char *what)
-{
-	return ckpt_refuse_task(current, what);
-}
-
-/**
- * ckpt_refuse_task - refuse to dump state of a task that ckpt cannot restore
- * @t: the task, for the kernel log
- * @what: the state ("a traced thread")
- *
- * Return: -EOPNOTSUPP.
- */
-int ckpt_refuse_task(struct task_struct *t, const char *what)
-{
-	pr_info_ratelimited("%s[%d]: cannot checkpoint %s\n", t->comm,
-			    task_pid_nr(t), what);
-	return -EOPNOTSUPP;
-}
-
 /* The THREAD and REGS records of each thread, the group leader first. */
 static int ckpt_dump_threads(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 			     struct task_struct *leader)
@@ -117,6 +92,10 @@ long ckpt_dump_task(struct task_struct *leader, struct file *file,
 	err = mutex_lock_interruptible(&leader->signal->cred_guard_mutex);
 	if (err)
 		return -ERESTARTNOINTR;
+	/* Checked again under the lock: no exec since, nor during. */
+	err = ckpt_may_access(leader);
+	if (err)
+		goto out_unlock;
 	err = ckpt_ctx_init(&ctx, file);
 	if (err)
 		goto out_unlock;
@@ -125,8 +104,12 @@ long ckpt_dump_task(struct task_struct *leader, struct file *file,
 		err = PTR_ERR(q);
 		goto out_fini;
 	}
-	/* Checked again with every thread held: no exec since. */
-	err = ckpt_may_access(leader) ?: ckpt_dump_held(&ctx, q, leader);
+	/* No thread of the process holds the image's position now. */
+	err = ckpt_ctx_lock_pos(&ctx);
+	if (!err) {
+		err = ckpt_dump_held(&ctx, q, leader);
+		ckpt_ctx_unlock_pos(&ctx);
+	}
 	if (!err && flags & CKPT_DUMP_KILL)
 		sig = SIGKILL;
 	else if (!err && flags & CKPT_DUMP_STOP)

@@ -52,9 +52,8 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, u32 *id)
 	}
 	if (!S_ISREG(inode->i_mode) || d_unlinked(file->f_path.dentry) ||
 	    path[0] != '/') {
-		pr_info_ratelimited("%s[%d]: cannot checkpoint file %s: only regular files that have a path are supported\n",
-				    current->comm, task_pid_nr(current), path);
-		err = -EOPNOTSUPP;
+		err = ckpt_refuse_task(ctx->task, "file %s: only regular files that have a path are supported",
+				       path);
 		goto out_free;
 	}
 	len = strlen(path) + 1;
@@ -87,13 +86,44 @@ out_free:
 	return err;
 }
 
+/* Is @inode the regular file @rec recorded? */
+static bool ckpt_same_file(const struct ckpt_file *rec, struct inode *inode)
+{
+	return S_ISREG(inode->i_mode) &&
+	       new_encode_dev(inode->i_sb->s_dev) == rec->dev &&
+	       inode->i_ino == rec->ino;
+}
+
+/* Does @name lead to the file @rec recorded?  -ESTALE if not. */
+static int ckpt_check_identity(const struct ckpt_file *rec, const char *name)
+{
+	struct path path;
+	int err;
+
+	err = kern_path(name, 0, &path);
+	if (err) {
+		pr_info_ratelimited("%s[%d]: cannot reopen %s: error %d\n",
+				    current->comm, task_pid_nr(current), name,
+				    err);
+		return err;
+	}
+	err = ckpt_same_file(rec, d_inode(path.dentry)) ? 0 : -ESTALE;
+	path_put(&path);
+	if (err)
+		pr_info_ratelimited("%s[%d]: %s is not the file that was checkpointed\n",
+				    current->comm, task_pid_nr(current), name);
+	return err;
+}
+
 /**
  * ckpt_restore_file - reopen the file of a CKPT_REC_FILE record
  * @ctx: the context
  * @h: the record's header
  *
- * The file is opened with the caller's credentials and entered in the
- * object table under its id.
+ * The file is looked up first, and only a regular file that is the one
+ * recorded is opened, with the caller's credentials; in a rollback the
+ * process rolled back must be allowed to open it too.  It is entered in
+ * the object table under its id.
  *
  * Context: process context, no locks held.
  * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed one;
@@ -104,7 +134,6 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 {
 	struct ckpt_file *rec;
 	struct ckpt_obj *obj;
-	struct inode *inode;
 	struct file *file;
 	const char *path;
 	int flags, err;
@@ -122,8 +151,16 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	    rec->mtime_nsec >= NSEC_PER_SEC || rec->pos > LLONG_MAX)
 		goto out_free;
 
-	/* Only the access mode: creating or truncating is not reopening. */
-	flags = (rec->flags & O_ACCMODE) | O_LARGEFILE;
+	/* Looked at before it is opened: no FIFO, no device node. */
+	err = ckpt_check_identity(rec, path);
+	if (err)
+		goto out_free;
+	/*
+	 * Only the access mode: creating or truncating is not reopening.  A
+	 * file swapped in meanwhile is neither waited for nor made a tty.
+	 */
+	flags = (rec->flags & O_ACCMODE) | O_LARGEFILE | O_NOFOLLOW |
+		O_NONBLOCK | O_NOCTTY;
 	file = filp_open(path, flags, 0);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
@@ -132,15 +169,20 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 				    err);
 		goto out_free;
 	}
-	inode = file_inode(file);
-	if (!S_ISREG(inode->i_mode) ||
-	    new_encode_dev(inode->i_sb->s_dev) != rec->dev ||
-	    inode->i_ino != rec->ino) {
+	err = -ESTALE;
+	if (!ckpt_same_file(rec, file_inode(file))) {
 		pr_info_ratelimited("%s[%d]: %s is not the file that was checkpointed\n",
 				    current->comm, task_pid_nr(current), path);
-		err = -ESTALE;
 		goto out_fput;
 	}
+	spin_lock(&file->f_lock);
+	file->f_flags &= ~O_NONBLOCK;
+	spin_unlock(&file->f_lock);
+	/* The process restored must be able to open it too. */
+	err = ckpt_path_permission(ctx, &file->f_path,
+				   ACC_MODE(flags) | MAY_OPEN);
+	if (err)
+		goto out_fput;
 	err = ckpt_obj_insert(ctx, rec->id, file);
 	if (err)
 		goto out_fput;

@@ -45,16 +45,48 @@ int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file)
 	BUILD_BUG_ON(sizeof(struct ckpt_regs_m68k) != 184);
 	BUILD_BUG_ON(CKPT_PAGES_PER_REC < 1);
 
-	BUILD_BUG_ON(sizeof(struct ckpt_proc) != 368);
+	BUILD_BUG_ON(sizeof(struct ckpt_proc) != 392);
 	BUILD_BUG_ON(sizeof(struct ckpt_sigaction) != 32);
 	BUILD_BUG_ON(sizeof(struct ckpt_siginfo) != 136);
 
 	ctx->file = file;
 	ctx->crc = ~0U;
-	ctx->start = file->f_pos;
 	ctx->size = CKPT_BUF_SIZE;
 	ctx->buf = kvmalloc(CKPT_BUF_SIZE, GFP_KERNEL);
 	return ctx->buf ? 0 : -ENOMEM;
+}
+
+/**
+ * ckpt_ctx_lock_pos - hold the image file's position, as fdget_pos() does
+ * @ctx: the context
+ *
+ * Taken only while the image is read or written, never while threads of
+ * a process are being held: one of them may wait for it.
+ *
+ * Return: 0, or -EINTR for a fatal signal.
+ */
+int ckpt_ctx_lock_pos(struct ckpt_ctx *ctx)
+{
+	struct file *file = ctx->file;
+
+	if ((file->f_mode & FMODE_ATOMIC_POS) && file_count(file) > 1) {
+		if (mutex_lock_killable(&file->f_pos_lock))
+			return -EINTR;
+		ctx->pos_locked = true;
+	}
+	ctx->start = file->f_pos;
+	return 0;
+}
+
+/**
+ * ckpt_ctx_unlock_pos - release what ckpt_ctx_lock_pos() took
+ * @ctx: the context
+ */
+void ckpt_ctx_unlock_pos(struct ckpt_ctx *ctx)
+{
+	if (ctx->pos_locked)
+		mutex_unlock(&ctx->file->f_pos_lock);
+	ctx->pos_locked = false;
 }
 
 /**
@@ -286,8 +318,15 @@ static ssize_t ckpt_read_file(struct ckpt_ctx *ctx, void *dst, size_t len)
 	return n;
 }
 
+/*
+ * A seekable image is read ahead freely (ckpt_read_done() sets the file
+ * position after END); a pipe or socket never past the current record, so
+ * that what follows the image stays there for the next reader.
+ */
 static int ckpt_read_raw(struct ckpt_ctx *ctx, void *dst, size_t len)
 {
+	size_t bound = ckpt_ppos(ctx->file) ? SIZE_MAX : max(len, ctx->left);
+
 	while (len) {
 		size_t have = ctx->len - ctx->off;
 		ssize_t n;
@@ -303,7 +342,8 @@ static int ckpt_read_raw(struct ckpt_ctx *ctx, void *dst, size_t len)
 			if (n == 0)
 				return -EBADMSG;	/* truncated */
 		} else {
-			n = ckpt_read_file(ctx, ctx->buf, CKPT_BUF_SIZE);
+			n = ckpt_read_file(ctx, ctx->buf,
+					   min_t(size_t, bound, CKPT_BUF_SIZE));
 			if (n < 0)
 				return n;
 			if (n == 0)
@@ -315,6 +355,7 @@ static int ckpt_read_raw(struct ckpt_ctx *ctx, void *dst, size_t len)
 		ctx->pos += n;
 		dst += n;
 		len -= n;
+		bound -= n;
 	}
 	return 0;
 }

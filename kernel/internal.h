@@ -58,7 +58,9 @@ struct ckpt_obj {
  * @start: file position of the image's first byte (restore)
  * @size: bytes of @buf
  * @task: the process dumped or restored (its group leader, or current)
+ * @cred: in a rollback of another process, its credentials (a reference)
  * @flags: the syscall's flags
+ * @pos_locked: @file's f_pos_lock is held
  * @objs: object table
  * @nr_objs: entries in @objs
  * @max_objs: room in @objs
@@ -75,7 +77,9 @@ struct ckpt_ctx {
 	loff_t start;
 	size_t size;
 	struct task_struct *task;
+	const struct cred *cred;
 	unsigned int flags;
+	bool pos_locked;
 	struct ckpt_obj *objs;
 	unsigned int nr_objs;
 	unsigned int max_objs;
@@ -84,6 +88,8 @@ struct ckpt_ctx {
 /* image.c */
 int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file);
 int ckpt_ctx_init_mem(struct ckpt_ctx *ctx, size_t size);
+int ckpt_ctx_lock_pos(struct ckpt_ctx *ctx);
+void ckpt_ctx_unlock_pos(struct ckpt_ctx *ctx);
 int ckpt_write_recs(struct ckpt_ctx *ctx, const void *recs, size_t len);
 int ckpt_grow(void **p, unsigned int *max, size_t size);
 void ckpt_ctx_fini(struct ckpt_ctx *ctx);
@@ -121,6 +127,7 @@ int ckpt_stage_mm_rec(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 int ckpt_stage_mm_finish(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st);
 void ckpt_stage_mm_free(struct ckpt_mm_stage *st);
 int ckpt_commit_mm(struct ckpt_mm_stage *st);
+int ckpt_commit_vdso(struct ckpt_mm_stage *st);
 
 /* process.c: process-wide state and signals */
 struct ckpt_proc_stage;
@@ -135,7 +142,11 @@ void ckpt_stage_proc_free(struct ckpt_proc_stage *st);
 const struct ckpt_proc *ckpt_stage_proc(const struct ckpt_proc_stage *st);
 int ckpt_stage_proc_check_sigs(const struct ckpt_proc_stage *st,
 			       const u32 *tids, unsigned int nr);
+unsigned long ckpt_stage_proc_rlimit(const struct ckpt_proc_stage *st,
+				     unsigned int res);
+int ckpt_stage_proc_precommit(struct ckpt_proc_stage *st);
 void ckpt_commit_proc(struct ckpt_proc_stage *st);
+void ckpt_commit_timers(struct ckpt_proc_stage *st);
 int ckpt_commit_signals(struct ckpt_proc_stage *st, struct task_struct *t,
 			u32 tid);
 
@@ -151,6 +162,8 @@ int ckpt_stage_task_rec(struct ckpt_ctx *ctx, struct ckpt_task_stage *st,
 int ckpt_stage_task_finish(struct ckpt_task_stage *st,
 			   struct ckpt_proc_stage *proc);
 void ckpt_stage_task_free(struct ckpt_task_stage *st);
+int ckpt_stage_task_precommit(struct ckpt_task_stage *st,
+			      struct ckpt_proc_stage *proc);
 int ckpt_commit_threads(struct ckpt_task_stage *st,
 			struct ckpt_proc_stage *proc, long *retval);
 
@@ -164,12 +177,22 @@ bool ckpt_quiesce_was_stopped(struct ckpt_quiesce *q);
 long ckpt_quiesce_run(struct ckpt_quiesce *q, long (*fn)(void *), void *arg);
 void ckpt_quiesce_release(struct ckpt_quiesce *q, int sig);
 
+/* access.c */
+int ckpt_may_access(struct task_struct *leader);
+__printf(2, 3) int ckpt_refuse_task(struct task_struct *t, const char *fmt, ...);
+int ckpt_target_begin(struct ckpt_ctx *ctx);
+void ckpt_target_end(struct ckpt_ctx *ctx);
+struct user_namespace *ckpt_target_user_ns(const struct ckpt_ctx *ctx);
+bool ckpt_capable(const struct ckpt_ctx *ctx, int cap);
+bool ckpt_checkpoint_restore_capable(const struct ckpt_ctx *ctx);
+int ckpt_path_permission(const struct ckpt_ctx *ctx, const struct path *path,
+			 int mask);
+int ckpt_mmap_permission(const struct ckpt_ctx *ctx, struct file *file,
+			 unsigned long prot, unsigned long flags);
+
 /* syscalls.c, dump.c, restore.c */
 long ckpt_do_dump(pid_t pid, int fd, unsigned int flags);
 long ckpt_do_restore(pid_t pid, int fd, unsigned int flags);
-int ckpt_refuse(const char *what);
-int ckpt_refuse_task(struct task_struct *t, const char *what);
-int ckpt_may_access(struct task_struct *leader);
 long ckpt_dump_task(struct task_struct *leader, struct file *file,
 		    unsigned int flags);
 long ckpt_restore_task(struct task_struct *leader, struct file *file,

@@ -21,6 +21,7 @@
 #include <linux/elf.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
+#include <linux/huge_mm.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/pagewalk.h>
@@ -91,6 +92,7 @@ struct ckpt_mm_snap {
 	struct ckpt_mm mm;
 	u64 auxv[AT_VECTOR_SIZE];
 	struct file *exe_file;
+	struct task_struct *task;	/* the process dumped, for refusals */
 };
 
 static bool ckpt_vma_is_shared_anon(struct vm_area_struct *vma)
@@ -101,11 +103,30 @@ static bool ckpt_vma_is_shared_anon(struct vm_area_struct *vma)
 	       !strcmp(file->f_path.dentry->d_name.name, "dev/zero");
 }
 
+/* Note @nr pages from @addr as existing; -EAGAIN when the runs are full. */
+static int ckpt_snap_add(struct ckpt_mm_snap *snap, unsigned long addr,
+			 unsigned long nr)
+{
+	struct ckpt_run *run = snap->nr_runs ? &snap->runs[snap->nr_runs - 1] : NULL;
+
+	if (run && snap->vmas[snap->nr_vmas - 1].first_run < snap->nr_runs &&
+	    run->addr + run->nr * PAGE_SIZE == addr) {
+		run->nr += nr;
+		return 0;
+	}
+	if (snap->nr_runs == snap->max_runs) {
+		snap->resume = addr;
+		return -EAGAIN;
+	}
+	snap->runs[snap->nr_runs].addr = addr;
+	snap->runs[snap->nr_runs].nr = nr;
+	snap->nr_runs++;
+	return 0;
+}
+
 static int ckpt_snap_pte(pte_t *ptep, unsigned long addr, unsigned long next,
 			 struct mm_walk *walk)
 {
-	struct ckpt_mm_snap *snap = walk->private;
-	struct ckpt_run *run;
 	pte_t pte = ptep_get(ptep);
 
 	if (pte_none(pte))
@@ -120,23 +141,30 @@ static int ckpt_snap_pte(pte_t *ptep, unsigned long addr, unsigned long next,
 		return 0;
 	}
 	/* Present anonymous, swapped out or under migration: it exists. */
-	run = snap->nr_runs ? &snap->runs[snap->nr_runs - 1] : NULL;
-	if (run && snap->vmas[snap->nr_vmas - 1].first_run < snap->nr_runs &&
-	    run->addr + run->nr * PAGE_SIZE == addr) {
-		run->nr++;
-		return 0;
-	}
-	if (snap->nr_runs == snap->max_runs) {
-		snap->resume = addr;
-		return -EAGAIN;
-	}
-	snap->runs[snap->nr_runs].addr = addr;
-	snap->runs[snap->nr_runs].nr = 1;
-	snap->nr_runs++;
-	return 0;
+	return ckpt_snap_add(walk->private, addr, 1);
+}
+
+/* A transparent huge page is taken whole: the dump never splits it. */
+static int ckpt_snap_pmd(pmd_t *pmd, unsigned long addr, unsigned long next,
+			 struct mm_walk *walk)
+{
+	spinlock_t *ptl = pmd_trans_huge_lock(pmd, walk->vma);
+	int err = 0;
+
+	if (!ptl)
+		return 0;	/* a page table: down to ckpt_snap_pte() */
+	walk->action = ACTION_CONTINUE;
+	/* Under migration, or present, anonymous and not the zero page. */
+	if (!pmd_present(*pmd) ||
+	    (!is_huge_zero_pmd(*pmd) && PageAnon(pmd_page(*pmd))))
+		err = ckpt_snap_add(walk->private, addr,
+				    (next - addr) >> PAGE_SHIFT);
+	spin_unlock(ptl);
+	return err;
 }
 
 static const struct mm_walk_ops ckpt_snap_ops = {
+	.pmd_entry = ckpt_snap_pmd,
 	.pte_entry = ckpt_snap_pte,
 };
 
@@ -159,12 +187,11 @@ static int ckpt_snap_pages(struct mm_struct *mm, struct vm_area_struct *vma,
 	}
 }
 
-static int ckpt_refuse_vma(struct vm_area_struct *vma, const char *what)
+static int ckpt_refuse_vma(struct ckpt_mm_snap *snap,
+			   struct vm_area_struct *vma, const char *what)
 {
-	pr_info_ratelimited("%s[%d]: cannot checkpoint mapping %lx-%lx: %s\n",
-			    current->comm, task_pid_nr(current),
-			    vma->vm_start, vma->vm_end, what);
-	return -EOPNOTSUPP;
+	return ckpt_refuse_task(snap->task, "mapping %lx-%lx: %s",
+				vma->vm_start, vma->vm_end, what);
 }
 
 /* Take one VMA into the snapshot; mmap_lock is held. */
@@ -183,27 +210,27 @@ static int ckpt_snap_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 			return 0;
 		type = CKPT_VMA_VDSO;
 	} else if (flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP)) {
-		return ckpt_refuse_vma(vma, "device or special mapping");
+		return ckpt_refuse_vma(snap, vma, "device or special mapping");
 	} else if (flags & (VM_LOCKED | VM_LOCKONFAULT)) {
-		return ckpt_refuse_vma(vma, "locked memory (mlock)");
+		return ckpt_refuse_vma(snap, vma, "locked memory (mlock)");
 	} else if (is_vm_hugetlb_page(vma)) {
-		return ckpt_refuse_vma(vma, "hugetlbfs");
+		return ckpt_refuse_vma(snap, vma, "hugetlbfs");
 	} else if (userfaultfd_armed(vma)) {
-		return ckpt_refuse_vma(vma, "userfaultfd");
+		return ckpt_refuse_vma(snap, vma, "userfaultfd");
 	} else if (flags & ~CKPT_VM_KNOWN) {
-		return ckpt_refuse_vma(vma, "unsupported mapping flags");
+		return ckpt_refuse_vma(snap, vma, "unsupported mapping flags");
 	} else if (vma_is_anonymous(vma)) {
 		type = CKPT_VMA_ANON;
 	} else if (ckpt_vma_is_shared_anon(vma)) {
 		if (vma->vm_pgoff ||
 		    i_size_read(file_inode(vma->vm_file)) !=
 		    vma->vm_end - vma->vm_start)
-			return ckpt_refuse_vma(vma, "part of a shared anonymous mapping");
+			return ckpt_refuse_vma(snap, vma, "part of a shared anonymous mapping");
 		type = CKPT_VMA_SHMEM;
 	} else if (vma->vm_file && !(vma->vm_ops && vma->vm_ops->name)) {
 		type = CKPT_VMA_FILE;
 	} else {
-		return ckpt_refuse_vma(vma, "special mapping");
+		return ckpt_refuse_vma(snap, vma, "special mapping");
 	}
 
 	if (snap->nr_vmas == snap->max_vmas) {
@@ -444,6 +471,7 @@ int ckpt_dump_mm(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	snap = kzalloc(sizeof(*snap), GFP_KERNEL);
 	if (!snap)
 		return -ENOMEM;
+	snap->task = ctx->task;
 
 	if (mmap_read_lock_killable(mm)) {
 		err = -EINTR;
@@ -525,10 +553,6 @@ struct ckpt_mm_stage *ckpt_stage_mm_alloc(struct task_struct *task)
 	/* mm_alloc() made it the caller's: make it @task's (dumpability too). */
 	put_user_ns(st->mm->user_ns);
 	st->mm->user_ns = get_user_ns(task_cred_xxx(task, user_ns));
-	task_lock(task);
-	if (task->mm)
-		st->mm->flags = READ_ONCE(task->mm->flags) & MMF_INIT_MASK;
-	task_unlock(task);
 	task_lock(task->group_leader);
 	rlim_stack = task->signal->rlim[RLIMIT_STACK];
 	task_unlock(task->group_leader);
@@ -559,14 +583,14 @@ static bool ckpt_addr_ok(struct mm_struct *mm, u64 addr)
  * CAP_CHECKPOINT_RESTORE to change it.  Without that capability a restored
  * process keeps the caller's executable, unless the image's is the same.
  */
-static int ckpt_stage_exe_file(struct task_struct *task, struct mm_struct *mm,
+static int ckpt_stage_exe_file(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			       struct file *exe)
 {
-	struct file *cur = get_task_exe_file(task);
+	struct file *cur = get_task_exe_file(ctx->task);
 	int err;
 
 	if (cur && file_inode(cur) != file_inode(exe) &&
-	    !checkpoint_restore_ns_capable(current_user_ns()))
+	    !ckpt_checkpoint_restore_capable(ctx))
 		exe = cur;
 	err = set_mm_exe_file(mm, exe);
 	if (cur)
@@ -613,7 +637,7 @@ static int ckpt_stage_mm_fields(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 
 		if (!obj)
 			goto out_free;
-		err = ckpt_stage_exe_file(ctx->task, mm, obj->file);
+		err = ckpt_stage_exe_file(ctx, mm, obj->file);
 		if (err)
 			goto out_free;
 	}
@@ -656,37 +680,114 @@ static vm_flags_t ckpt_vm_flags(const struct ckpt_vma *v)
 	return flags;
 }
 
-/* The checks do_mmap() makes of a file mapping, on the reopened file. */
-static int ckpt_check_file_vma(struct ckpt_obj *obj, const struct ckpt_vma *v,
-			       vm_flags_t *flags)
+/* file_mmap_ok() of mm/mmap.c (static there): is the file range mappable? */
+static bool ckpt_file_mmap_ok(struct file *file, unsigned long pgoff,
+			      unsigned long len)
 {
-	struct file *file = obj->file;
+	umode_t mode = file_inode(file)->i_mode;
+	u64 maxsize = ULONG_MAX;
 
-	if (!file->f_op->mmap)
-		return -ENODEV;
-	if (v->flags & CKPT_VMA_MAYSHARE) {
-		if ((v->prot & PROT_WRITE) && !(file->f_mode & FMODE_WRITE))
-			return -EACCES;
-		if (!(file->f_mode & FMODE_WRITE))
-			*flags &= ~(VM_MAYWRITE | VM_SHARED);
-		if (!!(*flags & VM_SHARED) != !!(v->flags & CKPT_VMA_SHARED))
+	if (S_ISREG(mode) || S_ISBLK(mode) || S_ISSOCK(mode))
+		maxsize = MAX_LFS_FILESIZE;
+	else if (file->f_mode & FMODE_UNSIGNED_OFFSET)
+		maxsize = 0;
+	if (maxsize && len > maxsize)
+		return false;
+	maxsize -= len;
+	return pgoff <= maxsize >> PAGE_SHIFT;
+}
+
+/*
+ * What mmap() and madvise() would say to the mapping the image asks for.
+ * @flags comes in as the record has them and leaves as do_mmap() and
+ * mmap_region() would have made them; each check names what it mirrors.
+ * Then the LSM's checks, for the caller and the process restored.
+ */
+static int ckpt_mmap_checks(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
+			    const struct ckpt_vma *v, vm_flags_t *flags)
+{
+	struct file *file = obj ? obj->file : NULL;
+	bool shared = v->flags & CKPT_VMA_MAYSHARE;
+	vm_flags_t vm = *flags;
+	int err;
+
+	/* madvise(MADV_WIPEONFORK): private anonymous memory only. */
+	if ((vm & VM_WIPEONFORK) && v->type != CKPT_VMA_ANON)
+		return -EINVAL;
+	/* do_mmap(): no VM_GROWSDOWN on a file or shared anonymous memory. */
+	if ((vm & VM_GROWSDOWN) && v->type != CKPT_VMA_ANON)
+		return -EINVAL;
+	if (file) {
+		struct inode *inode = file_inode(file);
+
+		/* do_mmap(): file_mmap_ok(). */
+		if (!ckpt_file_mmap_ok(file, v->pgoff, v->end - v->start))
+			return -EOVERFLOW;
+		if (shared) {
+			/* do_mmap(), MAP_SHARED: writable needs FMODE_WRITE... */
+			if (v->prot & PROT_WRITE) {
+				if (!(file->f_mode & FMODE_WRITE))
+					return -EACCES;
+				/* ...and no swap file. */
+				if (IS_SWAPFILE(file->f_mapping->host))
+					return -ETXTBSY;
+			}
+			/* No writing to an append-only file. */
+			if (IS_APPEND(inode) && (file->f_mode & FMODE_WRITE))
+				return -EACCES;
+			/* Read-only open: never VM_SHARED, nor VM_MAYWRITE. */
+			if (!(file->f_mode & FMODE_WRITE))
+				vm &= ~(VM_MAYWRITE | VM_SHARED);
+			if (!!(vm & VM_SHARED) != !!(v->flags & CKPT_VMA_SHARED))
+				return -EINVAL;
+		} else if (v->flags & CKPT_VMA_SHARED) {
 			return -EINVAL;
-	} else {
-		if (v->flags & CKPT_VMA_SHARED)
-			return -EINVAL;
+		}
+		/* do_mmap(), MAP_PRIVATE and MAP_SHARED alike: FMODE_READ. */
 		if (!(file->f_mode & FMODE_READ))
 			return -EACCES;
-		if (!ckpt_file_unchanged(obj)) {
+		/* do_mmap(): path_noexec(). */
+		if (path_noexec(&file->f_path)) {
+			if (vm & VM_EXEC)
+				return -EPERM;
+			vm &= ~VM_MAYEXEC;
+		}
+		/* do_mmap(): a file without ->mmap(). */
+		if (!file->f_op->mmap)
+			return -ENODEV;
+		/* Not mmap's: a private copy of changed content is wrong. */
+		if (!shared && !ckpt_file_unchanged(obj)) {
 			pr_info_ratelimited("%s[%d]: a privately mapped file has changed since the checkpoint (size or modification time)\n",
 					    current->comm, task_pid_nr(current));
 			return -ESTALE;
 		}
 	}
-	if (path_noexec(&file->f_path)) {
-		if (*flags & VM_EXEC)
-			return -EPERM;
-		*flags &= ~VM_MAYEXEC;
-	}
+	/* do_mmap(): MAP_NORESERVE only where overcommit is allowed. */
+	if (sysctl_overcommit_memory == OVERCOMMIT_NEVER)
+		vm &= ~VM_NORESERVE;
+	/*
+	 * mmap_region(): accountable_mapping() sets VM_ACCOUNT on private
+	 * writable memory; mprotect() sets it too, and never clears it, so
+	 * the image's is kept on private memory.  insert_vm_struct() charges
+	 * it with security_vm_enough_memory_mm().
+	 */
+	if (vm & VM_SHARED || shared)
+		vm &= ~VM_ACCOUNT;
+	else if ((vm & (VM_NORESERVE | VM_WRITE)) == VM_WRITE)
+		vm |= VM_ACCOUNT;
+	/* mmap_region(): arch_validate_flags(). */
+	if (!arch_validate_flags(vm))
+		return -EINVAL;
+	/* do_mmap(): the LSM, anonymous executable memory included. */
+	err = ckpt_mmap_permission(ctx, file, v->prot,
+				   shared ? MAP_SHARED : MAP_PRIVATE);
+	if (err)
+		return err;
+	/* get_unmapped_area(): mmap_min_addr. */
+	err = security_mmap_addr(v->start);
+	if (err)
+		return err;
+	*flags = vm;
 	return 0;
 }
 
@@ -814,16 +915,7 @@ static int ckpt_stage_vma(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 	}
 
 	flags = ckpt_vm_flags(&v);
-	if (obj) {
-		err = ckpt_check_file_vma(obj, &v, &flags);
-		if (err)
-			return err;
-	}
-	/* The LSM checks mmap() makes, anonymous executable memory included. */
-	err = security_mmap_file(obj ? obj->file : NULL, v.prot,
-				 v.flags & CKPT_VMA_MAYSHARE ? MAP_SHARED :
-							       MAP_PRIVATE) ?:
-	      security_mmap_addr(v.start);
+	err = ckpt_mmap_checks(ctx, obj, &v, &flags);
 	if (err)
 		return err;
 
@@ -961,59 +1053,93 @@ int ckpt_stage_mm_rec(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 	return ckpt_rec_fail(ctx, h, -EINVAL);
 }
 
+/*
+ * Can the vDSO go where the image has it?  What get_unmapped_area() checks
+ * of the hint the arch's vDSO mapping passes it, so that mapping it after
+ * the point of no return does not fail or land elsewhere.
+ */
+static int ckpt_check_vdso_place(struct ckpt_mm_stage *st)
+{
+	unsigned long start = st->vdso_start, end = st->vdso_end;
+	struct vm_area_struct *next, *prev;
+	int err;
+
+	err = security_mmap_addr(start);
+	if (err)
+		return err;
+	if (end > TASK_SIZE || start < mmap_min_addr)
+		return -EINVAL;
+	if (mmap_read_lock_killable(st->mm))
+		return -EINTR;
+	next = find_vma_prev(st->mm, start, &prev);
+	if ((next && end > vm_start_gap(next)) ||
+	    (prev && start < vm_end_gap(prev)))
+		err = -EINVAL;
+	mmap_read_unlock(st->mm);
+	return err;
+}
+
 /**
  * ckpt_stage_mm_finish - check the new mm is complete
  * @ctx: the context
  * @st: the stage
  *
- * Return: 0, or -EINVAL if the image had no MM record or its vDSO overlaps
- * a mapping.
+ * Return: 0; -EINVAL if the image had no MM record or its vDSO overlaps a
+ * mapping or its guard gap; the LSM's error for a vDSO below mmap_min_addr.
  */
 int ckpt_stage_mm_finish(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st)
 {
-	struct vm_area_struct *vma;
-	int err = 0;
-
 	if (!st->have_mm)
 		return -EINVAL;
-	if (st->vdso_end) {
-		if (mmap_read_lock_killable(st->mm))
-			return -EINTR;
-		vma = find_vma_intersection(st->mm, st->vdso_start, st->vdso_end);
-		mmap_read_unlock(st->mm);
-		if (vma)
-			err = -EINVAL;
-	}
-	return err;
+	if (st->vdso_end)
+		return ckpt_check_vdso_place(st);
+	return 0;
 }
 
 /**
  * ckpt_commit_mm - make the new mm the caller's
  * @st: the stage; its mm now belongs to the caller
  *
- * This is the point of no return, as exec_mmap() is for execve().
+ * This is the exec_mmap() of execve().  The new mm takes the dumpability
+ * and the other MMF_INIT_MASK flags of the one it replaces, as they are
+ * now: a process made undumpable since it was staged stays so.
  *
- * Context: process context, no locks held; the caller is single-threaded.
- * Return: 0, or an error after which the caller cannot go on (it has lost
- * its old mm, or the vDSO could not be mapped).
+ * Context: process context, the caller is single-threaded.  On success,
+ * returns with current->signal->exec_update_lock held for writing.
+ * Return: 0, or -EINTR for a fatal signal (the caller then cannot go on).
  */
 int ckpt_commit_mm(struct ckpt_mm_stage *st)
 {
+	struct mm_struct *mm = st->mm;
 	struct linux_binfmt *binfmt = current->mm->binfmt;
+	unsigned long flags = READ_ONCE(current->mm->flags) & MMF_INIT_MASK;
 	int err;
 
+	mm->flags = (mm->flags & ~MMF_INIT_MASK) | flags;
 #ifdef CONFIG_MEMCG
 	/* mm_alloc() made the restorer its owner. */
-	WRITE_ONCE(st->mm->owner, current);
+	WRITE_ONCE(mm->owner, current);
 #endif
-	err = exec_mmap(st->mm);
+	err = exec_mmap(mm);
 	if (err)
 		return err;
 	st->mm = NULL;
-	/* exec_mmap() returns with it held, for begin_new_exec(). */
-	up_write(&current->signal->exec_update_lock);
 	set_binfmt(binfmt);
-	if (st->vdso_end)
-		err = ckpt_arch_map_vdso(st->vdso_start);
-	return err;
+	return 0;
+}
+
+/**
+ * ckpt_commit_vdso - map the vDSO where the image has it
+ * @st: the stage, committed
+ *
+ * Its place was checked when staged, as get_unmapped_area() checks a hint.
+ *
+ * Context: process context, after ckpt_commit_mm().
+ * Return: 0, or -errno (the caller cannot go on).
+ */
+int ckpt_commit_vdso(struct ckpt_mm_stage *st)
+{
+	if (!st->vdso_end)
+		return 0;
+	return ckpt_arch_map_vdso(st->vdso_start);
 }

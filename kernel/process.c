@@ -14,6 +14,7 @@
 #include <linux/path.h>
 #include <linux/personality.h>
 #include <linux/hrtimer.h>
+#include <linux/kdev_t.h>
 #include <linux/sched/cputime.h>
 #include <linux/time.h>
 #include <linux/posix-timers.h>
@@ -26,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 
 #include "internal.h"
 
@@ -98,25 +100,41 @@ static void ckpt_snap_itimers(struct task_struct *leader,
 #endif
 }
 
-/* The path of @path as the dumper sees it, or an error naming @what. */
+/*
+ * The path of a directory as the dumper resolves it, and its identity.  A
+ * directory the dumper cannot name, because it is outside the dumper's
+ * root (another mount namespace, a chroot) or covered by a mount since, is
+ * refused rather than named by a path that leads elsewhere.
+ */
 static int ckpt_path_name(struct task_struct *leader, const struct path *path,
-			  char *buf, const char *what, char **name)
+			  char *buf, const char *what, char **name, u32 *dev,
+			  u64 *ino)
 {
+	struct inode *inode = d_inode(path->dentry);
+	struct path root, found;
 	char *p;
+	int err;
 
-	if (d_unlinked(path->dentry)) {
-		pr_info_ratelimited("%s[%d]: cannot checkpoint a deleted %s\n",
-				    leader->comm, task_pid_nr(leader), what);
-		return -EOPNOTSUPP;
-	}
-	p = d_path(path, buf, PATH_MAX);
-	if (IS_ERR(p)) {
-		pr_info_ratelimited("%s[%d]: cannot checkpoint a %s out of reach\n",
-				    leader->comm, task_pid_nr(leader), what);
-		return -EOPNOTSUPP;
-	}
+	if (d_unlinked(path->dentry))
+		return ckpt_refuse_task(leader, "a deleted %s", what);
+	get_fs_root(current->fs, &root);
+	p = __d_path(path, &root, buf, PATH_MAX);
+	path_put(&root);
+	if (IS_ERR_OR_NULL(p))
+		return ckpt_refuse_task(leader, "a %s out of the dumper's reach (another mount namespace or root)",
+					what);
+	err = kern_path(p, LOOKUP_DIRECTORY, &found);
+	if (err)
+		return ckpt_refuse_task(leader, "a %s the dumper cannot look up: %s",
+					what, p);
+	err = path_equal(&found, path) ? 0 :
+	      ckpt_refuse_task(leader, "a %s whose path leads elsewhere (covered by a mount): %s",
+			       what, p);
+	path_put(&found);
 	*name = p;
-	return 0;
+	*dev = new_encode_dev(inode->i_sb->s_dev);
+	*ino = inode->i_ino;
+	return err;
 }
 
 /**
@@ -139,6 +157,8 @@ int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
 	struct path pwd, root;
 	char *buf, *cwd_name, *root_name;
 	size_t cwd_len, root_len, len;
+	u32 cwd_dev, root_dev;
+	u64 cwd_ino, root_ino;
 	unsigned int i, umask;
 	int err;
 
@@ -159,9 +179,12 @@ int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
 	get_fs_root(leader->fs, &root);
 	umask = leader->fs->umask;
 	task_unlock(leader);
-	err = ckpt_path_name(leader, &pwd, buf, "working directory", &cwd_name) ?:
-	      ckpt_path_name(leader, &root, buf + PATH_MAX, "root directory",
-			     &root_name);
+	err = ckpt_path_name(leader, &pwd, buf, "working directory", &cwd_name,
+			     &cwd_dev, &cwd_ino);
+	if (!err)
+		err = ckpt_path_name(leader, &root, buf + PATH_MAX,
+				     "root directory", &root_name, &root_dev,
+				     &root_ino);
 	if (err)
 		goto out;
 	cwd_len = strlen(cwd_name) + 1;
@@ -195,6 +218,10 @@ int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
 	put_cred(cred);
 	rec->cwd_len = cwd_len;
 	rec->root_len = root_len;
+	rec->cwd_dev = cwd_dev;
+	rec->cwd_ino = cwd_ino;
+	rec->root_dev = root_dev;
+	rec->root_ino = root_ino;
 	rec->flags = stopped ? CKPT_PROC_STOPPED : 0;
 	task_lock(leader);
 	for (i = 0; i < CKPT_NLIMITS; i++) {
@@ -388,14 +415,15 @@ const struct ckpt_proc *ckpt_stage_proc(const struct ckpt_proc_stage *st)
 }
 
 /* The ids of the image must be those of @cred, unless the caller may differ. */
-static int ckpt_check_creds(const struct ckpt_proc *p, const u32 *groups,
+static int ckpt_check_creds(const struct ckpt_ctx *ctx,
+			    const struct ckpt_proc *p, const u32 *groups,
 			    const struct cred *cred)
 {
-	struct user_namespace *ns = current_user_ns();
+	struct user_namespace *ns = ckpt_target_user_ns(ctx);
 	const struct group_info *gi = cred->group_info;
 	unsigned int i;
 
-	if (checkpoint_restore_ns_capable(ns))
+	if (ckpt_checkpoint_restore_capable(ctx))
 		return 0;
 	if (p->uid != from_kuid_munged(ns, cred->uid) ||
 	    p->euid != from_kuid_munged(ns, cred->euid) ||
@@ -445,13 +473,39 @@ static int ckpt_stage_rlimits(struct ckpt_proc_stage *st,
 	return 0;
 }
 
-static int ckpt_stage_dirs(struct ckpt_proc_stage *st, struct task_struct *task,
+/* Look up a recorded directory: the one recorded, or -ESTALE. */
+static int ckpt_stage_dir(const char *name, u32 dev, u64 ino, const char *what,
+			  struct path *path)
+{
+	struct inode *inode;
+	int err;
+
+	err = kern_path(name, LOOKUP_DIRECTORY, path);
+	if (err)
+		return err;
+	inode = d_inode(path->dentry);
+	if (new_encode_dev(inode->i_sb->s_dev) != dev || inode->i_ino != ino) {
+		pr_info_ratelimited("%s[%d]: %s %s is not the directory that was checkpointed\n",
+				    current->comm, task_pid_nr(current), what,
+				    name);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/*
+ * The directories, as chdir() and chroot() in the process would take them,
+ * checked for the caller and for the process.
+ */
+static int ckpt_stage_dirs(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st,
 			   const char *cwd, const char *root)
 {
+	struct task_struct *task = ctx->task;
+	const struct ckpt_proc *p = &st->proc;
 	struct path cur_root;
 	int err;
 
-	err = kern_path(root, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &st->root);
+	err = ckpt_stage_dir(root, p->root_dev, p->root_ino, "root", &st->root);
 	if (err)
 		return err;
 	task_lock(task);
@@ -465,20 +519,20 @@ static int ckpt_stage_dirs(struct ckpt_proc_stage *st, struct task_struct *task,
 	path_put(&cur_root);
 	if (st->set_root) {
 		/* What chroot() checks. */
-		err = path_permission(&st->root, MAY_EXEC | MAY_CHDIR);
+		err = ckpt_path_permission(ctx, &st->root, MAY_EXEC | MAY_CHDIR);
 		if (err)
 			return err;
-		if (!ns_capable(current_user_ns(), CAP_SYS_CHROOT))
+		if (!ckpt_capable(ctx, CAP_SYS_CHROOT))
 			return -EPERM;
 		err = security_path_chroot(&st->root);
 		if (err)
 			return err;
 	}
-	/* Both paths are as the dumper saw them, from its root. */
-	err = kern_path(cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &st->pwd);
+	err = ckpt_stage_dir(cwd, p->cwd_dev, p->cwd_ino, "working directory",
+			     &st->pwd);
 	if (err)
 		return err;
-	return path_permission(&st->pwd, MAY_EXEC | MAY_CHDIR);
+	return ckpt_path_permission(ctx, &st->pwd, MAY_EXEC | MAY_CHDIR);
 }
 
 static int ckpt_stage_proc_payload(struct ckpt_ctx *ctx,
@@ -512,10 +566,10 @@ static int ckpt_stage_proc_payload(struct ckpt_ctx *ctx,
 	st->proc = *p;
 
 	cred = get_task_cred(ctx->task);
-	err = ckpt_check_creds(p, groups, cred);
+	err = ckpt_check_creds(ctx, p, groups, cred);
 	put_cred(cred);
 	return err ?: ckpt_stage_rlimits(st, ctx->task) ?:
-	       ckpt_stage_dirs(st, ctx->task, cwd, root);
+	       ckpt_stage_dirs(ctx, st, cwd, root);
 }
 
 static int ckpt_stage_sighand(struct ckpt_proc_stage *st,
@@ -676,8 +730,85 @@ static void ckpt_commit_itimers(struct task_struct *tsk,
 }
 
 /**
+ * ckpt_commit_timers - arm the staged interval timers
+ * @st: the stage
+ *
+ * Context: the restored process, once its threads exist; cannot fail.
+ */
+void ckpt_commit_timers(struct ckpt_proc_stage *st)
+{
+	ckpt_commit_itimers(current, st->proc.itimer);
+}
+
+/**
+ * ckpt_stage_proc_rlimit - a resource limit of the image
+ * @st: the stage, finished
+ * @res: the RLIMIT_* resource
+ *
+ * Return: its soft limit.
+ */
+unsigned long ckpt_stage_proc_rlimit(const struct ckpt_proc_stage *st,
+				     unsigned int res)
+{
+	return st->rlim[res].rlim_cur;
+}
+
+/* Queued signals of @pending charged to RLIMIT_SIGPENDING. */
+static long ckpt_count_queued(struct sigpending *pending)
+{
+	struct sigqueue *q;
+	long n = 0;
+
+	list_for_each_entry(q, &pending->list, list)
+		if (!(q->flags & SIGQUEUE_PREALLOC))
+			n++;
+	return n;
+}
+
+/**
+ * ckpt_stage_proc_precommit - can every pending signal be queued?
+ * @st: the stage
+ *
+ * send_signal_locked() queues a real-time signal, or one with a negative
+ * si_code, only below RLIMIT_SIGPENDING (the image's); it fails or loses
+ * the siginfo past it.  The signals the process has queued now are
+ * flushed by the commit and do not count.
+ *
+ * Context: the committing task, before de_thread().
+ * Return: 0, or -EAGAIN over the limit.
+ */
+int ckpt_stage_proc_precommit(struct ckpt_proc_stage *st)
+{
+	struct task_struct *me = current, *t;
+	long need = 0, queued;
+	unsigned int i;
+
+	for (i = 0; i < st->nr_sigs; i++) {
+		kernel_siginfo_t info;
+
+		memcpy(&info, st->sigs[i].info, sizeof(info));
+		if (info.si_signo >= SIGRTMIN || info.si_code < 0)
+			need++;
+	}
+	if (!need)
+		return 0;
+	spin_lock_irq(&me->sighand->siglock);
+	queued = ckpt_count_queued(&me->signal->shared_pending);
+	for_each_thread(me, t)
+		queued += ckpt_count_queued(&t->pending);
+	spin_unlock_irq(&me->sighand->siglock);
+	if (get_rlimit_value(task_ucounts(me), UCOUNT_RLIMIT_SIGPENDING) -
+	    queued + need > ckpt_stage_proc_rlimit(st, RLIMIT_SIGPENDING))
+		return -EAGAIN;
+	return 0;
+}
+
+/**
  * ckpt_commit_proc - give the current process the staged shared state
  * @st: the stage
+ *
+ * Directories, umask, personality, limits and signal handlers; the
+ * pending signals are flushed, the image's are queued with the threads.
  *
  * Context: the restored process's only thread, after the point of no
  * return; cannot fail.
@@ -709,8 +840,6 @@ void ckpt_commit_proc(struct ckpt_proc_stage *st)
 		recalc_sigpending();
 	}
 	spin_unlock_irq(&tsk->sighand->siglock);
-
-	ckpt_commit_itimers(tsk, st->proc.itimer);
 
 	/* Checked when staged: do_sigaction() cannot fail. */
 	for (i = 0; i < CKPT_NSIG; i++) {

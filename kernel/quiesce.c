@@ -18,6 +18,7 @@
  */
 #define pr_fmt(fmt) "ckpt: " fmt
 
+#include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
@@ -36,6 +37,7 @@
  * @q: the quiesce
  * @task: the thread (a reference is held)
  * @node: in ckpt_quiesce.parks
+ * @hnode: in ckpt_quiesce.by_task
  * @rec: the thread's THREAD and REGS records, written by itself
  * @rec_len: their bytes
  * @err: the error of writing them
@@ -47,6 +49,7 @@ struct ckpt_park {
 	struct ckpt_quiesce *q;
 	struct task_struct *task;
 	struct list_head node;
+	struct hlist_node hnode;
 	void *rec;
 	size_t rec_len;
 	int err;
@@ -58,6 +61,7 @@ struct ckpt_park {
  * struct ckpt_quiesce - a process held still
  * @leader: its thread group leader (a reference is held)
  * @parks: a struct ckpt_park per thread sent the work
+ * @by_task: the same, hashed by task, to find a thread's in constant time
  * @nr: entries in @parks
  * @parked: threads that reached their park
  * @gone: threads that ran the work while exiting
@@ -74,6 +78,7 @@ struct ckpt_park {
 struct ckpt_quiesce {
 	struct task_struct *leader;
 	struct list_head parks;
+	DECLARE_HASHTABLE(by_task, 10);
 	unsigned int nr;
 	atomic_t parked;
 	atomic_t gone;
@@ -113,6 +118,22 @@ static int ckpt_park_capture(struct ckpt_park *p)
 	return 0;
 }
 
+/*
+ * task_work runs on the way to user mode, where the user registers are all
+ * there is, and on the way out in do_exit(); but io_uring runs it inside
+ * io_uring_enter() and in the io_uring cancellation of do_exit(), before
+ * PF_EXITING.  A thread can only be there if it has used io_uring: such a
+ * thread is never held nor dumped.
+ */
+static bool ckpt_park_in_syscall(void)
+{
+#ifdef CONFIG_IO_URING
+	return current->io_uring;
+#else
+	return false;
+#endif
+}
+
 static void ckpt_park_fn(struct callback_head *cb)
 {
 	struct ckpt_park *p = container_of(cb, struct ckpt_park, work);
@@ -121,6 +142,13 @@ static void ckpt_park_fn(struct callback_head *cb)
 	if (current->flags & PF_EXITING) {
 		/* Run by exit_task_work(): the thread is gone. */
 		atomic_inc(&q->gone);
+		goto out;
+	}
+	if (ckpt_park_in_syscall()) {
+		/* Not on its way to user mode: do not hold it here. */
+		p->err = ckpt_refuse_task(current, "a thread using io_uring (tid %d)",
+					  task_pid_vnr(current));
+		atomic_inc(&q->parked);
 		goto out;
 	}
 	if (q->capture)
@@ -139,14 +167,15 @@ out:
 	ckpt_quiesce_put(q);
 }
 
-static bool ckpt_quiesce_has(struct ckpt_quiesce *q, struct task_struct *t)
+static struct ckpt_park *ckpt_park_find(struct ckpt_quiesce *q,
+					 struct task_struct *t)
 {
 	struct ckpt_park *p;
 
-	list_for_each_entry(p, &q->parks, node)
+	hash_for_each_possible(q->by_task, p, hnode, (unsigned long)t)
 		if (p->task == t)
-			return true;
-	return false;
+			return p;
+	return NULL;
 }
 
 /* Send @t the work.  Return: 0, or -errno to abandon the quiesce. */
@@ -157,6 +186,11 @@ static int ckpt_quiesce_add(struct ckpt_quiesce *q, struct task_struct *t)
 
 	if (t->flags & PF_IO_WORKER)
 		return ckpt_refuse_task(q->leader, "io_uring worker threads");
+#ifdef CONFIG_IO_URING
+	if (READ_ONCE(t->io_uring))
+		return ckpt_refuse_task(q->leader, "a thread using io_uring (tid %d)",
+					task_pid_vnr(t));
+#endif
 	if (t->ptrace)
 		return ckpt_refuse_task(q->leader, "a traced thread");
 
@@ -168,6 +202,7 @@ static int ckpt_quiesce_add(struct ckpt_quiesce *q, struct task_struct *t)
 	get_task_struct(t);
 	init_task_work(&p->work, ckpt_park_fn);
 	list_add_tail(&p->node, &q->parks);
+	hash_add(q->by_task, &p->hnode, (unsigned long)t);
 	q->nr++;
 	refcount_inc(&q->ref);
 	if (task_work_add(t, &p->work, TWA_SIGNAL)) {
@@ -188,27 +223,76 @@ static int ckpt_quiesce_add(struct ckpt_quiesce *q, struct task_struct *t)
 	return 0;
 }
 
-/* The next thread of the group that has no work yet, with a reference. */
-static struct task_struct *ckpt_quiesce_next(struct ckpt_quiesce *q)
+/*
+ * One pass over the threads: send the work to each that has none yet.
+ * Threads created meanwhile are found by the next pass.
+ */
+static int ckpt_quiesce_round(struct ckpt_quiesce *q, unsigned int *added)
 {
-	struct task_struct *t, *found = NULL;
+	unsigned int i, n = 0, max = get_nr_threads(q->leader) + 1;
+	struct task_struct *t, **batch;
+	int err = 0;
 
+	batch = kvmalloc_array(max, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
 	rcu_read_lock();
 	for_each_thread(q->leader, t) {
-		if (t == current || t->flags & PF_EXITING ||
-		    ckpt_quiesce_has(q, t))
+		if (n == max)
+			break;
+		if (t == current || t->flags & PF_EXITING || ckpt_park_find(q, t))
 			continue;
-		found = t;
-		get_task_struct(found);
-		break;
+		get_task_struct(t);
+		batch[n++] = t;
 	}
 	rcu_read_unlock();
-	return found;
+	for (i = 0; i < n; i++) {
+		if (!err && fatal_signal_pending(current))
+			err = -EINTR;
+		if (!err)
+			err = ckpt_quiesce_add(q, batch[i]);
+		put_task_struct(batch[i]);
+	}
+	kvfree(batch);
+	*added = n;
+	return err;
 }
 
 static bool ckpt_quiesce_all_parked(struct ckpt_quiesce *q)
 {
 	return atomic_read(&q->parked) + atomic_read(&q->gone) == q->nr;
+}
+
+/*
+ * Wait until every thread sent the work has parked.  Killable; and a
+ * request to park the caller itself (A dumps B while B dumps A) ends the
+ * wait, so that the caller can park and try again: neither waits for the
+ * other forever.  Return: 0, -EINTR, or -ERESTARTNOINTR.
+ */
+static int ckpt_quiesce_wait(struct ckpt_quiesce *q)
+{
+	while (!ckpt_quiesce_all_parked(q)) {
+		long left = wait_event_killable_timeout(q->wq,
+							ckpt_quiesce_all_parked(q),
+							HZ / 20);
+
+		if (left < 0)
+			return -EINTR;
+		if (test_thread_flag(TIF_NOTIFY_SIGNAL))
+			return -ERESTARTNOINTR;
+	}
+	return 0;
+}
+
+/* The first error a parked thread had, or 0. */
+static int ckpt_quiesce_err(struct ckpt_quiesce *q)
+{
+	struct ckpt_park *p;
+
+	list_for_each_entry(p, &q->parks, node)
+		if (p->err)
+			return p->err;
+	return 0;
 }
 
 static bool match_work(struct callback_head *cb, void *data)
@@ -270,14 +354,14 @@ void ckpt_quiesce_release(struct ckpt_quiesce *q, int sig)
  * Context: process context, no locks held; the caller holds the process's
  * cred_guard_mutex, so that no exec or other ckpt call runs meanwhile.
  * Return: the quiesce, or an ERR_PTR(): -ESRCH if the process exits,
- * -EINTR if the caller is killed, -EOPNOTSUPP for threads that cannot be
- * parked, -ENOMEM.
+ * -EINTR if the caller is killed, -ERESTARTNOINTR if the caller is asked to
+ * park itself meanwhile, -EOPNOTSUPP for threads that cannot be parked,
+ * -ENOMEM.
  */
 struct ckpt_quiesce *ckpt_quiesce(struct task_struct *leader, bool capture)
 {
 	struct ckpt_quiesce *q;
-	struct task_struct *t;
-	int err = 0;
+	int err;
 
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
 	if (!q)
@@ -291,28 +375,25 @@ struct ckpt_quiesce *ckpt_quiesce(struct task_struct *leader, bool capture)
 	q->capture = capture;
 	q->was_stopped = READ_ONCE(leader->signal->flags) & SIGNAL_STOP_STOPPED;
 
-	while (!err) {
-		/* Until a pass finds no thread without the work. */
-		while (!err && (t = ckpt_quiesce_next(q))) {
-			err = ckpt_quiesce_add(q, t);
-			put_task_struct(t);
-		}
+	hash_init(q->by_task);
+	/* Until a pass finds no thread without the work. */
+	for (;;) {
+		unsigned int added;
+
+		err = ckpt_quiesce_round(q, &added);
+		if (err || !added)
+			break;
+		err = ckpt_quiesce_wait(q);
 		if (err)
 			break;
-		if (wait_event_killable(q->wq, ckpt_quiesce_all_parked(q))) {
-			err = -EINTR;
-			break;
-		}
-		t = ckpt_quiesce_next(q);
-		if (!t)
-			break;
-		put_task_struct(t);
 	}
+	if (!err)
+		err = ckpt_quiesce_err(q);
 	if (!err && (ckpt_group_exiting(leader) ||
 		     leader->exit_state || (leader->flags & PF_EXITING)))
 		err = -ESRCH;
 	if (err) {
-		q->was_stopped = false;
+		/* A process that was stopped is stopped again. */
 		ckpt_quiesce_release(q, 0);
 		return ERR_PTR(err);
 	}
@@ -351,16 +432,13 @@ bool ckpt_quiesce_was_stopped(struct ckpt_quiesce *q)
 int ckpt_quiesce_dump_thread(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 			     struct task_struct *t)
 {
-	struct ckpt_park *p;
+	struct ckpt_park *p = ckpt_park_find(q, t);
 
-	list_for_each_entry(p, &q->parks, node) {
-		if (p->task != t)
-			continue;
-		if (READ_ONCE(p->done) || !p->rec)
-			return p->err ?: -ESRCH;
-		return ckpt_write_recs(ctx, p->rec, p->rec_len);
-	}
-	return -ESRCH;
+	if (!p)
+		return -ESRCH;
+	if (READ_ONCE(p->done) || !p->rec)
+		return p->err ?: -ESRCH;
+	return ckpt_write_recs(ctx, p->rec, p->rec_len);
 }
 
 /**

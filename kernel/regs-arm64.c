@@ -35,15 +35,15 @@ const u16 ckpt_arch_machine = EM_AARCH64;
 int ckpt_arch_check_task(struct task_struct *t)
 {
 	if (test_tsk_thread_flag(t, TIF_32BIT))
-		return ckpt_refuse("a 32-bit task");
+		return ckpt_refuse_task(t, "a 32-bit task");
 	if (test_tsk_thread_flag(t, TIF_SVE) || test_tsk_thread_flag(t, TIF_SME))
-		return ckpt_refuse("SVE or SME state");
+		return ckpt_refuse_task(t, "SVE or SME state");
 	if (test_tsk_thread_flag(t, TIF_TAGGED_ADDR))
-		return ckpt_refuse("the tagged address ABI");
+		return ckpt_refuse_task(t, "the tagged address ABI");
 	if (system_supports_address_auth() || system_supports_generic_auth())
-		return ckpt_refuse("pointer authentication keys");
+		return ckpt_refuse_task(t, "pointer authentication keys");
 	if (system_supports_mte())
-		return ckpt_refuse("on a CPU with MTE");
+		return ckpt_refuse_task(t, "on a CPU with MTE");
 	return 0;
 }
 

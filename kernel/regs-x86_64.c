@@ -43,21 +43,21 @@ int ckpt_arch_check_task(struct task_struct *t)
 	int i;
 
 	if (!user_64bit_mode(task_pt_regs(t)) || test_tsk_thread_flag(t, TIF_ADDR32))
-		return ckpt_refuse("a 32-bit task");
+		return ckpt_refuse_task(t, "a 32-bit task");
 	if (!cpu_feature_enabled(X86_FEATURE_XSAVE))
-		return ckpt_refuse("FPU state on a CPU without XSAVE");
+		return ckpt_refuse_task(t, "FPU state on a CPU without XSAVE");
 	savesegment(fs, sel);
 	if (sel)
-		return ckpt_refuse("a nonzero FS selector");
+		return ckpt_refuse_task(t, "a nonzero FS selector");
 	savesegment(gs, sel);
 	if (sel)
-		return ckpt_refuse("a nonzero GS selector");
+		return ckpt_refuse_task(t, "a nonzero GS selector");
 	for (i = 0; i < GDT_ENTRY_TLS_ENTRIES; i++)
 		if (!desc_empty(&t->thread.tls_array[i]))
-			return ckpt_refuse("TLS descriptors (set_thread_area)");
+			return ckpt_refuse_task(t, "TLS descriptors (set_thread_area)");
 #ifdef CONFIG_MODIFY_LDT_SYSCALL
 	if (t->mm->context.ldt)
-		return ckpt_refuse("a local descriptor table (modify_ldt)");
+		return ckpt_refuse_task(t, "a local descriptor table (modify_ldt)");
 #endif
 	return 0;
 }

@@ -13,8 +13,14 @@
 #define pr_fmt(fmt) "ckpt: " fmt
 
 #include <linux/binfmts.h>
+#include <linux/io_uring.h>
+#include <linux/perf_event.h>
+#include <linux/posix-timers.h>
 #include <linux/sched.h>
+#include <linux/sched/numa_balancing.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/syscall_user_dispatch.h>
 
 #include "internal.h"
 
@@ -111,34 +117,107 @@ static void ckpt_unstage(struct ckpt_restore *r)
 	ckpt_stage_task_free(r->task);
 	ckpt_stage_proc_free(r->proc);
 	ckpt_stage_mm_free(r->mm);
+	ckpt_target_end(&r->ctx);
 	ckpt_ctx_fini(&r->ctx);
+}
+
+/*
+ * What a thread of the image needs that copy_process() would only find out
+ * after the point of no return: checked in the committing task, before it.
+ */
+static int ckpt_precommit(struct ckpt_restore *r)
+{
+	int err;
+
+	err = ckpt_stage_task_precommit(r->task, r->proc);
+	if (err)
+		return err;
+	return ckpt_stage_proc_precommit(r->proc);
 }
 
 /*
  * Replace the current process with the staged image: in the caller's own
  * ckpt_restore(), or in the parked group leader of a process rolled back.
+ *
+ * This is begin_new_exec() and setup_new_exec() for an image, in their
+ * order.  Each of their steps is here, done or left out on purpose: an
+ * image changes the program, not the credentials or (yet) the file table.
+ * After de_thread() only a fatal signal or a lack of memory can end the
+ * restore, and then the process is killed, as after execve().
  */
 static long ckpt_commit(void *arg)
 {
 	struct ckpt_restore *r = arg;
+	struct task_struct *me = current;
 	int ret;
 
-	/* The point of no return: the other threads are killed. */
-	ret = de_thread(current);
+	ret = ckpt_precommit(r);
 	if (ret)
 		return ret;
+	/* bprm_creds_from_file(): none, the credentials were checked. */
+
+	/* The point of no return: the other threads are killed. */
+	ret = de_thread(me);
+	if (ret)
+		return ret;
+#ifdef CONFIG_POSIX_TIMERS
+	/* The old program's timers: none may outlive it or its tid. */
+	spin_lock_irq(&me->sighand->siglock);
+	posix_cpu_timers_exit(me);
+	spin_unlock_irq(&me->sighand->siglock);
+	exit_itimers(me);
+	flush_itimer_signals();
+#endif
+	/* Its io_uring requests would complete into the new mm. */
+	io_uring_task_cancel();
+	/* unshare_files(), do_close_on_exec(): the file table is kept. */
+	/* set_mm_exe_file(): done when staged. */
+	/* would_dump(): the process keeps its dumpability, as of now. */
+
+	/* exec_mmap(); exec_update_lock is held until the commit ends. */
 	ret = ckpt_commit_mm(r->mm);
 	if (ret)
 		goto fail;
+	ret = ckpt_commit_vdso(r->mm);
+	if (ret)
+		goto fail_unlock;
+	/* A CLONE_SIGHAND peer keeps the old handlers. */
+	ret = unshare_sighand(me);
+	if (ret)
+		goto fail_unlock;
+	/* PF_RANDOMIZE and the others describe the task: kept. */
+	flush_thread();
+	/* The personality is the image's: ckpt_commit_proc(). */
+	clear_syscall_work_syscall_user_dispatch(me);
+	/* secureexec: the credentials do not change, nor the pdeath signal. */
+	/* The alternate stacks are the image's: ckpt_commit_threads(). */
+	/* set_dumpable(): kept, see would_dump() above. */
+	perf_event_exec();
+	/* __set_task_comm(): each thread gets the image's name. */
+	WRITE_ONCE(me->self_exec_id, me->self_exec_id + 1);
+	/* flush_signal_handlers(): the image's replace them. */
+	/* commit_creds() and the bprm LSM hooks: no new credentials. */
+
+	/* setup_new_exec(): the mmap layout and task size were staged. */
+	arch_setup_new_exec();
+	/* bprm_execve(): rseq is the image's; the old mm's NUMA faults go. */
+	task_numa_free(me, false);
+
+	/* Not exec: a sigsuspend() or ppoll() parked in would put its mask back. */
+	clear_restore_sigmask();
+	me->restart_block.fn = do_no_restart_syscall;
+
 	ckpt_commit_proc(r->proc);
 	ret = ckpt_commit_threads(r->task, r->proc, &r->retval);
 	if (ret)
-		goto fail;
-	if (ckpt_stage_proc(r->proc)->flags & CKPT_PROC_STOPPED)
-		send_sig_info(SIGSTOP, SEND_SIG_PRIV, current);
+		goto fail_unlock;
+	up_write(&me->signal->exec_update_lock);
 	return 0;
+
+fail_unlock:
+	up_write(&me->signal->exec_update_lock);
 fail:
-	if (!fatal_signal_pending(current))
+	if (!fatal_signal_pending(me))
 		force_fatal_sig(SIGSEGV);
 	return ret;
 }
@@ -173,26 +252,39 @@ long ckpt_restore_task(struct task_struct *leader, struct file *file,
 	ret = ckpt_ctx_init(&r->ctx, file);
 	if (ret)
 		goto out;
+	ret = ckpt_target_begin(&r->ctx);
+	if (ret)
+		goto out;
+	ret = ckpt_ctx_lock_pos(&r->ctx);
+	if (ret)
+		goto out;
 	ret = ckpt_stage(r);
+	ckpt_ctx_unlock_pos(&r->ctx);
 	if (ret)
 		goto out;
 
 	if (same_thread_group(current, leader)) {
-		/* As execve(): no ptrace attach or dump meanwhile. */
-		if (mutex_lock_interruptible(&leader->signal->cred_guard_mutex)) {
-			ret = -ERESTARTNOINTR;
+		/*
+		 * As execve(): no ptrace attach or dump meanwhile.  Killable, not
+		 * interruptible: the image is consumed and cannot be read again.
+		 */
+		ret = mutex_lock_killable(&leader->signal->cred_guard_mutex);
+		if (ret)
 			goto out;
-		}
 		ret = ckpt_commit(r) ?: r->retval;
 		mutex_unlock(&leader->signal->cred_guard_mutex);
 		goto out;
 	}
-	ret = mutex_lock_killable(&leader->signal->cred_guard_mutex);
-	if (ret)
+	/* The image is consumed: a signal now can only fail the call. */
+	if (mutex_lock_interruptible(&leader->signal->cred_guard_mutex)) {
+		ret = -EINTR;
 		goto out;
+	}
 	q = ckpt_quiesce(leader, false);
 	if (IS_ERR(q)) {
 		ret = PTR_ERR(q);
+		if (ret == -ERESTARTNOINTR)
+			ret = -EINTR;
 	} else {
 		/* Checked again with every thread held: no exec since. */
 		ret = ckpt_may_access(leader) ?:

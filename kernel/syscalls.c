@@ -12,26 +12,11 @@
 
 #include <linux/compat.h>
 #include <linux/file.h>
-#include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/syscalls.h>
 
 #include "internal.h"
-
-/**
- * ckpt_may_access - may the caller dump or roll back this process?
- * @leader: the process's thread group leader
- *
- * The right to attach to it with ptrace, as process_vm_readv() needs.
- *
- * Return: 0, or -EPERM.
- */
-int ckpt_may_access(struct task_struct *leader)
-{
-	return ptrace_may_access(leader, PTRACE_MODE_ATTACH_REALCREDS) ?
-	       0 : -EPERM;
-}
 
 /*
  * The thread group leader of process @pid, 0 for the caller's, with a
@@ -59,6 +44,11 @@ static struct task_struct *ckpt_get_target(pid_t pid)
 	if (t->flags & PF_KTHREAD) {
 		put_task_struct(t);
 		return ERR_PTR(-EPERM);
+	}
+	/* A vfork() parent waits for the caller: it would never park. */
+	if (current->vfork_done && same_thread_group(current->real_parent, t)) {
+		put_task_struct(t);
+		return ERR_PTR(-EDEADLK);
 	}
 	if (ckpt_may_access(t)) {
 		put_task_struct(t);
@@ -92,13 +82,14 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags)
 	if (flags && same_thread_group(current, target))
 		goto out;
 
+	/* Its position is locked only once the process is held. */
 	ret = -EBADF;
-	f = fdget_pos(fd);
+	f = fdget(fd);
 	if (!f.file)
 		goto out;
 	if (f.file->f_mode & FMODE_WRITE)
 		ret = ckpt_dump_task(target, f.file, flags);
-	fdput_pos(f);
+	fdput(f);
 out:
 	put_task_struct(target);
 	return ret;
@@ -124,13 +115,14 @@ long ckpt_do_restore(pid_t pid, int fd, unsigned int flags)
 	if (IS_ERR(target))
 		return PTR_ERR(target);
 
+	/* Its position is locked only while the image is read. */
 	ret = -EBADF;
-	f = fdget_pos(fd);
+	f = fdget(fd);
 	if (!f.file)
 		goto out;
 	if (f.file->f_mode & FMODE_READ)
 		ret = ckpt_restore_task(target, f.file, flags);
-	fdput_pos(f);
+	fdput(f);
 out:
 	put_task_struct(target);
 	return ret;

@@ -5,8 +5,14 @@
  */
 #define pr_fmt(fmt) "ckpt: " fmt
 
+#include <linux/capability.h>
+#include <linux/freezer.h>
+#include <linux/nsproxy.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <linux/time_namespace.h>
+#include <linux/user_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
@@ -73,7 +79,7 @@ int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t, bool in_dump)
 #ifdef CONFIG_SECCOMP
 	/* Per thread: each may have its own filters. */
 	if (t->seccomp.mode != SECCOMP_MODE_DISABLED)
-		return ckpt_refuse("seccomp filters");
+		return ckpt_refuse_task(t, "seccomp filters");
 #endif
 	rec.tid = task_pid_vnr(t);
 	if (!in_dump && test_restore_sigmask())
@@ -104,10 +110,19 @@ int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t, bool in_dump)
 	return ckpt_arch_dump_regs(ctx, in_dump);
 }
 
+/**
+ * struct ckpt_thread_stage - a thread of the image, staged
+ * @thread: its THREAD record
+ * @regs: its REGS payload
+ * @regs_len: its bytes
+ * @set_tid: the tid to ask copy_process() for, 0 for any (decided before
+ *	     the point of no return)
+ */
 struct ckpt_thread_stage {
 	struct ckpt_thread thread;
 	void *regs;
 	size_t regs_len;
+	pid_t set_tid;
 };
 
 struct ckpt_task_stage {
@@ -292,22 +307,109 @@ static void ckpt_set_thread(struct task_struct *tsk, const struct ckpt_thread *t
 	__set_task_comm(tsk, t->comm, false);
 }
 
+/**
+ * ckpt_stage_task_precommit - can every thread of the image be created?
+ * @st: the stage
+ * @proc: the staged process-wide state
+ *
+ * What copy_process(CLONE_THREAD) would refuse after the point of no
+ * return, checked in the task that will create the threads, before it:
+ * a pid or time namespace unshared for children, RLIMIT_NPROC (the
+ * image's limit; de_thread() releases the other threads first) and which
+ * tids alloc_pid() would take.  Another process of the same user may still
+ * fork meanwhile: then the thread fails as a fork would.
+ *
+ * Context: the committing task, before de_thread().
+ * Return: 0, -EINVAL for a namespace clone() refuses threads in, -EAGAIN
+ * over RLIMIT_NPROC.
+ */
+int ckpt_stage_task_precommit(struct ckpt_task_stage *st,
+			      struct ckpt_proc_stage *proc)
+{
+	struct task_struct *me = current;
+	struct nsproxy *ns = me->nsproxy;
+	struct pid_namespace *pid_ns = task_active_pid_ns(me);
+	unsigned long nr = st->nr - 1;
+	bool may_set_tid;
+	unsigned int i;
+
+	if (!nr)
+		return 0;
+	if (pid_ns != ns->pid_ns_for_children ||
+	    ns->time_ns != ns->time_ns_for_children)
+		return -EINVAL;
+	if (me->real_cred->user != INIT_USER && !capable(CAP_SYS_RESOURCE) &&
+	    !capable(CAP_SYS_ADMIN)) {
+		long now = get_rlimit_value(task_ucounts(me), UCOUNT_RLIMIT_NPROC) -
+			   (get_nr_threads(me) - 1);
+
+		if (now + nr > ckpt_stage_proc_rlimit(proc, RLIMIT_NPROC))
+			return -EAGAIN;
+	}
+	/* alloc_pid(): set_tid below pid_max, with the capability. */
+	may_set_tid = checkpoint_restore_ns_capable(pid_ns->user_ns);
+	for (i = 1; i < st->nr; i++) {
+		u32 tid = st->th[i].thread.tid;
+
+		st->th[i].set_tid = may_set_tid && tid < READ_ONCE(pid_max) ?
+				    tid : 0;
+	}
+	return 0;
+}
+
+/*
+ * copy_process() fails with -ERESTARTNOINTR on a signal the creating task
+ * does not block: the committing task blocks them all, but SIGSTOP cannot
+ * be blocked.  One that comes meanwhile is taken off and sent again once
+ * the threads exist, as if it had come a moment later.
+ */
+static bool ckpt_hold_sigstop(void)
+{
+	kernel_siginfo_t info;
+	enum pid_type type;
+	sigset_t mask;
+	int sig;
+
+	siginitsetinv(&mask, sigmask(SIGSTOP));
+	spin_lock_irq(&current->sighand->siglock);
+	sig = dequeue_signal(current, &mask, &info, &type);
+	spin_unlock_irq(&current->sighand->siglock);
+	return sig == SIGSTOP;
+}
+
+/* create_user_thread() for @tid, or any tid if @tid is taken meanwhile. */
+static struct task_struct *ckpt_create_thread(pid_t tid, bool *stop)
+{
+	struct task_struct *p;
+
+	for (;;) {
+		p = create_user_thread(tid);
+		if (tid && PTR_ERR(p) == -EEXIST) {
+			tid = 0;
+			continue;
+		}
+		if (PTR_ERR(p) != -ERESTARTNOINTR || fatal_signal_pending(current))
+			return p;
+		if (ckpt_hold_sigstop())
+			*stop = true;
+		else if (!try_to_freeze())
+			return p;
+	}
+}
+
 /*
  * A thread of the image other than the first: load its user state into the
- * current task, then clone it from there.  The thread keeps its image tid
- * when the caller may choose tids, else gets a new one.
+ * current task, then clone it from there.
  */
 static int ckpt_commit_thread(const struct ckpt_thread_stage *ts,
-			      struct ckpt_proc_stage *proc)
+			      struct ckpt_proc_stage *proc, bool *stop)
 {
 	struct task_struct *p;
 	struct pt_regs *regs;
 	int err;
 
 	ckpt_arch_restore_regs(ts->regs, ts->regs_len);
-	p = create_user_thread(ts->thread.tid);
-	if (IS_ERR(p) && (PTR_ERR(p) == -EPERM || PTR_ERR(p) == -EEXIST))
-		p = create_user_thread(0);
+	p = ckpt_create_thread(ts->set_tid, stop);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	/* copy_thread() zeroed the return register: all of them, as loaded. */
@@ -320,38 +422,46 @@ static int ckpt_commit_thread(const struct ckpt_thread_stage *ts,
 }
 
 /**
- * ckpt_commit_threads - give the current task and new threads the images's
+ * ckpt_commit_threads - give the current task and new threads the image's
  * @st: the stage
  * @proc: the staged process-wide state
- *
- * Called after the point of no return, on the new mm, by the only thread
- * of the process.  The first thread of the image becomes the current task;
- * the others are created.  As after execve(), arch state that belonged to
- * the old program is flushed first.
- *
- * Context: process context, the task's own.
  * @retval: set to the value the current task's interrupted call returns
  *
+ * Called after the point of no return, on the new mm, by the only thread
+ * of the process, once ckpt_commit_proc() has installed the handlers.  The
+ * first thread of the image becomes the current task; the others are
+ * created while the current task blocks every signal.  Then the pending
+ * signals are queued, the interval timers armed, and a process stopped
+ * at the checkpoint stops again.
+ *
+ * Context: process context, the task's own.
  * Return: 0, or -errno if a thread could not be created or a signal not
  * queued (the caller then kills the process).
  */
 int ckpt_commit_threads(struct ckpt_task_stage *st,
 			struct ckpt_proc_stage *proc, long *retval)
 {
+	bool stop = ckpt_stage_proc(proc)->flags & CKPT_PROC_STOPPED;
+	sigset_t all;
 	unsigned int i;
 	int err;
 
-	flush_thread();
+	sigfillset(&all);
+	set_current_blocked(&all);
 	for (i = 1; i < st->nr; i++) {
-		err = ckpt_commit_thread(&st->th[i], proc);
+		err = ckpt_commit_thread(&st->th[i], proc, &stop);
 		if (err)
 			return err;
 	}
 	ckpt_set_thread(current, &st->th[0].thread);
-	err = ckpt_commit_signals(proc, current, st->th[0].thread.tid) ?:
-	      ckpt_commit_signals(proc, current, 0);
+	err = ckpt_commit_signals(proc, current, st->th[0].thread.tid);
+	if (!err)
+		err = ckpt_commit_signals(proc, current, 0);
 	if (err)
 		return err;
+	ckpt_commit_timers(proc);
+	if (stop)
+		send_sig_info(SIGSTOP, SEND_SIG_PRIV, current);
 	*retval = ckpt_arch_restore_regs(st->th[0].regs, st->th[0].regs_len);
 	return 0;
 }

@@ -667,9 +667,11 @@ static void show_proc(const struct ckpt_reader *r,
 	printf("%s\n", p->ngroups > 32 ? " ..." : "");
 	printf("         cwd ");
 	print_clean(rec->cwd);
-	printf("\n         root ");
+	printf(" (ino %llu dev %#x)\n         root ",
+	       (unsigned long long)p->cwd_ino, p->cwd_dev);
 	print_clean(rec->root);
-	printf("\n");
+	printf(" (ino %llu dev %#x)\n", (unsigned long long)p->root_ino,
+	       p->root_dev);
 	for (i = 0; i < CKPT_NLIMITS; i++) {
 		if (i % 4 == 0)
 			printf("         rlimit");

@@ -23,10 +23,10 @@ _Static_assert(sizeof(struct ckpt_thread) == 80, "ckpt_thread size");
 _Static_assert(sizeof(struct ckpt_regs_x86_64) == 224, "regs_x86_64 size");
 _Static_assert(sizeof(struct ckpt_regs_arm64) == 800, "regs_arm64 size");
 _Static_assert(sizeof(struct ckpt_regs_m68k) == 184, "regs_m68k size");
-_Static_assert(sizeof(struct ckpt_proc) == 368, "ckpt_proc size");
+_Static_assert(sizeof(struct ckpt_proc) == 392, "ckpt_proc size");
 _Static_assert(sizeof(struct ckpt_sigaction) == 32, "ckpt_sigaction size");
 _Static_assert(sizeof(struct ckpt_siginfo) == 136, "ckpt_siginfo size");
-_Static_assert(offsetof(struct ckpt_proc, rlim) == 64, "ckpt_proc layout");
+_Static_assert(offsetof(struct ckpt_proc, rlim) == 88, "ckpt_proc layout");
 _Static_assert(offsetof(struct ckpt_file, pos) == 16, "ckpt_file layout");
 _Static_assert(offsetof(struct ckpt_image_hdr, crc) == 28, "hdr layout");
 
@@ -256,7 +256,8 @@ static void swap_proc(struct ckpt_proc *p)
 	SWAP(p->personality); SWAP(p->uid); SWAP(p->euid); SWAP(p->suid);
 	SWAP(p->fsuid); SWAP(p->gid); SWAP(p->egid); SWAP(p->sgid);
 	SWAP(p->fsgid); SWAP(p->ngroups); SWAP(p->cwd_len);
-	SWAP(p->root_len); SWAP(p->flags);
+	SWAP(p->root_len); SWAP(p->flags); SWAP(p->cwd_dev); SWAP(p->root_dev);
+	SWAP(p->cwd_ino); SWAP(p->root_ino);
 	for (i = 0; i < CKPT_NLIMITS; i++) {
 		SWAP(p->rlim[i].cur);
 		SWAP(p->rlim[i].max);

@@ -71,6 +71,10 @@ static void rec_end(struct w *w)
 #define T_PID		4242u
 #define T_CWD		"/home/user/work"	/* 16 bytes with its NUL */
 #define T_ROOT		"/"
+#define T_CWD_DEV	0x803u
+#define T_ROOT_DEV	0x801u
+#define T_CWD_INO	0x123456789aULL
+#define T_ROOT_INO	2ULL
 static const uint32_t t_groups[] = { 4, 27, 0xfffffffeu };
 
 static uint64_t t_rlim_cur(int i) { return (uint64_t)i * 1000 + 1; }
@@ -132,6 +136,8 @@ static void w_proc(struct w *w, const char *seq, const struct variant *v)
 	w32(w, cwd_len + (uint32_t)v->cwd_len_delta);
 	w32(w, root_len + (uint32_t)v->root_len_delta);
 	w32(w, CKPT_PROC_STOPPED);
+	w32(w, T_CWD_DEV); w32(w, T_ROOT_DEV);
+	w64(w, T_CWD_INO); w64(w, T_ROOT_INO);
 	for (i = 0; i < CKPT_NLIMITS; i++) {
 		w64(w, t_rlim_cur(i));
 		w64(w, t_rlim_max(i));
@@ -342,6 +348,8 @@ static void check_proc(const struct ckpt_reader *r,
 	CHECK(p->sgid == 2002 && p->fsgid == 2003);
 	CHECK(p->ngroups == 3);
 	CHECK(p->cwd_len == sizeof(T_CWD));
+	CHECK(p->cwd_dev == T_CWD_DEV && p->root_dev == T_ROOT_DEV);
+	CHECK(p->cwd_ino == T_CWD_INO && p->root_ino == T_ROOT_INO);
 	CHECK(p->root_len == 2);
 	CHECK(p->flags == CKPT_PROC_STOPPED);
 	for (i = 0; i < CKPT_NLIMITS; i++) {

@@ -44,7 +44,7 @@
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	2
+#define CKPT_IMAGE_VERSION	3
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -278,11 +278,17 @@ struct ckpt_itimer {
  * @cwd_len: bytes of the working directory's path, with its NUL
  * @root_len: bytes of the root directory's path, with its NUL
  * @flags: CKPT_PROC_*
+ * @cwd_dev: device of the working directory (new_encode_dev())
+ * @root_dev: device of the root directory
+ * @cwd_ino: inode number of the working directory
+ * @root_ino: inode number of the root directory
  * @rlim: resource limits
  * @itimer: the interval timers, at the dump
  *
  * The groups, then the two NUL-terminated paths, follow, in that order.
- * Credentials are checked on restore, never granted.
+ * The paths are as the dumper resolves them, from its root; restore
+ * resolves them from the restorer's and refuses a directory that is not
+ * the one recorded.  Credentials are checked on restore, never granted.
  */
 struct ckpt_proc {
 	__u32	pid;
@@ -301,6 +307,10 @@ struct ckpt_proc {
 	__u32	cwd_len;
 	__u32	root_len;
 	__u32	flags;
+	__u32	cwd_dev;
+	__u32	root_dev;
+	__aligned_u64 cwd_ino;
+	__aligned_u64 root_ino;
 	struct ckpt_rlimit rlim[CKPT_NLIMITS];
 	struct ckpt_itimer itimer[CKPT_ITIMERS];
 };
