@@ -521,6 +521,8 @@ out_free:
  */
 struct ckpt_mm_stage {
 	struct mm_struct *mm;
+	struct mm_struct *charged_mm;	/* the stager's, charged @charged pages */
+	long charged;
 	bool have_mm;
 	struct vm_area_struct *vma;	/* the VMA that PAGES records fill */
 	u32 vma_type;
@@ -528,6 +530,26 @@ struct ckpt_mm_stage {
 	unsigned long vdso_start;
 	unsigned long vdso_end;
 };
+
+/*
+ * As execve()'s acct_arg_size(): the pages staged for an mm that belongs to
+ * no task yet count in the stager's rss, so that the OOM killer sees who
+ * holds them.  Uncharged by the stager before its mm goes, or when done.
+ */
+static void ckpt_stage_charge(struct ckpt_mm_stage *st, long pages)
+{
+	st->charged_mm = current->mm;
+	st->charged += pages;
+	add_mm_counter(current->mm, MM_ANONPAGES, pages);
+}
+
+static void ckpt_stage_uncharge(struct ckpt_mm_stage *st)
+{
+	if (st->charged && st->charged_mm == current->mm) {
+		add_mm_counter(current->mm, MM_ANONPAGES, -st->charged);
+		st->charged = 0;
+	}
+}
 
 /**
  * ckpt_stage_mm_alloc - start building a new address space
@@ -568,6 +590,7 @@ void ckpt_stage_mm_free(struct ckpt_mm_stage *st)
 {
 	if (!st)
 		return;
+	ckpt_stage_uncharge(st);
 	if (st->mm)
 		mmput(st->mm);
 	kfree(st);
@@ -927,43 +950,79 @@ static int ckpt_stage_vma(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 	return err;
 }
 
+/*
+ * Read one page of the image into a page of the new mm.  Executable pages
+ * go through copy_to_user_page(), as ptrace writes do, so that the
+ * instruction cache sees them (arm64 without IDC/DIC); the others are read
+ * in place.
+ */
+static int ckpt_stage_one_page(struct ckpt_ctx *ctx, struct vm_area_struct *vma,
+			       struct page *page, unsigned long addr,
+			       void *bounce)
+{
+	void *kaddr = kmap_local_page(page);
+	int err;
+
+	if (vma->vm_flags & VM_EXEC) {
+		err = ckpt_read(ctx, bounce, PAGE_SIZE);
+		if (!err)
+			copy_to_user_page(vma, page, addr, kaddr, bounce,
+					  PAGE_SIZE);
+	} else {
+		err = ckpt_read(ctx, kaddr, PAGE_SIZE);
+	}
+	kunmap_local(kaddr);
+	flush_dcache_page(page);
+	set_page_dirty_lock(page);
+	return err;
+}
+
 /* Read @nr pages of a PAGES record into the staged private VMA. */
-static int ckpt_stage_private_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+static int ckpt_stage_private_pages(struct ckpt_ctx *ctx,
+				    struct ckpt_mm_stage *st,
 				    unsigned long addr, unsigned long nr)
 {
 	struct page *pages[CKPT_GUP_BATCH];
+	struct mm_struct *mm = st->mm;
+	struct vm_area_struct *vma = st->vma;
+	void *bounce = NULL;
+	int err = 0;
 
-	while (nr) {
+	if (vma->vm_flags & VM_EXEC) {
+		bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		if (!bounce)
+			return -ENOMEM;
+	}
+	while (nr && !err) {
 		long got, i;
-		int err = 0;
 
-		if (mmap_read_lock_killable(mm))
-			return -EINTR;
+		if (mmap_read_lock_killable(mm)) {
+			err = -EINTR;
+			break;
+		}
 		got = get_user_pages_remote(mm, addr,
 					    min_t(unsigned long, nr, CKPT_GUP_BATCH),
 					    FOLL_WRITE | FOLL_FORCE, pages, NULL,
 					    NULL);
 		mmap_read_unlock(mm);
-		if (got <= 0)
-			return got ? got : -EFAULT;
+		if (got <= 0) {
+			err = got ? got : -EFAULT;
+			break;
+		}
 		/* Not under mmap_lock: the image is read from a file. */
 		for (i = 0; i < got; i++) {
-			if (!err) {
-				void *kaddr = kmap_local_page(pages[i]);
-
-				err = ckpt_read(ctx, kaddr, PAGE_SIZE);
-				kunmap_local(kaddr);
-				flush_dcache_page(pages[i]);
-				set_page_dirty_lock(pages[i]);
-			}
+			if (!err)
+				err = ckpt_stage_one_page(ctx, vma, pages[i],
+							  addr + i * PAGE_SIZE,
+							  bounce);
 			put_page(pages[i]);
 		}
-		if (err)
-			return err;
+		ckpt_stage_charge(st, got);
 		addr += got * PAGE_SIZE;
 		nr -= got;
 	}
-	return 0;
+	kfree(bounce);
+	return err;
 }
 
 static int ckpt_stage_shmem_pages(struct ckpt_ctx *ctx,
@@ -1013,10 +1072,13 @@ static int ckpt_stage_pages(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 	    (st->vma_type == CKPT_VMA_FILE && (vma->vm_flags & VM_MAYSHARE)))
 		return ckpt_rec_fail(ctx, h, -EINVAL);
 
-	if (st->vma_type == CKPT_VMA_SHMEM)
+	if (st->vma_type == CKPT_VMA_SHMEM) {
 		err = ckpt_stage_shmem_pages(ctx, vma, p.addr, p.nr_pages);
-	else
-		err = ckpt_stage_private_pages(ctx, st->mm, p.addr, p.nr_pages);
+		if (!err)
+			ckpt_stage_charge(st, p.nr_pages);
+	} else {
+		err = ckpt_stage_private_pages(ctx, st, p.addr, p.nr_pages);
+	}
 	/*
 	 * A page that cannot be faulted in (a private file page beyond the end
 	 * of the file) cannot have been dumped: the image is wrong.
@@ -1116,6 +1178,8 @@ int ckpt_commit_mm(struct ckpt_mm_stage *st)
 	int err;
 
 	mm->flags = (mm->flags & ~MMF_INIT_MASK) | flags;
+	/* In the caller's own restore: before its mm goes, as acct_arg_size(). */
+	ckpt_stage_uncharge(st);
 #ifdef CONFIG_MEMCG
 	/* mm_alloc() made the restorer its owner. */
 	WRITE_ONCE(mm->owner, current);

@@ -147,7 +147,8 @@ out:
  * restored from it; -EINVAL for unknown flags, both flags, flags with the
  * caller's pid, or a negative pid; -ESRCH if there is no such process or
  * it exits during the dump (the image then has no END record); -EPERM if
- * the caller may not ptrace it; -EBADF if @fd is not open for writing;
+ * the caller may not ptrace it; -EDEADLK if the caller is its vfork()
+ * child, which it waits for; -EBADF if @fd is not open for writing;
  * -EOPNOTSUPP for a 32-bit compat caller or state the image cannot hold
  * (the kernel log names it); -EINTR if interrupted; the error of writing
  * to @fd; -ENOMEM.
@@ -175,14 +176,16 @@ SYSCALL_DEFINE3(ckpt_dump, pid_t, pid, int, fd, unsigned int, flags)
  * Context: process context; sleeps.
  * Return: for the caller's own process, does not return on success; for
  * another, 0.  -EINVAL for unknown flags, a negative pid or a malformed
- * image; -ESRCH if there is no such process; -EPERM if the caller may not
+ * image; -ESRCH if there is no such process; -EDEADLK if the caller is its
+ * vfork() child; -EAGAIN if its threads or pending signals would exceed
+ * RLIMIT_NPROC or RLIMIT_SIGPENDING; -EPERM if the caller may not
  * ptrace it, or the image's credentials differ from the process's and the
  * caller lacks CAP_CHECKPOINT_RESTORE, or raises a hard limit without
  * CAP_SYS_RESOURCE, or changes the root without CAP_SYS_CHROOT; -EBADF if
  * @fd is not open for reading; -ENOEXEC if @fd holds no image, or one for
  * another machine or format version; -EBADMSG if the image is damaged or
- * truncated; -ESTALE if a file it maps has changed; -EOPNOTSUPP for a
- * compat caller; the errors of opening a file or directory; -EINTR;
+ * truncated; -ESTALE if a file it maps, or its working or root directory,
+ * is not the one recorded; -EOPNOTSUPP for a compat caller; the errors of opening a file or directory; -EINTR;
  * -ENOMEM.
  */
 SYSCALL_DEFINE3(ckpt_restore, pid_t, pid, int, fd, unsigned int, flags)
