@@ -52,7 +52,8 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, u32 *id)
 	}
 	if (!S_ISREG(inode->i_mode) || d_unlinked(file->f_path.dentry) ||
 	    path[0] != '/') {
-		err = ckpt_refuse_task(ctx->task, "file %s: only regular files that have a path are supported",
+		err = ckpt_refuse_task(ctx->task,
+				       "file %s: only regular files that have a path are supported",
 				       path);
 		goto out_free;
 	}

@@ -121,14 +121,16 @@ static int ckpt_path_name(struct task_struct *leader, const struct path *path,
 	p = __d_path(path, &root, buf, PATH_MAX);
 	path_put(&root);
 	if (IS_ERR_OR_NULL(p))
-		return ckpt_refuse_task(leader, "a %s out of the dumper's reach (another mount namespace or root)",
+		return ckpt_refuse_task(leader,
+					"a %s out of the dumper's reach (another mount namespace or root)",
 					what);
 	err = kern_path(p, LOOKUP_DIRECTORY, &found);
 	if (err)
 		return ckpt_refuse_task(leader, "a %s the dumper cannot look up: %s",
 					what, p);
 	err = path_equal(&found, path) ? 0 :
-	      ckpt_refuse_task(leader, "a %s whose path leads elsewhere (covered by a mount): %s",
+	      ckpt_refuse_task(leader,
+			       "a %s whose path leads elsewhere (covered by a mount): %s",
 			       what, p);
 	path_put(&found);
 	*name = p;

@@ -168,7 +168,7 @@ out:
 }
 
 static struct ckpt_park *ckpt_park_find(struct ckpt_quiesce *q,
-					 struct task_struct *t)
+					struct task_struct *t)
 {
 	struct ckpt_park *p;
 

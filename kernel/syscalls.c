@@ -185,8 +185,8 @@ SYSCALL_DEFINE3(ckpt_dump, pid_t, pid, int, fd, unsigned int, flags)
  * @fd is not open for reading; -ENOEXEC if @fd holds no image, or one for
  * another machine or format version; -EBADMSG if the image is damaged or
  * truncated; -ESTALE if a file it maps, or its working or root directory,
- * is not the one recorded; -EOPNOTSUPP for a compat caller; the errors of opening a file or directory; -EINTR;
- * -ENOMEM.
+ * is not the one recorded; -EOPNOTSUPP for a compat caller; the errors of
+ * opening a file or directory; -EINTR; -ENOMEM.
  */
 SYSCALL_DEFINE3(ckpt_restore, pid_t, pid, int, fd, unsigned int, flags)
 {
