@@ -1289,41 +1289,48 @@ TEST(vfork_child_dumping_parent_edeadlk)
  * Finding 18b (low): A dumping B while B dumps A deadlocked: each holds
  * the other's cred_guard_mutex and waits, killably only, for the other to
  * park, which it never does inside its own call.  Two processes dump each
- * other at the same moment, 20 times; every call must return (0 or an
- * error) within 10 s.  The old code hangs as soon as both calls are inside
- * at once, which on an SMP machine is most rounds; on the one-CPU,
- * non-preemptible test guests only when a call sleeps before it queues
- * the work, so there it fails only now and then.
+ * other at the same moment, 20 times (both spin on a shared counter, so
+ * that both are runnable when one is inside its call); every call must
+ * return (0 or an error) within 10 s.  The old code hangs as soon as both
+ * calls are inside at once, which on an SMP machine is most rounds; on the
+ * one-CPU, non-preemptible test guests only when a call reschedules
+ * (cond_resched() in an allocation) before it queues its work, so there it
+ * fails only now and then.
  */
+#define T10B_ROUNDS	20
+
 struct dump_result {
 	int64_t ret, err;
 };
 
-static volatile pid_t *t10b_pids;	/* MAP_SHARED: A's and B's pids */
+struct mutual {
+	volatile pid_t pid[2];
+	volatile int go;		/* rounds started */
+};
+
+static struct mutual *t10b;		/* MAP_SHARED, made before the forks */
 
 static void mutual_child(int cmd, int rep, int me)
 {
-	int img = ck_memfd("ckpt-review-10b");
+	int img = ck_memfd("ckpt-review-10b"), round;
 	struct dump_result r;
 
 	if (img < 0)
 		_exit(CK_EXIT_SETUP);
 	rep_put(rep, "R", 1);
-	for (;;) {
-		char c = cmd_get(cmd);
+	for (round = 0; round < T10B_ROUNDS; round++) {
+		double end = now() + 20;
 
-		if (c == 'q')
-			_exit(0);
-		if (c == 'p') {
-			rep_put(rep, &c, 1);
-			continue;
-		}
+		while (t10b->go <= round)	/* runnable, not asleep */
+			if (now() > end)
+				_exit(CK_EXIT_SETUP);
 		if (ftruncate(img, 0) || lseek(img, 0, SEEK_SET))
 			_exit(CK_EXIT_SETUP);
-		r.ret = ckpt_dump(t10b_pids[!me], img, 0);
+		r.ret = ckpt_dump(t10b->pid[!me], img, 0);
 		r.err = r.ret ? errno : 0;
 		rep_put(rep, &r, sizeof(r));
 	}
+	idle_loop(cmd, rep);
 }
 
 static void mutual_a(int cmd, int rep)
@@ -1343,20 +1350,20 @@ TEST(mutual_dumps_return)
 	int round, ok = 0, errors = 0;
 	char c;
 
-	t10b_pids = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_TRUE(t10b_pids != MAP_FAILED);
+	t10b = mmap(NULL, sizeof(*t10b), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(t10b != MAP_FAILED);
+	t10b->go = 0;
 	ASSERT_EQ(0, spawn(&a, mutual_a));
 	ASSERT_EQ(0, spawn(&b, mutual_b));
-	t10b_pids[0] = a.pid;
-	t10b_pids[1] = b.pid;
+	t10b->pid[0] = a.pid;
+	t10b->pid[1] = b.pid;
 	ASSERT_EQ(0, kid_get(&a, &c, 1));
 	ASSERT_EQ(0, kid_get(&b, &c, 1));
-	for (round = 0; round < 20; round++) {
+	for (round = 0; round < T10B_ROUNDS; round++) {
 		int ga, gb;
 
-		ASSERT_EQ(0, kid_put(&a, 'd'));
-		ASSERT_EQ(0, kid_put(&b, 'd'));
+		__atomic_store_n(&t10b->go, round + 1, __ATOMIC_SEQ_CST);
 		ga = kid_get(&a, &ra, sizeof(ra));
 		gb = kid_get(&b, &rb, sizeof(rb));
 		EXPECT_EQ(0, ga) TH_LOG("round %d: A's dump of B did not return in 10 s",
@@ -1561,6 +1568,91 @@ TEST(itimer_threads_restore_30_times)
 	       ok, segv, no_alarm, other);
 	EXPECT_EQ(30, ok);
 	EXPECT_EQ(0, segv);
+	close(img);
+}
+
+/*
+ * Found by the test above (not in the review): an ITIMER_REAL that has
+ * fired and whose SIGALRM is still pending is not running (it_real_fn()
+ * does not restart the hrtimer: dequeuing the SIGALRM re-arms it with
+ * it_real_incr).  getitimer() then gives value 0 and the interval, but
+ * ckpt_snap_itimers() recorded the interval only while the hrtimer was
+ * active, and ckpt_commit_itimers() drops the interval of a value of 0: the
+ * restored process gets its pending SIGALRM, and then never another.  Here
+ * the SIGALRM is blocked so that the state is certain at the dump: the
+ * image must keep the 20 ms interval, and the restored process, once it
+ * unblocks SIGALRM, must see getitimer() give that interval and further
+ * SIGALRMs come.  The code of this series records 0/0: exit 10/11.
+ */
+static volatile uint64_t t12_alarms;
+
+static void t12_on_alarm(int sig)
+{
+	t12_alarms++;
+}
+
+TEST(itimer_real_fired_with_sigalrm_pending_keeps_interval)
+{
+	struct ck_img im;
+	struct ck_rec proc;
+	pid_t parent = getpid(), pid;
+	uint64_t value, interval;
+	int img, st, e;
+
+	img = ck_memfd("ckpt-review-12");
+	ASSERT_LE(0, img);
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct itimerval it = { { 0, 20000 }, { 0, 1000 } }, cur;
+		struct timespec ts = { 0, 30000000 };
+		sigset_t alrm, pend;
+		double end;
+		long ret;
+
+		ck_child_init(parent);
+		sigemptyset(&alrm);
+		sigaddset(&alrm, SIGALRM);
+		if (signal(SIGALRM, t12_on_alarm) == SIG_ERR ||
+		    sigprocmask(SIG_BLOCK, &alrm, NULL) ||
+		    setitimer(ITIMER_REAL, &it, NULL))
+			_exit(CK_EXIT_SETUP);
+		nanosleep(&ts, NULL);		/* it fires once, blocked */
+		if (sigpending(&pend) || sigismember(&pend, SIGALRM) != 1 ||
+		    getitimer(ITIMER_REAL, &cur) || cur.it_value.tv_sec ||
+		    cur.it_value.tv_usec || cur.it_interval.tv_usec != 20000)
+			_exit(CK_EXIT_SETUP);
+		ret = ckpt_dump(0, img, 0);
+		if (ret == 0)
+			_exit(0);
+		if (ret != CKPT_RESTORED)
+			_exit(CK_EXIT_DUMP_FAILED);
+		/* restored */
+		if (getitimer(ITIMER_REAL, &cur) || cur.it_interval.tv_sec ||
+		    cur.it_interval.tv_usec != 20000)
+			_exit(10);
+		sigprocmask(SIG_UNBLOCK, &alrm, NULL);
+		end = now() + 2;
+		while (t12_alarms < 3 && now() < end)
+			nanosleep(&ts, NULL);
+		_exit(t12_alarms >= 3 ? CK_EXIT_RESTORED : 11);
+	}
+	st = wait_timeout(pid, 30000);
+	ASSERT_EQ(0, st) TH_LOG("dumping process: %s (3: the timer was not in the state wanted)",
+				STATUS(st));
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	ASSERT_TRUE(ck_img_find(&im, CKPT_REC_PROC, 0, &proc));
+	e = ck_img_endian(&im);
+	value = ck_get64(proc.p + CK_OFF(ckpt_proc, itimer[ITIMER_REAL].value), e);
+	interval = ck_get64(proc.p + CK_OFF(ckpt_proc, itimer[ITIMER_REAL].interval), e);
+	EXPECT_EQ(20000000, interval) TH_LOG("image: ITIMER_REAL value %llu ns, interval %llu ns",
+					     (unsigned long long)value,
+					     (unsigned long long)interval);
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("restored: %s (10: getitimer() has no interval, 11: no SIGALRM after the pending one)",
+					       STATUS(st));
+	free(im.buf);
 	close(img);
 }
 
