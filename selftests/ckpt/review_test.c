@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <time.h>
 #include <linux/io_uring.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -45,6 +47,9 @@
 #endif
 #ifndef __NR_io_uring_enter
 #define __NR_io_uring_enter	426
+#endif
+#ifndef __NR_userfaultfd
+#error "need __NR_userfaultfd"
 #endif
 
 #define TEST_UID	1000
@@ -1407,6 +1412,197 @@ TEST(mutual_dumps_return)
 	EXPECT_EQ(0, kid_ping(&b));
 	kid_end(&a);
 	kid_end(&b);
+}
+
+/*
+ * Finding 18b again, with both calls certainly inside at once.  Y's
+ * ckpt_dump(X, F) waits in fdget_pos() for F's f_pos_lock, which W holds
+ * in a write() from a userfaultfd page nobody has filled yet (W shares F's
+ * open file description).  Meanwhile X calls ckpt_dump(Y, G): it takes Y's
+ * cred_guard_mutex and waits for Y to park, which Y cannot do in the
+ * kernel.  Then W's page is filled: Y goes on into its dump of X, which is
+ * in its own call.  Both calls must return within 10 s (0 or an error),
+ * and W's write too.  The old code deadlocks here every time (X and Y
+ * each wait, killably only, for the other): X and Y do not return.
+ */
+struct both_inside {
+	volatile pid_t target[2];	/* X dumps Y, Y dumps X */
+	volatile int fd[2];		/* into G (X's own), F (shared) */
+	volatile int uffd_err;
+};
+
+static struct both_inside *t10c;	/* MAP_SHARED, made before the forks */
+static int t10c_f;			/* F */
+
+static void dumper_kid(int cmd, int rep, int me)
+{
+	struct dump_result r;
+	int fd;
+
+	if (me == 0) {
+		fd = ck_memfd("ckpt-review-10c-g");
+		if (fd < 0)
+			_exit(CK_EXIT_SETUP);
+	} else {
+		fd = t10c_f;
+	}
+	rep_put(rep, "R", 1);
+	for (;;) {
+		char c = cmd_get(cmd);
+
+		if (c == 'q')
+			_exit(0);
+		if (c != 'd') {
+			rep_put(rep, &c, 1);
+			continue;
+		}
+		r.ret = ckpt_dump(t10c->target[me], fd, 0);
+		r.err = r.ret ? errno : 0;
+		rep_put(rep, &r, sizeof(r));
+	}
+}
+
+static void dumper_x(int cmd, int rep)
+{
+	dumper_kid(cmd, rep, 0);
+}
+
+static void dumper_y(int cmd, int rep)
+{
+	dumper_kid(cmd, rep, 1);
+}
+
+static int t10c_uffd;
+static char *t10c_page;
+
+/* W's second thread: fills the page when told to. */
+static void *uffd_filler(void *arg)
+{
+	int cmd = (int)(long)arg;
+	struct uffdio_zeropage zp;
+
+	for (;;) {
+		if (cmd_get(cmd) != 'f')
+			continue;
+		memset(&zp, 0, sizeof(zp));
+		zp.range.start = (uintptr_t)t10c_page;
+		zp.range.len = 4096;
+		if (ioctl(t10c_uffd, UFFDIO_ZEROPAGE, &zp))
+			_exit(CK_EXIT_SETUP);
+	}
+	return NULL;
+}
+
+/* W: write(F) from a page that faults into userfaultfd, and waits. */
+static void uffd_writer(int cmd, int rep)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	pthread_t t;
+
+	t10c_uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (t10c_uffd < 0 || ioctl(t10c_uffd, UFFDIO_API, &api)) {
+		t10c->uffd_err = errno;
+		rep_put(rep, "E", 1);
+		pause();
+	}
+	t10c_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (uintptr_t)t10c_page;
+	reg.range.len = 4096;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (t10c_page == MAP_FAILED || ioctl(t10c_uffd, UFFDIO_REGISTER, &reg) ||
+	    pthread_create(&t, NULL, uffd_filler, (void *)(long)cmd)) {
+		t10c->uffd_err = errno;
+		rep_put(rep, "E", 1);
+		pause();
+	}
+	rep_put(rep, "R", 1);
+	/* holds F's f_pos_lock until the page is filled */
+	if (write(t10c_f, t10c_page, 16) != 16)
+		_exit(CK_EXIT_SETUP);
+	rep_put(rep, "W", 1);
+	for (;;)
+		pause();
+}
+
+TEST(mutual_dumps_both_inside_return)
+{
+	struct kid w, x, y;
+	struct dump_result rx, ry;
+	char c = 0;
+	int gx, gy;
+
+	if (geteuid())
+		SKIP(return, "needs root (userfaultfd of kernel accesses)");
+	t10c = mmap(NULL, sizeof(*t10c), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(t10c != MAP_FAILED);
+	t10c_f = ck_memfd("ckpt-review-10c-f");
+	ASSERT_LE(0, t10c_f);
+
+	ASSERT_EQ(0, spawn(&w, uffd_writer));
+	ASSERT_EQ(0, kid_get(&w, &c, 1));
+	if (c == 'E') {
+		TH_LOG("userfaultfd: %s", strerror(t10c->uffd_err));
+		kid_end(&w);
+		if (t10c->uffd_err == ENOSYS || t10c->uffd_err == EPERM ||
+		    t10c->uffd_err == EINVAL)
+			SKIP(return, "no userfaultfd");
+		ASSERT_EQ(0, t10c->uffd_err);
+	}
+	ASSERT_EQ('R', c);
+	ASSERT_EQ(0, wait_state(w.pid, w.pid, "SD", 10000));
+	usleep(100000);
+	ASSERT_EQ(0, wait_state(w.pid, w.pid, "SD", 10000));	/* in write() */
+
+	ASSERT_EQ(0, spawn(&x, dumper_x));
+	ASSERT_EQ(0, spawn(&y, dumper_y));
+	t10c->target[0] = y.pid;
+	t10c->target[1] = x.pid;
+	ASSERT_EQ(0, kid_get(&x, &c, 1));
+	ASSERT_EQ(0, kid_get(&y, &c, 1));
+
+	/* Y into its call, held before it takes X's cred_guard_mutex */
+	ASSERT_EQ(0, kid_put(&y, 'd'));
+	if (wait_state(y.pid, y.pid, "D", 3000))
+		TH_LOG("Y is not held in its dump (state %c): the two calls may not overlap",
+		       task_state(y.pid, y.pid));
+	usleep(50000);
+	/* X dumps Y: it waits for Y to park */
+	ASSERT_EQ(0, kid_put(&x, 'd'));
+	usleep(300000);
+	/* W's write goes on, and with it Y's dump of X */
+	ASSERT_EQ(0, kid_put(&w, 'f'));
+
+	gx = kid_get(&x, &rx, sizeof(rx));
+	gy = kid_get(&y, &ry, sizeof(ry));
+	EXPECT_EQ(0, gx) TH_LOG("X's dump of Y did not return in 10 s (state %c)",
+				task_state(x.pid, x.pid));
+	EXPECT_EQ(0, gy) TH_LOG("Y's dump of X did not return in 10 s (state %c)",
+				task_state(y.pid, y.pid));
+	if (!gx) {
+		EXPECT_TRUE(rx.ret == 0 || rx.ret == -1);
+		TH_LOG("X's dump of Y: %lld (%s)", (long long)rx.ret,
+		       rx.ret ? strerror((int)rx.err) : "done");
+	}
+	if (!gy) {
+		EXPECT_TRUE(ry.ret == 0 || ry.ret == -1);
+		TH_LOG("Y's dump of X: %lld (%s)", (long long)ry.ret,
+		       ry.ret ? strerror((int)ry.err) : "done");
+	}
+	c = 0;
+	EXPECT_EQ(0, kid_get(&w, &c, 1));
+	EXPECT_EQ('W', c);
+	if (!gx)
+		EXPECT_EQ(0, kid_ping(&x));
+	if (!gy)
+		EXPECT_EQ(0, kid_ping(&y));
+	kid_end(&x);
+	kid_end(&y);
+	kid_end(&w);
+	close(t10c_f);
 }
 
 /* ---------------------------------------------------------------- */
