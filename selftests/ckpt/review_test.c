@@ -1614,8 +1614,10 @@ TEST(mutual_dumps_both_inside_return)
  * return: SIGSEGV.  A process of 16 threads with a 100 us ITIMER_REAL and a
  * counting SIGALRM handler dumps itself; each of 30 restores (each a fresh
  * child) must give a process whose 16 threads and timer run on, and that
- * exits 0.  The old code kills them with SIGSEGV, at random (most of them
- * on a slow emulator).
+ * exits 0; the image must hold the timer (100 us interval).  The old code
+ * kills them with SIGSEGV, at random (most of them on a slow emulator).
+ * (When the dump finds the timer fired with its SIGALRM pending, the code
+ * of this series loses the timer: see the next test.)
  */
 #define T11_THREADS	16
 
