@@ -2,6 +2,8 @@
 #   make setup                  install the Debian packages (once per machine)
 #   make build [ARCH=x86_64]    build the patched kernel (x86_64 arm64 m68k sun3 sun3x)
 #   make check [ARCH=m68k]      build + boot + selftests (default: all arches)
+#   make check DEBUG=1          the same on the x86_64 debug kernel (KASAN,
+#                               lockdep, kmemleak...): x86_64-debug
 #   make run                    x86_64 guest with an interactive busybox shell
 #   make demo                   x86_64 guest running the demo program
 #   make clean                  remove build/ output (keeps the unpacked kernel source)
@@ -13,11 +15,16 @@ CKPT_ARCH := $(ARCH)
 else
 CKPT_ARCH :=
 endif
-unexport ARCH CROSS_COMPILE
+unexport ARCH CROSS_COMPILE DEBUG
 MAKEOVERRIDES :=
 
 BUILD_ARCH := $(or $(CKPT_ARCH),x86_64)
 CHECK_ARCHES := $(or $(CKPT_ARCH),x86_64 arm64 m68k sun3 sun3x)
+# DEBUG=1: the debug variant of the arch (only x86_64 has one).
+ifeq ($(DEBUG),1)
+BUILD_ARCH := $(BUILD_ARCH)-debug
+CHECK_ARCHES := $(or $(CKPT_ARCH),x86_64)-debug
+endif
 
 .PHONY: all setup build check run demo clean
 all: build
@@ -44,4 +51,4 @@ demo:
 	scripts/demo.sh
 
 clean:
-	rm -rf build/x86_64 build/arm64 build/m68k build/sun3 build/sun3x build/logs build/src/stage
+	rm -rf build/x86_64 build/x86_64-debug build/arm64 build/m68k build/sun3 build/sun3x build/logs build/src/stage

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Cross-build the ckpt selftests and userspace tools, statically, against the
 # patched uapi headers (build/ARCH/headers/include, from scripts/build.sh).
-#   scripts/build-user.sh ARCH        (ARCH: x86_64 arm64 m68k)
+#   scripts/build-user.sh ARCH        (ARCH: x86_64 arm64 m68k x86_64-debug)
 # Output:
 #   build/ARCH/selftests/   test binaries (+ data/, TEST_FILES), and
 #   build/ARCH/selftests/run.list   the names of the programs to run, one a line
@@ -16,11 +16,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# = 1 ] || die "usage: $0 ARCH   (one of: $RUNTIME_ARCHES)"
+[ $# = 1 ] || die "usage: $0 ARCH   (one of: $RUNTIME_ARCHES $DEBUG_ARCHES)"
 NAME=$1
 arch_info "$NAME"
 [ -n "$KIMAGE" ] || die "$NAME is a compile-only arch"
-CC_USER=$(user_cc "$NAME")
+CC_USER=$(user_cc "$BASE")
 HDR=$OUT/headers/include
 [ -d "$HDR/linux" ] || die "$HDR missing: run scripts/build.sh $NAME first"
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build the ckpt kernel for one arch: scripts/build.sh ARCH
 #   ARCH: x86_64 arm64 m68k (bootable, tinyconfig + scripts/configs/*)
+#         x86_64-debug      (the same + scripts/configs/debug.config)
 #         sun3 sun3x        (compile test: <arch>_defconfig + scripts/configs/<arch>.config)
 # Output (kept, incremental): build/ARCH/ (O= dir), build/ARCH/headers/ (uapi).
 # Fails if the compiler warns about any ckpt file (kernel/ckpt/* or a file
@@ -28,7 +29,8 @@ if [ -n "$DEFCONFIG" ]; then
 	frags=("$CFG/$NAME.config")
 else
 	base=tinyconfig
-	frags=("$CFG/common.config" "$CFG/$NAME.config")
+	frags=("$CFG/common.config" "$CFG/$BASE.config")
+	[ -z "$VARIANT" ] || frags+=("$CFG/$VARIANT.config")
 fi
 # Regenerate .config only when its inputs change (fragments or any Kconfig
 # file of the ckpt overlay). Same inputs => same .config => no rebuild.

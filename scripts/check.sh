@@ -3,6 +3,9 @@
 # (default: x86_64 arm64 m68k sun3 sun3x)
 #   runtime arches: build kernel + selftests + userspace, boot in QEMU with a
 #     run-list of every selftest, count kselftest results per test case;
+#   x86_64-debug ("make check DEBUG=1"): the same on a KASAN/lockdep/kmemleak
+#     kernel, then the kmemleak scan /init prints: 1 passed if it reports no
+#     leak, 1 failed (and the report printed) otherwise;
 #   sun3/sun3x: compile test, 1 passed or 1 failed.
 # Counting (runtime arches):
 #   "# Totals: pass:P fail:F xfail:X xpass:Y skip:S error:E" of a test binary
@@ -113,6 +116,7 @@ check_runtime() {
 	parse_boot "$name" "$qlog"
 	AP=$P AF=$F AS=$S
 	check_show "$name" "$qlog"
+	[ "$VARIANT" != debug ] || check_kmemleak "$qlog"
 	if [ "$rc" = 124 ] || [ "$rc" = 125 ]; then
 		echo "  FAIL boot: $([ "$rc" = 124 ] && echo timeout || echo 'no ### DONE')"
 		AF=$((AF + 1))
@@ -137,12 +141,14 @@ check_show() {
 	mkdir -p "$BUILD/images"
 	tr -d '\r' < "$qlog" | sed -n '/^### IMAGE-BEGIN$/,/^### IMAGE-END$/p' |
 		grep -E '^[A-Za-z0-9+/=]+$' | base64 -d > "$img" 2>/dev/null || true
+	# The host's ckpt (check_host builds it too, but not every run has it).
+	make -s -C "$REPO/userspace" all OUT="$BUILD/host" >"$LOGS/host-ckpt.log" 2>&1 || true
 	if [ ! -s "$img" ]; then
 		echo "  FAIL host ckpt show: no image from the guest's tool_test"
 		AF=$((AF + 1)); return 0
 	fi
 	if out=$("$BUILD/host/ckpt" show "$img" 2>&1) &&
-	   grep -q "machine *$(arch_machine_name "$name")" <<< "$out"; then
+	   grep -q "machine *$(arch_machine_name "$BASE")" <<< "$out"; then
 		echo "  ok   host ckpt show of the $name image ($(stat -c %s "$img") bytes)"
 		AP=$((AP + 1))
 	else
@@ -150,6 +156,27 @@ check_show() {
 		printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /'
 		AF=$((AF + 1))
 	fi
+}
+
+# /init of a kmemleak kernel scans after the suite and prints the report
+# between ### KMEMLEAK-BEGIN/-END, then "### KMEMLEAK <n>" (n suspected leaks)
+# or "### KMEMLEAK error ...".
+check_kmemleak() {
+	local qlog=$1 res
+	res=$(sed -n 's/^### KMEMLEAK \([0-9]*\|error .*\)$/\1/p' "$qlog" | tail -n1)
+	case "$res" in
+	0)
+		echo "  ok   kmemleak: no suspected leaks"
+		AP=$((AP + 1)) ;;
+	[1-9]*)
+		echo "  FAIL kmemleak: $res suspected memory leaks:"
+		sed -n '/^### KMEMLEAK-BEGIN$/,/^### KMEMLEAK-END$/{/^### KMEMLEAK-/d;p}' "$qlog" |
+			head -n 60 | sed 's/^/    /'
+		AF=$((AF + 1)) ;;
+	*)
+		echo "  FAIL kmemleak: ${res:-no scan result (no ### KMEMLEAK line)}"
+		AF=$((AF + 1)) ;;
+	esac
 }
 
 arch_machine_name() {
@@ -186,15 +213,23 @@ check_host() {
 }
 
 start=$(date +%s)
-check_host
-SUMMARY+=("$(printf '%-7s %4d passed, %4d failed, %4d skipped' "host:" "$AP" "$AF" "$AS")")
-TOTAL_PASS=$AP TOTAL_FAIL=$AF TOTAL_SKIP=$AS
+# The host unit test does not depend on a kernel: a run of debug variants
+# only ("make check DEBUG=1") leaves it to the other runs.
+host=
 for a in "${ARCHES[@]}"; do
-	case " $RUNTIME_ARCHES " in
+	case " $DEBUG_ARCHES " in *" $a "*) ;; *) host=1 ;; esac
+done
+if [ -n "$host" ]; then
+	check_host
+	SUMMARY+=("$(printf '%-13s %4d passed, %4d failed, %4d skipped' "host:" "$AP" "$AF" "$AS")")
+	TOTAL_PASS=$AP TOTAL_FAIL=$AF TOTAL_SKIP=$AS
+fi
+for a in "${ARCHES[@]}"; do
+	case " $RUNTIME_ARCHES $DEBUG_ARCHES " in
 	*" $a "*) check_runtime "$a" ;;
 	*) check_compile "$a" ;;
 	esac
-	SUMMARY+=("$(printf '%-7s %4d passed, %4d failed, %4d skipped' "$a:" "$AP" "$AF" "$AS")")
+	SUMMARY+=("$(printf '%-13s %4d passed, %4d failed, %4d skipped' "$a:" "$AP" "$AF" "$AS")")
 	TOTAL_PASS=$((TOTAL_PASS + AP)) TOTAL_FAIL=$((TOTAL_FAIL + AF)) TOTAL_SKIP=$((TOTAL_SKIP + AS))
 done
 echo

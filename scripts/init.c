@@ -12,6 +12,13 @@
  *   the directory of the program (like the kselftest runner) or / otherwise.
  *   Before:  "### RUN <cmdline>"
  *   After:   "### EXIT <status> <cmdline>"  (exit code, or 128+signal)
+ * - on a kernel with kmemleak (the debug variant: /sys/kernel/debug exists),
+ *   after the run-list: mounts debugfs, writes "scan" to
+ *   /sys/kernel/debug/kmemleak twice, 6 s apart (an object must be older than
+ *   5 s and unreferenced to be reported), and prints what it then reads:
+ *     "### KMEMLEAK-BEGIN", the report, "### KMEMLEAK-END",
+ *     "### KMEMLEAK <n>"  (n suspected leaks: "unreferenced object" entries)
+ *   or "### KMEMLEAK error <what>" if the scan could not be done.
  * - then prints "### DONE", syncs and reboots (QEMU runs with -no-reboot, so
  *   it exits).
  */
@@ -86,6 +93,73 @@ static void finish(void)
 	reboot(RB_AUTOBOOT);
 	for (;;)
 		pause();
+}
+
+#define KMEMLEAK "/sys/kernel/debug/kmemleak"
+
+/* Returns 0 or an errno. */
+static int kmemleak_scan(void)
+{
+	int fd = open(KMEMLEAK, O_WRONLY);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, "scan", 4) != 4)
+		err = errno ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+static void kmemleak_check(void)
+{
+	char buf[4096];
+	const char *what = NULL;
+	int fd, err, n = 0;
+	ssize_t len;
+
+	/* The kernel creates this mount point only with CONFIG_DEBUG_FS. */
+	if (access("/sys/kernel/debug", F_OK))
+		return;
+	do_mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access(KMEMLEAK, F_OK))
+		return;
+	printf("init: kmemleak: scanning twice, 6 s apart\n");
+	err = kmemleak_scan();
+	if (!err) {
+		sleep(6);
+		err = kmemleak_scan();
+	}
+	if (err) {
+		what = "scan";
+	} else if ((fd = open(KMEMLEAK, O_RDONLY)) < 0) {
+		what = "open";
+		err = errno;
+	} else {
+		printf("### KMEMLEAK-BEGIN\n");
+		fflush(stdout);
+		while ((len = read(fd, buf, sizeof(buf) - 1)) > 0) {
+			char *p = buf;
+
+			buf[len] = '\0';
+			while ((p = strstr(p, "unreferenced object ")))
+				n++, p++;
+			fwrite(buf, 1, len, stdout);
+		}
+		if (len < 0) {
+			what = "read";
+			err = errno;
+		}
+		close(fd);
+		fflush(stdout);
+		printf("### KMEMLEAK-END\n");
+	}
+	if (what)
+		printf("### KMEMLEAK error %s %s: %s\n", what, KMEMLEAK,
+		       strerror(err));
+	else
+		printf("### KMEMLEAK %d\n", n);
+	fflush(stdout);
 }
 
 static void run_shell(void)
@@ -207,6 +281,7 @@ int main(void)
 		run_one(s);
 	}
 	fclose(f);
+	kmemleak_check();
 	finish();
 	return 0;
 }

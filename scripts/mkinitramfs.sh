@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 arch_info "$NAME"
-CC_USER=$(user_cc "$NAME")
+CC_USER=$(user_cc "$BASE")
 
 # /init, rebuilt when init.c changes.
 INIT=$OUT/ckpt-init
@@ -55,7 +55,7 @@ cp "$REPO"/userspace/*.sh "$ROOT/usr/share/ckpt/" 2>/dev/null || true
 
 # Busybox (optional).
 BB=
-case "$NAME" in
+case "$BASE" in
 x86_64) BB=/bin/busybox ;;
 arm64)  BB=$BUILD/busybox-arm64/bin/busybox ;;
 esac

@@ -2,6 +2,8 @@
 # Boot the built kernel of ARCH in QEMU (TCG) with an initramfs:
 #   scripts/qemu-run.sh ARCH --initrd FILE [--timeout SECS] [--log FILE]
 #                       [--append "kernel args"] [--interactive]
+# Time limit: --timeout, else $CKPT_BOOT_TIMEOUT, else 600 s (debug variants:
+# 2400 s).
 # Console output goes to stdout and (without \r) to the log file.
 # Exit status: 0 if /init printed "### DONE" and every "### EXIT" status was 0;
 # otherwise the first non-zero "### EXIT" status; 124 on timeout; 125 if the
@@ -13,7 +15,7 @@ usage() { die "usage: $0 ARCH --initrd FILE [--timeout SECS] [--log FILE] [--app
 [ $# -ge 1 ] || usage
 NAME=$1
 shift
-INITRD= TIMEOUT=${CKPT_BOOT_TIMEOUT:-600} LOGF= INTERACTIVE= APPEND=
+INITRD= TIMEOUT=${CKPT_BOOT_TIMEOUT:-} LOGF= INTERACTIVE= APPEND=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--initrd) [ $# -ge 2 ] || usage; INITRD=$2; shift 2 ;;
@@ -31,9 +33,17 @@ arch_info "$NAME"
 KERNEL=$OUT/$KIMAGE
 [ -f "$KERNEL" ] || die "$KERNEL not found: run scripts/build.sh $NAME"
 
+# A debug kernel (KASAN, lockdep, kmemleak) runs several times slower under
+# TCG and needs memory for KASAN's shadow and kmemleak's metadata. Every
+# KASAN report is printed, not only the first.
+MEM=512
+if [ "$VARIANT" = debug ]; then
+	TIMEOUT=${TIMEOUT:-2400} MEM=1024 APPEND="kasan_multi_shot $APPEND"
+fi
+TIMEOUT=${TIMEOUT:-600}
 ARGS="loglevel=7 panic=-1 $APPEND"
-case "$NAME" in
-x86_64) QEMU=(qemu-system-x86_64 -M q35 -cpu max -m 512 -append "console=ttyS0 $ARGS") ;;
+case "$BASE" in
+x86_64) QEMU=(qemu-system-x86_64 -M q35 -cpu max -m "$MEM" -append "console=ttyS0 $ARGS") ;;
 arm64)  QEMU=(qemu-system-aarch64 -M virt -cpu cortex-a57 -m 512 -append "console=ttyAMA0 $ARGS") ;;
 m68k)   QEMU=(qemu-system-m68k -M virt -cpu m68040 -m 256 -append "console=ttyGF0 $ARGS") ;;
 esac
