@@ -9,6 +9,12 @@
 
 #include "internal.h"
 
+/* In a parked thread of the process dumped: its THREAD and REGS records. */
+static int ckpt_dump_parked(struct ckpt_ctx *ctx)
+{
+	return ckpt_dump_thread(ctx, current, false);
+}
+
 /* The THREAD and REGS records of each thread, the group leader first. */
 static int ckpt_dump_threads(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 			     struct task_struct *leader)
@@ -99,7 +105,7 @@ long ckpt_dump_task(struct task_struct *leader, struct file *file,
 	err = ckpt_ctx_init(&ctx, file);
 	if (err)
 		goto out_unlock;
-	q = ckpt_quiesce(leader, true);
+	q = ckpt_quiesce(leader, ckpt_dump_parked);
 	if (IS_ERR(q)) {
 		err = PTR_ERR(q);
 		goto out_fini;

@@ -29,9 +29,6 @@
 /* The most REGS payload any architecture writes (x86 XSAVE included). */
 #define CKPT_REGS_MAX		(64 * 1024)
 
-/* A parked thread's own records: THREAD and REGS. */
-#define CKPT_THREAD_BUF_SIZE	(2 * sizeof(struct ckpt_rec_hdr) + \
-				 sizeof(struct ckpt_thread) + CKPT_REGS_MAX + 8)
 
 /**
  * struct ckpt_obj - an image-local object id and what it stands for
@@ -129,47 +126,61 @@ void ckpt_stage_mm_free(struct ckpt_mm_stage *st);
 int ckpt_commit_mm(struct ckpt_mm_stage *st);
 int ckpt_commit_vdso(struct ckpt_mm_stage *st);
 
-/* process.c: process-wide state and signals */
+/* process.c: process-wide state */
 struct ckpt_proc_stage;
 int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
 		   unsigned int nr_threads, bool stopped);
-int ckpt_dump_signals(struct ckpt_ctx *ctx, struct task_struct *leader);
 struct ckpt_proc_stage *ckpt_stage_proc_alloc(void);
 int ckpt_stage_proc_rec(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st,
 			const struct ckpt_rec_hdr *h);
 int ckpt_stage_proc_finish(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st);
 void ckpt_stage_proc_free(struct ckpt_proc_stage *st);
 const struct ckpt_proc *ckpt_stage_proc(const struct ckpt_proc_stage *st);
-int ckpt_stage_proc_check_sigs(const struct ckpt_proc_stage *st,
-			       const u32 *tids, unsigned int nr);
 unsigned long ckpt_stage_proc_rlimit(const struct ckpt_proc_stage *st,
 				     unsigned int res);
-int ckpt_stage_proc_precommit(struct ckpt_proc_stage *st);
 void ckpt_commit_proc(struct ckpt_proc_stage *st);
 void ckpt_commit_timers(struct ckpt_proc_stage *st);
-int ckpt_commit_signals(struct ckpt_proc_stage *st, struct task_struct *t,
-			u32 tid);
 
-/* task.c */
-struct ckpt_task_stage;
+/* signal.c: handlers, pending signals, signal sets */
+struct ckpt_signal_stage;
 u64 ckpt_sigset_to_u64(const sigset_t *set);
 void ckpt_u64_to_sigset(u64 mask, sigset_t *set);
+int ckpt_dump_signals(struct ckpt_ctx *ctx, struct task_struct *leader);
+struct ckpt_signal_stage *ckpt_stage_signal_alloc(void);
+void ckpt_stage_signal_free(struct ckpt_signal_stage *st);
+int ckpt_stage_signal_rec(struct ckpt_ctx *ctx, struct ckpt_signal_stage *st,
+			  const struct ckpt_rec_hdr *h);
+int ckpt_stage_signal_finish(const struct ckpt_signal_stage *st,
+			     const u32 *tids, unsigned int nr);
+int ckpt_stage_signal_precommit(struct ckpt_signal_stage *st,
+				unsigned long limit);
+void ckpt_commit_handlers(struct ckpt_signal_stage *st);
+int ckpt_commit_signals(struct ckpt_signal_stage *st, struct task_struct *t,
+			u32 tid);
+
+/* task.c: threads */
+struct ckpt_task_stage;
 int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t,
 		     bool in_dump);
+size_t ckpt_thread_recs_size(void);
 struct ckpt_task_stage *ckpt_stage_task_alloc(void);
 int ckpt_stage_task_rec(struct ckpt_ctx *ctx, struct ckpt_task_stage *st,
 			const struct ckpt_rec_hdr *h);
 int ckpt_stage_task_finish(struct ckpt_task_stage *st,
-			   struct ckpt_proc_stage *proc);
+			   struct ckpt_proc_stage *proc,
+			   struct ckpt_signal_stage *sig);
 void ckpt_stage_task_free(struct ckpt_task_stage *st);
 int ckpt_stage_task_precommit(struct ckpt_task_stage *st,
 			      struct ckpt_proc_stage *proc);
 int ckpt_commit_threads(struct ckpt_task_stage *st,
-			struct ckpt_proc_stage *proc, long *retval);
+			struct ckpt_proc_stage *proc,
+			struct ckpt_signal_stage *sig, long *retval);
 
 /* quiesce.c */
 struct ckpt_quiesce;
-struct ckpt_quiesce *ckpt_quiesce(struct task_struct *leader, bool capture);
+typedef int (*ckpt_capture_fn)(struct ckpt_ctx *ctx);
+struct ckpt_quiesce *ckpt_quiesce(struct task_struct *leader,
+				  ckpt_capture_fn capture);
 int ckpt_quiesce_dump_thread(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 			     struct task_struct *t);
 unsigned int ckpt_quiesce_nr_threads(struct ckpt_quiesce *q);
@@ -219,6 +230,8 @@ static inline bool ckpt_restart_errno(long ret)
 extern const u16 ckpt_arch_machine;
 int ckpt_arch_check_task(struct task_struct *t);
 int ckpt_arch_dump_regs(struct ckpt_ctx *ctx, bool in_dump);
+size_t ckpt_arch_regs_size(void);
+void ckpt_arch_park_eintr(void);
 int ckpt_arch_check_regs(const void *regs, size_t len);
 long ckpt_arch_restore_regs(const void *regs, size_t len);
 bool ckpt_arch_vdso_range(struct mm_struct *mm, unsigned long *start,

@@ -2,7 +2,7 @@
 /*
  * ckpt: the state a process's threads share: credentials (recorded and
  * checked, never granted), working and root directories, umask, resource
- * limits, personality, signal handlers and the pending signals.
+ * limits, personality and interval timers.  Signals are in signal.c.
  */
 #define pr_fmt(fmt) "ckpt: " fmt
 
@@ -65,6 +65,9 @@ static const int ckpt_itimer_clock[CKPT_ITIMERS] = {
 /*
  * The interval timers, as getitimer() in the process would see them; the
  * caller holds its siglock, as itimer_get_remtime() and get_cpu_itimer().
+ * An interval is kept when the timer is not armed: an ITIMER_REAL that has
+ * fired is re-armed from it when its SIGALRM is taken (dequeue_signal()),
+ * and setitimer() with a zero value sets one too.
  */
 static void ckpt_snap_itimers(struct task_struct *leader,
 			      struct ckpt_itimer *it)
@@ -75,8 +78,8 @@ static void ckpt_snap_itimers(struct task_struct *leader,
 		ktime_t rem = hrtimer_get_remaining(&sig->real_timer);
 
 		it[ITIMER_REAL].value = rem > 0 ? rem : NSEC_PER_USEC;
-		it[ITIMER_REAL].interval = sig->it_real_incr;
 	}
+	it[ITIMER_REAL].interval = sig->it_real_incr;
 #ifdef CONFIG_POSIX_TIMERS
 	{
 		u64 samples[CPUCLOCK_MAX];
@@ -87,6 +90,7 @@ static void ckpt_snap_itimers(struct task_struct *leader,
 			int clk = ckpt_itimer_clock[i];
 			struct cpu_itimer *c = &sig->it[clk];
 
+			it[i].interval = c->incr;
 			if (!c->expires)
 				continue;
 			if (!sampled)
@@ -94,7 +98,6 @@ static void ckpt_snap_itimers(struct task_struct *leader,
 			sampled = true;
 			it[i].value = c->expires > samples[clk] ?
 				      c->expires - samples[clk] : TICK_NSEC;
-			it[i].interval = c->incr;
 		}
 	}
 #endif
@@ -246,141 +249,16 @@ out:
 	return err;
 }
 
-/* Copy a queue's signals, in order; the bits without a siginfo last. */
-static unsigned int ckpt_snap_queue(struct sigpending *pending, u32 tid,
-				    struct ckpt_siginfo *out, unsigned int room)
-{
-	struct sigqueue *q;
-	sigset_t left = pending->signal;
-	unsigned int n = 0;
-	int sig;
-
-	list_for_each_entry(q, &pending->list, list) {
-		if (q->info.si_signo == SIGKILL)	/* dying: no image */
-			continue;
-		if (n < room) {
-			memset(&out[n], 0, sizeof(out[n]));
-			out[n].tid = tid;
-			out[n].signo = q->info.si_signo;
-			memcpy(out[n].info, &q->info, sizeof(q->info));
-		}
-		n++;
-		sigdelset(&left, q->info.si_signo);
-	}
-	for (sig = 1; sig <= _NSIG; sig++) {
-		kernel_siginfo_t info;
-
-		if (!sigismember(&left, sig) || sig == SIGKILL)
-			continue;
-		if (n < room) {
-			clear_siginfo(&info);
-			info.si_signo = sig;
-			info.si_code = SI_KERNEL;
-			memset(&out[n], 0, sizeof(out[n]));
-			out[n].tid = tid;
-			out[n].signo = sig;
-			memcpy(out[n].info, &info, sizeof(info));
-		}
-		n++;
-	}
-	return n;
-}
-
-static unsigned int ckpt_snap_signals(struct task_struct *leader,
-				      struct ckpt_siginfo *out,
-				      unsigned int room)
-{
-	struct task_struct *t;
-	unsigned int n;
-
-	n = ckpt_snap_queue(&leader->signal->shared_pending, 0, out, room);
-	for_each_thread(leader, t) {
-		if (t->flags & PF_EXITING)
-			continue;
-		n += ckpt_snap_queue(&t->pending, task_pid_vnr(t), out + n,
-				     room > n ? room - n : 0);
-	}
-	return n;
-}
-
-/**
- * ckpt_dump_signals - write the SIGHAND and SIGINFO records
- * @ctx: the image
- * @leader: the process's group leader; its threads are held still
- *
- * Return: 0 or -errno.
- */
-int ckpt_dump_signals(struct ckpt_ctx *ctx, struct task_struct *leader)
-{
-	struct ckpt_sigaction *act;
-	struct ckpt_siginfo *sigs = NULL;
-	unsigned int i, n, room;
-	unsigned long flags;
-	int err = 0;
-
-	act = ckpt_rec_begin(ctx, CKPT_REC_SIGHAND, CKPT_NSIG * sizeof(*act));
-	if (IS_ERR(act))
-		return PTR_ERR(act);
-	/* A process killed meanwhile and reaped has no sighand. */
-	if (!lock_task_sighand(leader, &flags))
-		return -ESRCH;
-	for (i = 0; i < CKPT_NSIG; i++) {
-		const struct sigaction *sa = &leader->sighand->action[i].sa;
-
-		act[i].handler = (unsigned long)sa->sa_handler;
-		act[i].flags = sa->sa_flags & UAPI_SA_FLAGS;
-#ifdef __ARCH_HAS_SA_RESTORER
-		act[i].restorer = (unsigned long)sa->sa_restorer;
-#else
-		act[i].restorer = 0;
-#endif
-		act[i].mask = ckpt_sigset_to_u64(&sa->sa_mask);
-	}
-	n = ckpt_snap_signals(leader, NULL, 0);
-	unlock_task_sighand(leader, &flags);
-	ckpt_rec_end(ctx, CKPT_NSIG * sizeof(*act));
-
-	/* Signals may come meanwhile: retry until the copy has room. */
-	while (n) {
-		room = n + 8;
-		if (room > CKPT_MAX_SIGINFO)
-			return ckpt_refuse_task(leader, "so many pending signals");
-		sigs = kvcalloc(room, sizeof(*sigs), GFP_KERNEL);
-		if (!sigs)
-			return -ENOMEM;
-		if (!lock_task_sighand(leader, &flags)) {
-			kvfree(sigs);
-			return -ESRCH;
-		}
-		n = ckpt_snap_signals(leader, sigs, room);
-		unlock_task_sighand(leader, &flags);
-		if (n <= room)
-			break;
-		kvfree(sigs);
-		sigs = NULL;
-	}
-	for (i = 0; i < n && !err; i++)
-		err = ckpt_write_rec(ctx, CKPT_REC_SIGINFO, &sigs[i],
-				     sizeof(sigs[i]));
-	kvfree(sigs);
-	return err;
-}
-
 /*
  * Restore.
  */
 struct ckpt_proc_stage {
 	bool have_proc;
-	bool have_sighand;
 	bool set_root;
 	struct ckpt_proc proc;
 	struct path pwd;
 	struct path root;
 	struct rlimit rlim[CKPT_NLIMITS];
-	struct k_sigaction act[CKPT_NSIG];
-	struct ckpt_siginfo *sigs;
-	unsigned int nr_sigs;
-	unsigned int max_sigs;
 };
 
 /**
@@ -403,7 +281,6 @@ void ckpt_stage_proc_free(struct ckpt_proc_stage *st)
 		return;
 	path_put(&st->pwd);
 	path_put(&st->root);
-	kvfree(st->sigs);
 	kvfree(st);
 }
 
@@ -574,72 +451,20 @@ static int ckpt_stage_proc_payload(struct ckpt_ctx *ctx,
 	       ckpt_stage_dirs(ctx, st, cwd, root);
 }
 
-static int ckpt_stage_sighand(struct ckpt_proc_stage *st,
-			      const struct ckpt_sigaction *a)
-{
-	int i;
-
-	for (i = 0; i < CKPT_NSIG; i++) {
-		struct k_sigaction *k = &st->act[i];
-		int sig = i + 1;
-
-		if (a[i].handler != (unsigned long)a[i].handler ||
-		    a[i].restorer != (unsigned long)a[i].restorer ||
-		    a[i].flags & ~(u64)UAPI_SA_FLAGS ||
-		    (sig_kernel_only(sig) && (a[i].handler || a[i].flags ||
-					      a[i].restorer || a[i].mask)))
-			return -EINVAL;
-		k->sa.sa_handler = (__sighandler_t)(unsigned long)a[i].handler;
-		k->sa.sa_flags = a[i].flags;
-#ifdef __ARCH_HAS_SA_RESTORER
-		k->sa.sa_restorer = (__sigrestore_t)(unsigned long)a[i].restorer;
-#else
-		if (a[i].restorer)
-			return -EINVAL;
-#endif
-		ckpt_u64_to_sigset(a[i].mask, &k->sa.sa_mask);
-	}
-	return 0;
-}
-
-static int ckpt_stage_siginfo(struct ckpt_proc_stage *st,
-			      const struct ckpt_siginfo *s)
-{
-	kernel_siginfo_t info;
-	size_t i;
-
-	/* A pending SIGSTOP is restored: the process stops, as it would have. */
-	if (!s->signo || s->signo > CKPT_NSIG || s->signo == SIGKILL)
-		return -EINVAL;
-	memcpy(&info, s->info, sizeof(info));
-	for (i = sizeof(info); i < sizeof(s->info); i++)
-		if (s->info[i])
-			return -EINVAL;
-	if (info.si_signo != s->signo)
-		return -EINVAL;
-	if (st->nr_sigs == st->max_sigs) {
-		if (st->max_sigs >= CKPT_MAX_SIGINFO)
-			return -EINVAL;
-		if (ckpt_grow((void **)&st->sigs, &st->max_sigs,
-			      sizeof(*st->sigs)))
-			return -ENOMEM;
-	}
-	st->sigs[st->nr_sigs++] = *s;
-	return 0;
-}
-
 /**
- * ckpt_stage_proc_rec - take a PROC, SIGHAND or SIGINFO record
+ * ckpt_stage_proc_rec - take the PROC record
  * @ctx: the context; ctx->task is the process restored
  * @st: the stage
  * @h: the record's header
  *
  * Checks the credentials and opens the directories with the caller's
- * rights, before the point of no return.
+ * rights, and in a rollback the target's too, before the point of no
+ * return.
  *
  * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed one;
- * -EPERM for credentials or limits the caller may not have; the errors of
- * looking up the directories.
+ * -EPERM for credentials or limits the caller may not have; -ESTALE for a
+ * directory that is not the one recorded; the errors of looking up the
+ * directories.
  */
 int ckpt_stage_proc_rec(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st,
 			const struct ckpt_rec_hdr *h)
@@ -647,36 +472,14 @@ int ckpt_stage_proc_rec(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st,
 	void *p;
 	int err;
 
-	switch (h->type) {
-	case CKPT_REC_PROC:
-		p = ckpt_read_payload(ctx, h, sizeof(struct ckpt_proc),
-				      sizeof(struct ckpt_proc) +
-				      NGROUPS_MAX * sizeof(u32) + 2 * PATH_MAX);
-		if (IS_ERR(p))
-			return PTR_ERR(p);
-		err = st->have_proc ? -EINVAL :
-		      ckpt_stage_proc_payload(ctx, st, p, h->len);
-		st->have_proc = true;
-		break;
-	case CKPT_REC_SIGHAND:
-		p = ckpt_read_payload(ctx, h, CKPT_NSIG * sizeof(struct ckpt_sigaction),
-				      CKPT_NSIG * sizeof(struct ckpt_sigaction));
-		if (IS_ERR(p))
-			return PTR_ERR(p);
-		err = st->have_sighand || !st->have_proc ? -EINVAL :
-		      ckpt_stage_sighand(st, p);
-		st->have_sighand = true;
-		break;
-	case CKPT_REC_SIGINFO:
-		p = ckpt_read_payload(ctx, h, sizeof(struct ckpt_siginfo),
-				      sizeof(struct ckpt_siginfo));
-		if (IS_ERR(p))
-			return PTR_ERR(p);
-		err = !st->have_sighand ? -EINVAL : ckpt_stage_siginfo(st, p);
-		break;
-	default:
-		return ckpt_rec_fail(ctx, h, -EINVAL);
-	}
+	p = ckpt_read_payload(ctx, h, sizeof(struct ckpt_proc),
+			      sizeof(struct ckpt_proc) +
+			      NGROUPS_MAX * sizeof(u32) + 2 * PATH_MAX);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	err = st->have_proc ? -EINVAL :
+	      ckpt_stage_proc_payload(ctx, st, p, h->len);
+	st->have_proc = true;
 	kvfree(p);
 	return err;
 }
@@ -690,7 +493,7 @@ int ckpt_stage_proc_rec(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st,
  */
 int ckpt_stage_proc_finish(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st)
 {
-	return st->have_proc && st->have_sighand ? 0 : -EINVAL;
+	return st->have_proc ? 0 : -EINVAL;
 }
 
 /* Arm the interval timers as setitimer() in the process would. */
@@ -708,7 +511,7 @@ static void ckpt_commit_itimers(struct task_struct *tsk,
 		spin_unlock_irq(&tsk->sighand->siglock);
 		hrtimer_cancel_wait_running(timer);
 	}
-	sig->it_real_incr = it[ITIMER_REAL].value ? it[ITIMER_REAL].interval : 0;
+	sig->it_real_incr = it[ITIMER_REAL].interval;
 	if (it[ITIMER_REAL].value)
 		hrtimer_start(timer, it[ITIMER_REAL].value, HRTIMER_MODE_REL);
 #ifdef CONFIG_POSIX_TIMERS
@@ -724,7 +527,7 @@ static void ckpt_commit_itimers(struct task_struct *tsk,
 			if (oval || nval)
 				set_process_cpu_timer(tsk, clk, &nval, &oval);
 			c->expires = nval;
-			c->incr = nval ? it[i].interval : 0;
+			c->incr = it[i].interval;
 		}
 	}
 #endif
@@ -755,62 +558,11 @@ unsigned long ckpt_stage_proc_rlimit(const struct ckpt_proc_stage *st,
 	return st->rlim[res].rlim_cur;
 }
 
-/* Queued signals of @pending charged to RLIMIT_SIGPENDING. */
-static long ckpt_count_queued(struct sigpending *pending)
-{
-	struct sigqueue *q;
-	long n = 0;
-
-	list_for_each_entry(q, &pending->list, list)
-		if (!(q->flags & SIGQUEUE_PREALLOC))
-			n++;
-	return n;
-}
-
-/**
- * ckpt_stage_proc_precommit - can every pending signal be queued?
- * @st: the stage
- *
- * send_signal_locked() queues a real-time signal, or one with a negative
- * si_code, only below RLIMIT_SIGPENDING (the image's); it fails or loses
- * the siginfo past it.  The signals the process has queued now are
- * flushed by the commit and do not count.
- *
- * Context: the committing task, before de_thread().
- * Return: 0, or -EAGAIN over the limit.
- */
-int ckpt_stage_proc_precommit(struct ckpt_proc_stage *st)
-{
-	struct task_struct *me = current, *t;
-	long need = 0, queued;
-	unsigned int i;
-
-	for (i = 0; i < st->nr_sigs; i++) {
-		kernel_siginfo_t info;
-
-		memcpy(&info, st->sigs[i].info, sizeof(info));
-		if (info.si_signo >= SIGRTMIN || info.si_code < 0)
-			need++;
-	}
-	if (!need)
-		return 0;
-	spin_lock_irq(&me->sighand->siglock);
-	queued = ckpt_count_queued(&me->signal->shared_pending);
-	for_each_thread(me, t)
-		queued += ckpt_count_queued(&t->pending);
-	spin_unlock_irq(&me->sighand->siglock);
-	if (get_rlimit_value(task_ucounts(me), UCOUNT_RLIMIT_SIGPENDING) -
-	    queued + need > ckpt_stage_proc_rlimit(st, RLIMIT_SIGPENDING))
-		return -EAGAIN;
-	return 0;
-}
-
 /**
  * ckpt_commit_proc - give the current process the staged shared state
  * @st: the stage
  *
- * Directories, umask, personality, limits and signal handlers; the
- * pending signals are flushed, the image's are queued with the threads.
+ * Directories, umask, personality and limits.
  *
  * Context: the restored process's only thread, after the point of no
  * return; cannot fail.
@@ -834,75 +586,4 @@ void ckpt_commit_proc(struct ckpt_proc_stage *st)
 	    st->rlim[RLIMIT_CPU].rlim_cur != RLIM_INFINITY)
 		update_rlimit_cpu(tsk, st->rlim[RLIMIT_CPU].rlim_cur);
 
-	/* The image's pending signals replace the current ones. */
-	spin_lock_irq(&tsk->sighand->siglock);
-	if (!fatal_signal_pending(tsk)) {
-		flush_sigqueue(&tsk->pending);
-		flush_sigqueue(&tsk->signal->shared_pending);
-		recalc_sigpending();
-	}
-	spin_unlock_irq(&tsk->sighand->siglock);
-
-	/* Checked when staged: do_sigaction() cannot fail. */
-	for (i = 0; i < CKPT_NSIG; i++) {
-		struct k_sigaction k = st->act[i];
-
-		if (!sig_kernel_only(i + 1))
-			do_sigaction(i + 1, &k, NULL);
-	}
-}
-
-/**
- * ckpt_commit_signals - queue the staged signals of one queue
- * @st: the stage
- * @t: the thread, or the group leader for the process's queue
- * @tid: the thread's id in the image, or 0 for the process's queue
- *
- * Return: 0, or the error of queueing (-EAGAIN over RLIMIT_SIGPENDING).
- */
-int ckpt_commit_signals(struct ckpt_proc_stage *st, struct task_struct *t,
-			u32 tid)
-{
-	enum pid_type type = tid ? PIDTYPE_PID : PIDTYPE_TGID;
-	unsigned long flags;
-	unsigned int i;
-	int err = 0;
-
-	for (i = 0; i < st->nr_sigs && !err; i++) {
-		kernel_siginfo_t info;
-
-		if (st->sigs[i].tid != tid)
-			continue;
-		memcpy(&info, st->sigs[i].info, sizeof(info));
-		if (!lock_task_sighand(t, &flags))
-			return -ESRCH;
-		err = send_signal_locked(info.si_signo, &info, t, type);
-		unlock_task_sighand(t, &flags);
-	}
-	return err;
-}
-
-/**
- * ckpt_stage_proc_check_sigs - do the pending signals name image threads?
- * @st: the stage
- * @tids: the image's thread ids
- * @nr: their number
- *
- * Return: 0, or -EINVAL for a signal queued to a thread not in the image.
- */
-int ckpt_stage_proc_check_sigs(const struct ckpt_proc_stage *st,
-			       const u32 *tids, unsigned int nr)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < st->nr_sigs; i++) {
-		if (!st->sigs[i].tid)
-			continue;
-		for (j = 0; j < nr; j++)
-			if (tids[j] == st->sigs[i].tid)
-				break;
-		if (j == nr)
-			return -EINVAL;
-	}
-	return 0;
 }

@@ -67,10 +67,12 @@ struct ckpt_park {
  * @gone: threads that ran the work while exiting
  * @ref: one for the caller, one per work not yet run or cancelled
  * @all_done: completed when @ref drops to zero
- * @wq: the caller waits here for threads, threads for the caller
+ * @wq: the caller waits here for the threads to park or leave
+ * @park_wq: parked threads wait here for the caller: apart from @wq, so
+ *	     that each thread parking wakes only the caller, not the others
  * @released: the threads may go on
  * @was_stopped: the process was in a group stop
- * @capture: parked threads write their records
+ * @capture: what each parked thread writes of itself, or NULL
  * @fn: what the leader runs in its park, if set
  * @arg: its argument
  * @ret: what it returned
@@ -85,9 +87,10 @@ struct ckpt_quiesce {
 	refcount_t ref;
 	struct completion all_done;
 	wait_queue_head_t wq;
+	wait_queue_head_t park_wq;
 	bool released;
 	bool was_stopped;
-	bool capture;
+	ckpt_capture_fn capture;
 	long (*fn)(void *arg);
 	void *arg;
 	long ret;
@@ -99,16 +102,16 @@ static void ckpt_quiesce_put(struct ckpt_quiesce *q)
 		complete(&q->all_done);
 }
 
-/* In the parked thread: write its THREAD and REGS records to memory. */
+/* In the parked thread: write what the dump asks of it, to memory. */
 static int ckpt_park_capture(struct ckpt_park *p)
 {
 	struct ckpt_ctx c = { };
 	int err;
 
-	err = ckpt_ctx_init_mem(&c, CKPT_THREAD_BUF_SIZE);
+	err = ckpt_ctx_init_mem(&c, ckpt_thread_recs_size());
 	if (err)
 		return err;
-	err = ckpt_dump_thread(&c, current, false);
+	err = p->q->capture(&c);
 	if (err) {
 		kvfree(c.buf);
 		return err;
@@ -151,19 +154,21 @@ static void ckpt_park_fn(struct callback_head *cb)
 		atomic_inc(&q->parked);
 		goto out;
 	}
+	if (!task_sigpending(current))
+		ckpt_arch_park_eintr();
 	if (q->capture)
 		p->err = ckpt_park_capture(p);
 	atomic_inc(&q->parked);
-	wake_up_all(&q->wq);
+	wake_up(&q->wq);
 
-	if (wait_event_killable(q->wq,
+	if (wait_event_killable(q->park_wq,
 				READ_ONCE(q->released) || READ_ONCE(p->commit)))
 		goto out;	/* killed: it exits */
 	if (p->commit && !READ_ONCE(q->released))
 		q->ret = q->fn(q->arg);
 out:
 	WRITE_ONCE(p->done, true);
-	wake_up_all(&q->wq);
+	wake_up(&q->wq);
 	ckpt_quiesce_put(q);
 }
 
@@ -332,7 +337,7 @@ void ckpt_quiesce_release(struct ckpt_quiesce *q, int sig)
 	if (sig)
 		do_send_sig_info(sig, SEND_SIG_PRIV, q->leader, PIDTYPE_TGID);
 	WRITE_ONCE(q->released, true);
-	wake_up_all(&q->wq);
+	wake_up_all(&q->park_wq);
 	list_for_each_entry(p, &q->parks, node) {
 		if (!p->done && task_work_cancel_match(p->task, match_work,
 						       &p->work))
@@ -346,7 +351,8 @@ void ckpt_quiesce_release(struct ckpt_quiesce *q, int sig)
 /**
  * ckpt_quiesce - hold every thread of a process still
  * @leader: the thread group leader
- * @capture: parked threads write their THREAD and REGS records
+ * @capture: what each parked thread writes of itself (its THREAD and REGS
+ *	     records), into a buffer the dump copies into the image; or NULL
  *
  * The calling thread, if it is of the process, is left out: it is in its
  * own system call.  Threads created while the others park are parked too.
@@ -358,7 +364,8 @@ void ckpt_quiesce_release(struct ckpt_quiesce *q, int sig)
  * park itself meanwhile, -EOPNOTSUPP for threads that cannot be parked,
  * -ENOMEM.
  */
-struct ckpt_quiesce *ckpt_quiesce(struct task_struct *leader, bool capture)
+struct ckpt_quiesce *ckpt_quiesce(struct task_struct *leader,
+				  ckpt_capture_fn capture)
 {
 	struct ckpt_quiesce *q;
 	int err;
@@ -372,6 +379,7 @@ struct ckpt_quiesce *ckpt_quiesce(struct task_struct *leader, bool capture)
 	refcount_set(&q->ref, 1);
 	init_completion(&q->all_done);
 	init_waitqueue_head(&q->wq);
+	init_waitqueue_head(&q->park_wq);
 	q->capture = capture;
 	q->was_stopped = READ_ONCE(leader->signal->flags) & SIGNAL_STOP_STOPPED;
 
@@ -462,7 +470,7 @@ long ckpt_quiesce_run(struct ckpt_quiesce *q, long (*fn)(void *), void *arg)
 		q->arg = arg;
 		q->ret = -ESRCH;
 		WRITE_ONCE(p->commit, true);
-		wake_up_all(&q->wq);
+		wake_up_all(&q->park_wq);
 		/* @fn uses the caller's state: wait for it, even if killed. */
 		wait_event(q->wq, READ_ONCE(p->done));
 		/* The process is now what @fn made it: do not stop it again. */

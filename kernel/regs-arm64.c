@@ -16,6 +16,7 @@
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
+#include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/fpsimd.h>
 #include <asm/ptrace.h>
@@ -23,6 +24,9 @@
 #include <asm/vdso.h>
 
 #include "internal.h"
+
+/* The A64 encoding of svc #0, which makes a system call. */
+#define CKPT_ARM64_SVC0		0xd4000001
 
 const u16 ckpt_arch_machine = EM_AARCH64;
 
@@ -45,6 +49,42 @@ int ckpt_arch_check_task(struct task_struct *t)
 	if (system_supports_mte())
 		return ckpt_refuse_task(t, "on a CPU with MTE");
 	return 0;
+}
+
+/**
+ * ckpt_arch_park_eintr - restart a call the park made fail with -EINTR
+ *
+ * The park is sent with TWA_SIGNAL, whose TIF_NOTIFY_SIGNAL makes
+ * signal_pending() true: epoll_wait(), sigtimedwait() and the other calls
+ * that return -EINTR rather than -ERESTART* then fail with no signal.
+ * With no signal pending, such a call is turned back into one the kernel
+ * restarts (-ERESTARTNOHAND: a handler that comes still gets -EINTR).
+ *
+ * arm64's do_signal() has already forgotten the call when get_signal()
+ * runs the park: the call is recognised by the svc #0 before the pc, and
+ * rewound as do_signal() rewinds -ERESTARTNOHAND.
+ *
+ * Context: the parked task, in get_signal(), with no signal pending.
+ */
+void ckpt_arch_park_eintr(void)
+{
+	struct pt_regs *regs = current_pt_regs();
+	u32 insn;
+
+	if (regs->regs[0] != -EINTR || compat_user_mode(regs) ||
+	    get_user(insn, (u32 __user *)(regs->pc - 4)) ||
+	    le32_to_cpu(insn) != CKPT_ARM64_SVC0)
+		return;
+	regs->regs[0] = regs->orig_x0;
+	regs->pc -= 4;
+}
+
+/**
+ * ckpt_arch_regs_size - the bytes of this machine's REGS payload
+ */
+size_t ckpt_arch_regs_size(void)
+{
+	return sizeof(struct ckpt_regs_arm64);
 }
 
 /**

@@ -156,6 +156,33 @@ int ckpt_arch_dump_regs(struct ckpt_ctx *ctx, bool in_dump)
 }
 
 /**
+ * ckpt_arch_regs_size - the bytes of this machine's REGS payload
+ */
+size_t ckpt_arch_regs_size(void)
+{
+	return sizeof(struct ckpt_regs_m68k);
+}
+
+/**
+ * ckpt_arch_park_eintr - restart a call the park made fail with -EINTR
+ *
+ * The park is sent with TWA_SIGNAL, whose TIF_NOTIFY_SIGNAL makes
+ * signal_pending() true: epoll_wait(), sigtimedwait() and the other calls
+ * that return -EINTR rather than -ERESTART* then fail with no signal.
+ * With no signal pending, such a call is turned back into one the kernel
+ * restarts (-ERESTARTNOHAND: a handler that comes still gets -EINTR).
+ *
+ * Context: the parked task, in get_signal(), with no signal pending.
+ */
+void ckpt_arch_park_eintr(void)
+{
+	struct pt_regs *regs = current_pt_regs();
+
+	if (regs->orig_d0 >= 0 && regs->d0 == -EINTR)
+		regs->d0 = -ERESTARTNOHAND;
+}
+
+/**
  * ckpt_arch_check_regs - check a REGS record before the point of no return
  * @regs: the payload
  * @len: its length

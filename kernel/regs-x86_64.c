@@ -52,6 +52,9 @@ int ckpt_arch_check_task(struct task_struct *t)
 	savesegment(gs, sel);
 	if (sel)
 		return ckpt_refuse_task(t, "a nonzero GS selector");
+	/* exec's flush_thread() drops AMX permission: so would a restore. */
+	if (t->thread.fpu.fpstate->user_xfeatures & XFEATURE_MASK_USER_DYNAMIC)
+		return ckpt_refuse_task(t, "dynamically enabled FPU state (AMX)");
 	for (i = 0; i < GDT_ENTRY_TLS_ENTRIES; i++)
 		if (!desc_empty(&t->thread.tls_array[i]))
 			return ckpt_refuse_task(t, "TLS descriptors (set_thread_area)");
@@ -60,6 +63,33 @@ int ckpt_arch_check_task(struct task_struct *t)
 		return ckpt_refuse_task(t, "a local descriptor table (modify_ldt)");
 #endif
 	return 0;
+}
+
+/**
+ * ckpt_arch_park_eintr - restart a call the park made fail with -EINTR
+ *
+ * The park is sent with TWA_SIGNAL, whose TIF_NOTIFY_SIGNAL makes
+ * signal_pending() true: epoll_wait(), sigtimedwait() and the other calls
+ * that return -EINTR rather than -ERESTART* then fail with no signal.
+ * With no signal pending, such a call is turned back into one the kernel
+ * restarts (-ERESTARTNOHAND: a handler that comes still gets -EINTR).
+ *
+ * Context: the parked task, in get_signal(), with no signal pending.
+ */
+void ckpt_arch_park_eintr(void)
+{
+	struct pt_regs *regs = current_pt_regs();
+
+	if ((long)regs->orig_ax >= 0 && regs->ax == -EINTR)
+		regs->ax = -ERESTARTNOHAND;
+}
+
+/**
+ * ckpt_arch_regs_size - the bytes of this machine's REGS payload
+ */
+size_t ckpt_arch_regs_size(void)
+{
+	return sizeof(struct ckpt_regs_x86_64) + fpu_user_cfg.max_size;
 }
 
 /**
@@ -124,6 +154,14 @@ int ckpt_arch_dump_regs(struct ckpt_ctx *ctx, bool in_dump)
 	return 0;
 }
 
+/* The xfeatures of a standard-format XSAVE buffer's header. */
+static u64 ckpt_xstate_features(const void *xsave)
+{
+	const struct xregs_state *x = xsave;
+
+	return x->header.xfeatures;
+}
+
 /**
  * ckpt_arch_check_regs - check a REGS record before the point of no return
  * @regs: the payload
@@ -137,6 +175,12 @@ int ckpt_arch_check_regs(const void *regs, size_t len)
 
 	if (len < sizeof(*r) || r->pad || r->xstate_size != len - sizeof(*r) ||
 	    r->xstate_size != fpu_user_cfg.max_size)
+		return -EINVAL;
+	/*
+	 * The committing task's fpstate is reset by flush_thread() to the
+	 * default features, whoever checks here: only those may be set.
+	 */
+	if (ckpt_xstate_features(r + 1) & ~fpu_user_cfg.default_features)
 		return -EINVAL;
 	if (r->cs != __USER_CS || r->ss != __USER_DS ||
 	    (r->ds && r->ds != __USER_DS) || (r->es && r->es != __USER_DS) ||

@@ -29,6 +29,7 @@
  * @ctx: the image
  * @mm: the address space, built off to the side
  * @proc: process-wide state
+ * @sig: signal handlers and pending signals
  * @task: the threads
  * @retval: what the restored current task's interrupted call returns
  */
@@ -36,6 +37,7 @@ struct ckpt_restore {
 	struct ckpt_ctx ctx;
 	struct ckpt_mm_stage *mm;
 	struct ckpt_proc_stage *proc;
+	struct ckpt_signal_stage *sig;
 	struct ckpt_task_stage *task;
 	long retval;
 };
@@ -73,9 +75,11 @@ static int ckpt_read_image(struct ckpt_restore *r)
 			err = ckpt_stage_mm_rec(ctx, r->mm, &h);
 			break;
 		case CKPT_REC_PROC:
+			err = ckpt_stage_proc_rec(ctx, r->proc, &h);
+			break;
 		case CKPT_REC_SIGHAND:
 		case CKPT_REC_SIGINFO:
-			err = ckpt_stage_proc_rec(ctx, r->proc, &h);
+			err = ckpt_stage_signal_rec(ctx, r->sig, &h);
 			break;
 		case CKPT_REC_THREAD:
 		case CKPT_REC_REGS:
@@ -100,21 +104,30 @@ static int ckpt_stage(struct ckpt_restore *r)
 
 	r->mm = ckpt_stage_mm_alloc(r->ctx.task);
 	r->proc = ckpt_stage_proc_alloc();
+	r->sig = ckpt_stage_signal_alloc();
 	r->task = ckpt_stage_task_alloc();
-	if (!r->mm || !r->proc || !r->task)
+	if (!r->mm || !r->proc || !r->sig || !r->task)
 		return -ENOMEM;
-	err = ckpt_read_image(r) ?:
-	      ckpt_stage_mm_finish(&r->ctx, r->mm) ?:
-	      ckpt_stage_proc_finish(&r->ctx, r->proc) ?:
-	      ckpt_stage_task_finish(r->task, r->proc);
-	if (!err)
-		ckpt_read_done(&r->ctx);
-	return err;
+	err = ckpt_read_image(r);
+	if (err)
+		return err;
+	err = ckpt_stage_mm_finish(&r->ctx, r->mm);
+	if (err)
+		return err;
+	err = ckpt_stage_proc_finish(&r->ctx, r->proc);
+	if (err)
+		return err;
+	err = ckpt_stage_task_finish(r->task, r->proc, r->sig);
+	if (err)
+		return err;
+	ckpt_read_done(&r->ctx);
+	return 0;
 }
 
 static void ckpt_unstage(struct ckpt_restore *r)
 {
 	ckpt_stage_task_free(r->task);
+	ckpt_stage_signal_free(r->sig);
 	ckpt_stage_proc_free(r->proc);
 	ckpt_stage_mm_free(r->mm);
 	ckpt_target_end(&r->ctx);
@@ -132,7 +145,8 @@ static int ckpt_precommit(struct ckpt_restore *r)
 	err = ckpt_stage_task_precommit(r->task, r->proc);
 	if (err)
 		return err;
-	return ckpt_stage_proc_precommit(r->proc);
+	return ckpt_stage_signal_precommit(r->sig,
+			ckpt_stage_proc_rlimit(r->proc, RLIMIT_SIGPENDING));
 }
 
 /*
@@ -195,7 +209,7 @@ static long ckpt_commit(void *arg)
 	perf_event_exec();
 	/* __set_task_comm(): each thread gets the image's name. */
 	WRITE_ONCE(me->self_exec_id, me->self_exec_id + 1);
-	/* flush_signal_handlers(): the image's replace them. */
+	/* flush_signal_handlers(): the image's replace them, below. */
 	/* commit_creds() and the bprm LSM hooks: no new credentials. */
 
 	/* setup_new_exec(): the mmap layout and task size were staged. */
@@ -208,7 +222,8 @@ static long ckpt_commit(void *arg)
 	me->restart_block.fn = do_no_restart_syscall;
 
 	ckpt_commit_proc(r->proc);
-	ret = ckpt_commit_threads(r->task, r->proc, &r->retval);
+	ckpt_commit_handlers(r->sig);
+	ret = ckpt_commit_threads(r->task, r->proc, r->sig, &r->retval);
 	if (ret)
 		goto fail_unlock;
 	up_write(&me->signal->exec_update_lock);
@@ -280,7 +295,7 @@ long ckpt_restore_task(struct task_struct *leader, struct file *file,
 		ret = -EINTR;
 		goto out;
 	}
-	q = ckpt_quiesce(leader, false);
+	q = ckpt_quiesce(leader, NULL);
 	if (IS_ERR(q)) {
 		ret = PTR_ERR(q);
 		if (ret == -ERESTARTNOINTR)

@@ -26,36 +26,6 @@
 #include "internal.h"
 
 /**
- * ckpt_sigset_to_u64 - a signal set as the image has it
- * @set: the set
- *
- * Return: bit (n - 1) for signal n.
- */
-u64 ckpt_sigset_to_u64(const sigset_t *set)
-{
-	u64 mask = 0;
-	int i;
-
-	BUILD_BUG_ON(_NSIG != CKPT_NSIG);
-	for (i = 0; i < _NSIG_WORDS; i++)
-		mask |= (u64)set->sig[i] << (i * _NSIG_BPW);
-	return mask;
-}
-
-/**
- * ckpt_u64_to_sigset - a signal set from the image
- * @mask: bit (n - 1) for signal n
- * @set: set to it
- */
-void ckpt_u64_to_sigset(u64 mask, sigset_t *set)
-{
-	int i;
-
-	for (i = 0; i < _NSIG_WORDS; i++)
-		set->sig[i] = mask >> (i * _NSIG_BPW);
-}
-
-/**
  * ckpt_dump_thread - write the THREAD and REGS records of the current task
  * @ctx: the context
  * @t: the task: current
@@ -108,6 +78,18 @@ int ckpt_dump_thread(struct ckpt_ctx *ctx, struct task_struct *t, bool in_dump)
 	if (err)
 		return err;
 	return ckpt_arch_dump_regs(ctx, in_dump);
+}
+
+/**
+ * ckpt_thread_recs_size - the bytes of one thread's THREAD and REGS records
+ *
+ * What a parked thread needs to build its records in memory: a few KiB,
+ * not the most a REGS record may hold, since thousands may park at once.
+ */
+size_t ckpt_thread_recs_size(void)
+{
+	return 2 * sizeof(struct ckpt_rec_hdr) + ALIGN(sizeof(struct ckpt_thread), 8) +
+	       ALIGN(ckpt_arch_regs_size(), 8);
 }
 
 /**
@@ -252,12 +234,15 @@ int ckpt_stage_task_rec(struct ckpt_ctx *ctx, struct ckpt_task_stage *st,
  * ckpt_stage_task_finish - check the staged threads are complete
  * @st: the stage
  * @proc: the staged process-wide state
+ * @sig: the staged signals
  *
  * Return: 0, or -EINVAL if the threads are not those the PROC record
- * announces, with their registers, the group leader first.
+ * announces, with their registers, the group leader first, or a pending
+ * signal names another thread.
  */
 int ckpt_stage_task_finish(struct ckpt_task_stage *st,
-			   struct ckpt_proc_stage *proc)
+			   struct ckpt_proc_stage *proc,
+			   struct ckpt_signal_stage *sig)
 {
 	const struct ckpt_proc *p = ckpt_stage_proc(proc);
 	unsigned int i;
@@ -272,7 +257,7 @@ int ckpt_stage_task_finish(struct ckpt_task_stage *st,
 		return -ENOMEM;
 	for (i = 0; i < st->nr; i++)
 		tids[i] = st->th[i].thread.tid;
-	err = ckpt_stage_proc_check_sigs(proc, tids, st->nr);
+	err = ckpt_stage_signal_finish(sig, tids, st->nr);
 	kvfree(tids);
 	return err;
 }
@@ -402,7 +387,7 @@ static struct task_struct *ckpt_create_thread(pid_t tid, bool *stop)
  * current task, then clone it from there.
  */
 static int ckpt_commit_thread(const struct ckpt_thread_stage *ts,
-			      struct ckpt_proc_stage *proc, bool *stop)
+			      struct ckpt_signal_stage *sig, bool *stop)
 {
 	struct task_struct *p;
 	struct pt_regs *regs;
@@ -416,7 +401,7 @@ static int ckpt_commit_thread(const struct ckpt_thread_stage *ts,
 	regs = current_pt_regs();
 	*task_pt_regs(p) = *regs;
 	ckpt_set_thread(p, &ts->thread);
-	err = ckpt_commit_signals(proc, p, ts->thread.tid);
+	err = ckpt_commit_signals(sig, p, ts->thread.tid);
 	wake_up_new_task(p);
 	return err;
 }
@@ -425,10 +410,11 @@ static int ckpt_commit_thread(const struct ckpt_thread_stage *ts,
  * ckpt_commit_threads - give the current task and new threads the image's
  * @st: the stage
  * @proc: the staged process-wide state
+ * @sig: the staged signals
  * @retval: set to the value the current task's interrupted call returns
  *
  * Called after the point of no return, on the new mm, by the only thread
- * of the process, once ckpt_commit_proc() has installed the handlers.  The
+ * of the process, once ckpt_commit_handlers() has installed the handlers.  The
  * first thread of the image becomes the current task; the others are
  * created while the current task blocks every signal.  Then the pending
  * signals are queued, the interval timers armed, and a process stopped
@@ -439,7 +425,8 @@ static int ckpt_commit_thread(const struct ckpt_thread_stage *ts,
  * queued (the caller then kills the process).
  */
 int ckpt_commit_threads(struct ckpt_task_stage *st,
-			struct ckpt_proc_stage *proc, long *retval)
+			struct ckpt_proc_stage *proc,
+			struct ckpt_signal_stage *sig, long *retval)
 {
 	bool stop = ckpt_stage_proc(proc)->flags & CKPT_PROC_STOPPED;
 	sigset_t all;
@@ -449,14 +436,14 @@ int ckpt_commit_threads(struct ckpt_task_stage *st,
 	sigfillset(&all);
 	set_current_blocked(&all);
 	for (i = 1; i < st->nr; i++) {
-		err = ckpt_commit_thread(&st->th[i], proc, &stop);
+		err = ckpt_commit_thread(&st->th[i], sig, &stop);
 		if (err)
 			return err;
 	}
 	ckpt_set_thread(current, &st->th[0].thread);
-	err = ckpt_commit_signals(proc, current, st->th[0].thread.tid);
+	err = ckpt_commit_signals(sig, current, st->th[0].thread.tid);
 	if (!err)
-		err = ckpt_commit_signals(proc, current, 0);
+		err = ckpt_commit_signals(sig, current, 0);
 	if (err)
 		return err;
 	ckpt_commit_timers(proc);
