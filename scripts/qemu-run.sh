@@ -36,15 +36,17 @@ KERNEL=$OUT/$KIMAGE
 # A debug kernel (KASAN, lockdep, kmemleak) runs several times slower under
 # TCG and needs memory for KASAN's shadow and kmemleak's metadata. Every
 # KASAN report is printed, not only the first.
-MEM=512
+# 1 GiB: the kernel allows as many threads as RAM / (8 * THREAD_SIZE), and
+# live_test runs a process of 4096 (m68k: 1024 in its 256 MiB).
+MEM=1024
 if [ "$VARIANT" = debug ]; then
-	TIMEOUT=${TIMEOUT:-2400} MEM=1024 APPEND="kasan_multi_shot $APPEND"
+	TIMEOUT=${TIMEOUT:-2400} MEM=2048 APPEND="kasan_multi_shot $APPEND"
 fi
 TIMEOUT=${TIMEOUT:-600}
 ARGS="loglevel=7 panic=-1 $APPEND"
 case "$BASE" in
 x86_64) QEMU=(qemu-system-x86_64 -M q35 -cpu max -m "$MEM" -append "console=ttyS0 $ARGS") ;;
-arm64)  QEMU=(qemu-system-aarch64 -M virt -cpu cortex-a57 -m 512 -append "console=ttyAMA0 $ARGS") ;;
+arm64)  QEMU=(qemu-system-aarch64 -M virt -cpu cortex-a57 -m "$MEM" -append "console=ttyAMA0 $ARGS") ;;
 m68k)   QEMU=(qemu-system-m68k -M virt -cpu m68040 -m 256 -append "console=ttyGF0 $ARGS") ;;
 esac
 QEMU+=(-smp 1 -kernel "$KERNEL" -initrd "$INITRD" -no-reboot)
