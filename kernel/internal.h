@@ -29,7 +29,6 @@
 /* The most REGS payload any architecture writes (x86 XSAVE included). */
 #define CKPT_REGS_MAX		(64 * 1024)
 
-
 /**
  * struct ckpt_obj - an image-local object id and what it stands for
  * @id: the id in the image

@@ -585,5 +585,4 @@ void ckpt_commit_proc(struct ckpt_proc_stage *st)
 	if (IS_ENABLED(CONFIG_POSIX_TIMERS) &&
 	    st->rlim[RLIMIT_CPU].rlim_cur != RLIM_INFINITY)
 		update_rlimit_cpu(tsk, st->rlim[RLIMIT_CPU].rlim_cur);
-
 }

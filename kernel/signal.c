@@ -426,7 +426,7 @@ int ckpt_commit_signals(struct ckpt_signal_stage *st, struct task_struct *t,
  * a thread not in the image.
  */
 int ckpt_stage_signal_finish(const struct ckpt_signal_stage *st,
-			       const u32 *tids, unsigned int nr)
+			     const u32 *tids, unsigned int nr)
 {
 	unsigned int i, j;
 
