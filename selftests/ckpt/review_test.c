@@ -1888,4 +1888,141 @@ TEST(itimer_real_fired_with_sigalrm_pending_keeps_interval)
 	close(img);
 }
 
+/* ---------------------------------------------------------------- */
+/*
+ * Finding 16 (low): filp_open() ran before the type check, so a FIFO at
+ * the path of a mapped file blocked the restore in open() (no writer ever
+ * comes), and a device node was opened.  The path is now looked up and
+ * checked first: ESTALE at once.  The old code hangs until the helper's
+ * minute is up and the restorer is killed.
+ */
+static void *r16_page(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	void *m;
+
+	if (fd < 0)
+		return MAP_FAILED;
+	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	return m;
+}
+
+TEST(fifo_in_place_of_a_mapped_file_is_not_opened)
+{
+	static const char path[] = "/tmp/ckpt-review-16";
+	static char page[4096] = "the mapped file";
+	pid_t parent = getpid(), pid;
+	struct ck_img im;
+	int fd, img, st;
+	double t0;
+
+	unlink(path);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(sizeof(page), write(fd, page, sizeof(page)));
+	close(fd);
+	img = ck_memfd("ckpt-review-16");
+	ASSERT_LE(0, img);
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		const char *m;
+		long ret;
+
+		ck_child_init(parent);
+		m = r16_page(path);
+		if (m == MAP_FAILED)
+			_exit(CK_EXIT_SETUP);
+		ret = ckpt_dump(0, img, 0);
+		if (ret == 0)
+			_exit(0);
+		_exit(ret == CKPT_RESTORED && !strcmp(m, page) ? CK_EXIT_RESTORED :
+		      CK_EXIT_DUMP_FAILED);
+	}
+	st = wait_timeout(pid, 30000);
+	ASSERT_EQ(0, st) TH_LOG("dumping process: %s", STATUS(st));
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	close(img);
+	st = ck_try_restore(im.buf, im.len);
+	ASSERT_EQ(CK_EXIT_RESTORED, st) TH_LOG("control: %s", STATUS(st));
+
+	ASSERT_EQ(0, unlink(path));
+	ASSERT_EQ(0, mkfifo(path, 0644));
+	t0 = now();
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(ESTALE, st) TH_LOG("FIFO at the mapped file's path: %s", STATUS(st));
+	EXPECT_GT(20.0, now() - t0) TH_LOG("the restore waited %.1f s", now() - t0);
+	unlink(path);
+	free(im.buf);
+}
+
+/* ---------------------------------------------------------------- */
+/*
+ * Finding 8c (medium): copy_process(CLONE_THREAD) refuses a caller whose
+ * pid namespace for children differs from its own (after
+ * unshare(CLONE_NEWPID)).  The old code found that out after the point of
+ * no return, creating the image's second thread, and the restorer died of
+ * SIGSEGV.  It is checked before now: EINVAL, the caller unharmed.
+ */
+static void *r8c_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
+TEST(threaded_restore_in_an_unshared_pid_namespace_fails_cleanly)
+{
+	pid_t parent = getpid(), pid;
+	struct ck_img im;
+	int img, st;
+
+	if (getuid())
+		SKIP(return, "unshare(CLONE_NEWPID) needs root");
+	img = ck_memfd("ckpt-review-8c");
+	ASSERT_LE(0, img);
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pthread_t t;
+		long ret;
+		int i;
+
+		ck_child_init(parent);
+		for (i = 0; i < 2; i++)
+			if (pthread_create(&t, NULL, r8c_thread, NULL))
+				_exit(CK_EXIT_SETUP);
+		ret = ckpt_dump(0, img, 0);
+		_exit(ret == 0 ? 0 : ret == CKPT_RESTORED ? CK_EXIT_RESTORED :
+		      CK_EXIT_DUMP_FAILED);
+	}
+	st = wait_timeout(pid, 30000);
+	ASSERT_EQ(0, st) TH_LOG("dumping process: %s", STATUS(st));
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	st = ck_try_restore(im.buf, im.len);
+	ASSERT_EQ(CK_EXIT_RESTORED, st) TH_LOG("control: %s", STATUS(st));
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ck_child_init(parent);
+		if (unshare(CLONE_NEWPID))
+			_exit(77);
+		lseek(img, 0, SEEK_SET);
+		ck_restore_and_exit(img, 0);
+	}
+	st = wait_timeout(pid, 60000);
+	if (st == 77)
+		SKIP(goto out, "unshare(CLONE_NEWPID): no pid namespaces");
+	EXPECT_EQ(EINVAL, st) TH_LOG("restore after unshare(CLONE_NEWPID): %s",
+				     STATUS(st));
+out:
+	close(img);
+	free(im.buf);
+}
+
 TEST_HARNESS_MAIN
