@@ -463,6 +463,53 @@ static inline size_t ck_img_insert_sorted(struct ck_img *im, uint64_t start,
 	return where;
 }
 
+/* The widest gap between VMAs of the image: a free place for a new one. */
+static inline int ck_free_gap(const struct ck_img *im, uint64_t *start, uint64_t len)
+{
+	struct ck_rec r = { 0 };
+	uint64_t prev_end = 0, best = 0, best_start = 0;
+	uint64_t limit = sizeof(long) == 8 ? (1ull << 46) : 0xc0000000ull;
+	uint32_t page = ck_img_page_size(im);
+
+	while (ck_img_next(im, &r)) {
+		uint64_t s;
+
+		if (r.type != CKPT_REC_VMA)
+			continue;
+		s = CK_VMA_GET64(im, &r, start);
+		if (prev_end && s > prev_end && s - prev_end > best &&
+		    s <= limit) {
+			best = s - prev_end;
+			best_start = prev_end;
+		}
+		prev_end = CK_VMA_GET64(im, &r, end);
+	}
+	if (best < len + 4ull * page)
+		return -1;
+	*start = (best_start + best / 2) & ~(uint64_t)(page - 1);
+	return 0;
+}
+
+/*
+ * Insert a read-write VMA record (sorted by start) with the given flags
+ * and reseal; returns 0 if done.
+ */
+static inline int ck_add_vma(struct ck_img *c, uint64_t start, uint64_t end,
+			     uint32_t type, uint32_t flags, uint32_t file)
+{
+	unsigned char payload[sizeof(struct ckpt_vma)];
+	unsigned char rec[CK_RHDR_SIZE + sizeof(struct ckpt_vma)];
+	size_t n;
+
+	ck_make_vma(c, payload, start, end, 0, PROT_READ | PROT_WRITE, flags,
+		    type, file);
+	n = ck_make_rec(c, CKPT_REC_VMA, payload, sizeof(payload), rec);
+	if (ck_img_insert_sorted(c, start, rec, n) == (size_t)-1)
+		return -1;
+	ck_img_reseal(c);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Files and processes */
 

@@ -479,50 +479,6 @@ TEST(other_page_size_enoexec)
 /* ---------------------------------------------------------------- */
 /* Valid CRCs, invalid content (EINVAL) */
 
-/* The widest gap between VMAs of the image: a free place for a new one. */
-static int free_gap(const struct ck_img *im, uint64_t *start, uint64_t len)
-{
-	struct ck_rec r = { 0 };
-	uint64_t prev_end = 0, best = 0, best_start = 0;
-	uint64_t limit = sizeof(long) == 8 ? (1ull << 46) : 0xc0000000ull;
-	uint32_t page = ck_img_page_size(im);
-
-	while (ck_img_next(im, &r)) {
-		uint64_t s;
-
-		if (r.type != CKPT_REC_VMA)
-			continue;
-		s = CK_VMA_GET64(im, &r, start);
-		if (prev_end && s > prev_end && s - prev_end > best &&
-		    s <= limit) {
-			best = s - prev_end;
-			best_start = prev_end;
-		}
-		prev_end = CK_VMA_GET64(im, &r, end);
-	}
-	if (best < len + 4ull * page)
-		return -1;
-	*start = (best_start + best / 2) & ~(uint64_t)(page - 1);
-	return 0;
-}
-
-/* Insert a VMA record (sorted by start) and reseal; returns 0 if done. */
-static int add_vma(struct ck_img *c, uint64_t start, uint64_t end,
-		   uint32_t type, uint32_t file)
-{
-	unsigned char payload[sizeof(struct ckpt_vma)];
-	unsigned char rec[CK_RHDR_SIZE + sizeof(struct ckpt_vma)];
-	size_t n;
-
-	ck_make_vma(c, payload, start, end, 0, PROT_READ | PROT_WRITE, 0,
-		    type, file);
-	n = ck_make_rec(c, CKPT_REC_VMA, payload, sizeof(payload), rec);
-	if (ck_img_insert_sorted(c, start, rec, n) == (size_t)-1)
-		return -1;
-	ck_img_reseal(c);
-	return 0;
-}
-
 TEST(crafted_valid_vma_restores)
 {
 	struct ck_img im, c;
@@ -532,9 +488,10 @@ TEST(crafted_valid_vma_restores)
 	/* the positive control for the crafted EINVAL images below */
 	ASSERT_EQ(0, ck_sample_image(&im));
 	page = ck_img_page_size(&im);
-	ASSERT_EQ(0, free_gap(&im, &start, 16ull * page));
+	ASSERT_EQ(0, ck_free_gap(&im, &start, 16ull * page));
 	copy_img(&c, &im);
-	ASSERT_EQ(0, add_vma(&c, start, start + 16ull * page, CKPT_VMA_ANON, 0));
+	ASSERT_EQ(0, ck_add_vma(&c, start, start + 16ull * page, CKPT_VMA_ANON, 0,
+				0));
 	EXPECT_EQ(0, ck_img_verify(&c));
 	EXPECT_EQ(CK_EXIT_RESTORED, ck_try_restore(c.buf, c.len));
 	free(c.buf);
@@ -599,7 +556,7 @@ TEST(vma_bad_range_einval)
 
 	ASSERT_EQ(0, ck_sample_image(&im));
 	page = ck_img_page_size(&im);
-	ASSERT_EQ(0, free_gap(&im, &start, 16 * page));
+	ASSERT_EQ(0, ck_free_gap(&im, &start, 16 * page));
 	bad[0].start = start;
 	bad[0].end = start;
 	bad[1].start = start + 4 * page;
@@ -610,8 +567,8 @@ TEST(vma_bad_range_einval)
 	bad[3].end = start + 4 * page - 8;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		copy_img(&c, &im);
-		ASSERT_EQ(0, add_vma(&c, bad[i].start, bad[i].end,
-				     CKPT_VMA_ANON, 0));
+		ASSERT_EQ(0, ck_add_vma(&c, bad[i].start, bad[i].end,
+					CKPT_VMA_ANON, 0, 0));
 		EXPECT_RESTORE_ERR(EINVAL, &c, bad[i].what);
 		free(c.buf);
 	}
