@@ -2127,4 +2127,76 @@ TEST(overcommit_never_charges_restored_memory)
 	free(im.buf);
 }
 
+/* ---------------------------------------------------------------- */
+/*
+ * Finding 14 (low): a rollback took the target's dumpability when it
+ * started staging.  A target made undumpable while its image was still
+ * being read (it arrives through a pipe) got SUID_DUMP_USER back.  The
+ * new mm now takes the dumpability the target has at the commit: 0.
+ */
+static void dumpable_child(int cmd, int rep)
+{
+	rep_put(rep, "R", 1);
+	for (;;) {
+		char c = cmd_get(cmd);
+		int d;
+
+		if (c == 'u')
+			prctl(PR_SET_DUMPABLE, 0);
+		d = prctl(PR_GET_DUMPABLE);
+		rep_put(rep, &d, sizeof(d));
+	}
+}
+
+TEST(rollback_takes_dumpability_at_the_commit)
+{
+	pid_t parent = getpid(), writer;
+	struct ck_img im;
+	struct kid k;
+	int img, p[2], st, d = -1;
+	char c = 0;
+
+	if (getuid())
+		SKIP(return, "rolling back an undumpable process needs CAP_SYS_PTRACE");
+	img = ck_memfd("ckpt-review-14");
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, spawn(&k, dumpable_child));
+	ASSERT_EQ(0, kid_get(&k, &c, 1));
+	ASSERT_EQ(0, wait_state(k.pid, k.pid, "S", 10000));
+	ASSERT_EQ(0, ckpt_dump(k.pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	ASSERT_LE(CK_HDR_SIZE + CK_RHDR_SIZE, im.len);
+
+	ASSERT_EQ(0, pipe(p));
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);	/* best effort */
+	fflush(NULL);
+	writer = fork();
+	ASSERT_LE(0, writer);
+	if (writer == 0) {
+		size_t body = im.len - CK_RHDR_SIZE;	/* all but END */
+
+		ck_child_init(parent);
+		close(p[0]);
+		if (ck_write_all(p[1], im.buf, body))
+			_exit(CK_EXIT_SETUP);
+		usleep(300000);		/* the rollback stages meanwhile */
+		if (kid_put(&k, 'u') || kid_get(&k, &d, sizeof(d)) || d != 0)
+			_exit(CK_EXIT_SETUP);
+		_exit(ck_write_all(p[1], im.buf + body, CK_RHDR_SIZE) ?
+		      CK_EXIT_SETUP : 0);
+	}
+	close(p[1]);
+	EXPECT_EQ(0, ckpt_restore(k.pid, p[0], 0))
+		TH_LOG("rollback: %s", strerror(errno));
+	st = wait_timeout(writer, 30000);
+	EXPECT_EQ(0, st) TH_LOG("writer: %s", STATUS(st));
+	ASSERT_EQ(0, kid_put(&k, '?'));
+	ASSERT_EQ(0, kid_get(&k, &d, sizeof(d)));
+	EXPECT_EQ(0, d) TH_LOG("dumpable after the rollback: %d", d);
+	close(p[0]);
+	kid_end(&k);
+	free(im.buf);
+	close(img);
+}
+
 TEST_HARNESS_MAIN
