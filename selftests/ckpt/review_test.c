@@ -2199,4 +2199,97 @@ TEST(rollback_takes_dumpability_at_the_commit)
 	close(img);
 }
 
+/* ---------------------------------------------------------------- */
+/*
+ * Finding 8b (medium): alloc_pid() refuses a set_tid at or above pid_max
+ * with EINVAL, which the old code did not expect after the point of no
+ * return: an image whose thread ids are above this kernel's pid_max (from
+ * a host with a larger one) killed its restorer.  Such threads now get
+ * new tids, decided before the point of no return.
+ */
+static int r8b_pid_max(int v)
+{
+	char buf[32];
+	int fd = open("/proc/sys/kernel/pid_max", v ? O_WRONLY : O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	if (v) {
+		n = snprintf(buf, sizeof(buf), "%d", v);
+		n = write(fd, buf, n) == n ? v : -1;
+	} else {
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n > 0) {
+			buf[n] = 0;
+			n = atoi(buf);
+		}
+	}
+	close(fd);
+	return (int)n;
+}
+
+TEST(threads_above_pid_max_get_new_tids)
+{
+	pid_t parent = getpid(), pid;
+	struct ck_img im;
+	struct ck_rec r = { 0 };
+	uint32_t min_tid = UINT32_MAX;
+	int img, st, old_max, n = 0, fd;
+
+	if (getuid())
+		SKIP(return, "pid_max and chosen tids need root");
+	img = ck_memfd("ckpt-review-8b");
+	ASSERT_LE(0, img);
+	/* tids well above the pids in use: room below them for new ones */
+	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
+	if (fd >= 0) {
+		if (getpid() < 5000 && write(fd, "5000", 4) != 4)
+			TH_LOG("ns_last_pid: %s", strerror(errno));
+		close(fd);
+	}
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pthread_t t;
+		long ret;
+		int i;
+
+		ck_child_init(parent);
+		for (i = 0; i < 2; i++)
+			if (pthread_create(&t, NULL, r8c_thread, NULL))
+				_exit(CK_EXIT_SETUP);
+		ret = ckpt_dump(0, img, 0);
+		_exit(ret == 0 ? 0 : ret == CKPT_RESTORED ? CK_EXIT_RESTORED :
+		      CK_EXIT_DUMP_FAILED);
+	}
+	st = wait_timeout(pid, 30000);
+	ASSERT_EQ(0, st) TH_LOG("dumping process: %s", STATUS(st));
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	close(img);
+	while (ck_img_next(&im, &r)) {
+		uint32_t tid;
+
+		if (r.type != CKPT_REC_THREAD)
+			continue;
+		tid = ck_get32(r.p + CK_OFF(ckpt_thread, tid), ck_img_endian(&im));
+		if (tid < min_tid)
+			min_tid = tid;
+		n++;
+	}
+	ASSERT_EQ(3, n);
+	old_max = r8b_pid_max(0);
+	ASSERT_LT(0, old_max);
+	/* every tid of the image at or above pid_max, room left below it */
+	if (min_tid < 600)
+		SKIP(return, "the image's tids (%u) leave no room below them", min_tid);
+	ASSERT_EQ((int)min_tid, r8b_pid_max((int)min_tid));
+	st = ck_try_restore(im.buf, im.len);
+	ASSERT_EQ(old_max, r8b_pid_max(old_max));
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("restore with pid_max %u: %s",
+					      min_tid, STATUS(st));
+	free(im.buf);
+}
+
 TEST_HARNESS_MAIN
