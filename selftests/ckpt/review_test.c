@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -2289,6 +2290,78 @@ TEST(threads_above_pid_max_get_new_tids)
 	ASSERT_EQ(old_max, r8b_pid_max(old_max));
 	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("restore with pid_max %u: %s",
 					      min_tid, STATUS(st));
+	free(im.buf);
+}
+
+/* ---------------------------------------------------------------- */
+/*
+ * Finding 8 (medium), RLIMIT_NPROC: copy_process() refuses a thread past
+ * the image's RLIMIT_NPROC, which the old code met after the point of no
+ * return (the restorer died of SIGSEGV).  An unprivileged restore of three
+ * threads under a limit of two is now refused first, with EAGAIN, and the
+ * restorer carries on.
+ */
+#define R8N_UID		1000
+
+static void r8n_become_user(void)
+{
+	if (setgroups(0, NULL) || setresgid(R8N_UID, R8N_UID, R8N_UID) ||
+	    setresuid(R8N_UID, R8N_UID, R8N_UID))
+		_exit(CK_EXIT_SETUP);
+	prctl(PR_SET_DUMPABLE, 1);
+}
+
+TEST(threads_past_rlimit_nproc_refused_before_the_point_of_no_return)
+{
+	pid_t parent = getpid(), pid;
+	struct ck_img im;
+	int img, st;
+
+	if (getuid())
+		SKIP(return, "needs root to become uid %d", R8N_UID);
+	img = ck_memfd("ckpt-review-8n");
+	ASSERT_LE(0, img);
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct rlimit rl = { 2, 2 };
+		pthread_t t;
+		long ret;
+		int i;
+
+		ck_child_init(parent);
+		r8n_become_user();
+		for (i = 0; i < 2; i++)
+			if (pthread_create(&t, NULL, r8c_thread, NULL))
+				_exit(CK_EXIT_SETUP);
+		/* threads first: the limit only counts new ones */
+		if (setrlimit(RLIMIT_NPROC, &rl))
+			_exit(CK_EXIT_SETUP);
+		ret = ckpt_dump(0, img, 0);
+		_exit(ret == 0 ? 0 : ret == CKPT_RESTORED ? CK_EXIT_RESTORED :
+		      CK_EXIT_DUMP_FAILED);
+	}
+	st = wait_timeout(pid, 30000);
+	ASSERT_EQ(0, st) TH_LOG("dumping process: %s", STATUS(st));
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	/* root restores it: no limit applies to it */
+	st = ck_try_restore(im.buf, im.len);
+	ASSERT_EQ(CK_EXIT_RESTORED, st) TH_LOG("control, as root: %s", STATUS(st));
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ck_child_init(parent);
+		r8n_become_user();
+		lseek(img, 0, SEEK_SET);
+		ck_restore_and_exit(img, 0);
+	}
+	st = wait_timeout(pid, 60000);
+	EXPECT_EQ(EAGAIN, st) TH_LOG("3 threads under RLIMIT_NPROC 2, as uid %d: %s",
+				     R8N_UID, STATUS(st));
+	close(img);
 	free(im.buf);
 }
 
