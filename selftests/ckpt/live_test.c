@@ -392,8 +392,17 @@ TEST_F_TIMEOUT(live, thousands_of_threads_dumped_killed_restored, 600)
 	}
 	self->pid = r;
 	close(img);
-	for (st = 0; st < 1000 && threads_of(r) != MANY_THREADS; st++)
-		usleep(20000);
+	/* minutes on a debug kernel under TCG: bounded by the test's timeout */
+	for (st = 0; st < 3000 && threads_of(r) != MANY_THREADS; st++) {
+		int status;
+
+		if (waitpid(r, &status, WNOHANG) == r) {
+			self->pid = -1;
+			ASSERT_EQ(0, 1) TH_LOG("the restorer ended: status %#x (%d: restore failed)",
+					       status, CK_EXIT_NO_RESTORE);
+		}
+		usleep(100000);
+	}
 	ASSERT_EQ(MANY_THREADS, threads_of(r));
 	ASSERT_EQ(0, all_answer(_metadata));
 }
