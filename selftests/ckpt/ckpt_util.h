@@ -510,6 +510,24 @@ static inline int ck_add_vma(struct ck_img *c, uint64_t start, uint64_t end,
 	return 0;
 }
 
+/* A "Key:" value of /proc/meminfo, in kB, or -1. */
+static inline long ck_meminfo_kb(const char *key)
+{
+	char buf[4096], *p;
+	ssize_t n;
+	int fd = open("/proc/meminfo", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, key);
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
 /* ------------------------------------------------------------------ */
 /* Files and processes */
 

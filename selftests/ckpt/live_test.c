@@ -251,19 +251,7 @@ TEST_F(live, sigtimedwait_is_not_interrupted_by_a_dump)
 /* The system's AnonHugePages: the target is the only one with any. */
 static long anon_huge_kb(void)
 {
-	char buf[4096], *p;
-	ssize_t n;
-	int fd = open("/proc/meminfo", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	p = strstr(buf, "AnonHugePages:");
-	return p ? strtol(p + 14, NULL, 10) : -1;
+	return ck_meminfo_kb("AnonHugePages:");
 }
 
 static void thp_holder(void)

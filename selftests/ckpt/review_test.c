@@ -2036,23 +2036,6 @@ out:
  * is refused with ENOMEM, with or without the image's NORESERVE.  The old
  * code restored both.
  */
-static long r6a_meminfo_kb(const char *key)
-{
-	char buf[4096], *p;
-	ssize_t n;
-	int fd = open("/proc/meminfo", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	p = strstr(buf, key);
-	return p ? strtol(p + strlen(key), NULL, 10) : -1;
-}
-
 /* The first gap between two VMAs of the image that holds len bytes. */
 static int r6a_gap(const struct ck_img *im, uint64_t *start, uint64_t len)
 {
@@ -2099,7 +2082,7 @@ TEST(overcommit_never_charges_restored_memory)
 		SKIP(return, "vm.overcommit_memory needs root");
 	ASSERT_EQ(0, ck_sample_image(&im));
 	/* CommitLimit does not depend on the mode: swap + RAM * ratio */
-	limit_kb = r6a_meminfo_kb("CommitLimit:");
+	limit_kb = ck_meminfo_kb("CommitLimit:");
 	ASSERT_LT(0, limit_kb);
 	len = 2ull * (uint64_t)limit_kb * 1024;
 	len &= ~(uint64_t)(ck_img_page_size(&im) - 1);
