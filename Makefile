@@ -4,6 +4,8 @@
 #   make check [ARCH=m68k]      build + boot + selftests (default: all arches)
 #   make check DEBUG=1          the same on the x86_64 debug kernel (KASAN,
 #                               lockdep, kmemleak...): x86_64-debug
+#   make check-all              every test: both of the above in one run
+#                               (each boot overlaps the next kernel build)
 #   make run                    x86_64 guest with an interactive busybox shell
 #   make demo                   x86_64 guest running the demo program
 #   make clean                  remove build/ output (keeps the unpacked kernel source)
@@ -26,20 +28,24 @@ BUILD_ARCH := $(BUILD_ARCH)-debug
 CHECK_ARCHES := $(or $(CKPT_ARCH),x86_64)-debug
 endif
 
-.PHONY: all setup build check run demo clean
+.PHONY: all setup build check check-all run demo clean
 all: build
 
 setup:
 	scripts/setup.sh
 
 # Every entry point installs what it needs first (quick when all is there).
-build check run demo: setup
+build check check-all run demo: setup
 
 build:
 	scripts/build.sh $(BUILD_ARCH)
 
 check:
 	scripts/check.sh $(CHECK_ARCHES)
+
+# The debug kernel's boot (the longest) overlaps the sun3 builds.
+check-all:
+	scripts/check.sh x86_64 arm64 m68k x86_64-debug sun3 sun3x
 
 run:
 	scripts/build.sh x86_64
