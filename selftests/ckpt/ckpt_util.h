@@ -652,6 +652,20 @@ static inline int ck_wait(pid_t pid)
 }
 
 /*
+ * In a child: dump itself into fd.  The dumping run exits 0 (or
+ * CK_EXIT_DUMP_FAILED); only the restored run returns.
+ */
+static inline void ck_dump_self_or_exit(int fd)
+{
+	long ret = ckpt_dump(0, fd, 0);
+
+	if (ret == 0)
+		_exit(0);
+	if (ret != CKPT_RESTORED)
+		_exit(CK_EXIT_DUMP_FAILED);
+}
+
+/*
  * In a child: ckpt_restore(0, fd, flags), which must fail; check that the
  * caller survived untouched (memory, pid, fd, allocator) and exit with the
  * errno (CK_EXIT_CALLER_HURT if the caller was damaged).

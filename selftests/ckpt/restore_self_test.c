@@ -698,11 +698,7 @@ TEST(identity_files_signals)
 		if (syscall(__NR_get_robust_list, 0, &p_robust, &p_robust_len))
 			p_robust = NULL;
 		fflush(NULL);
-		ret = ckpt_dump(0, fd, 0);
-		if (ret == 0)
-			_exit(0);
-		if (ret != CKPT_RESTORED)
-			_exit(CK_EXIT_DUMP_FAILED);
+		ck_dump_self_or_exit(fd);
 		/* restored: collect facts, send them through fd REPORT_FD */
 		out.restored = 1;
 		out.pid = getpid();

@@ -588,7 +588,6 @@ TEST(shared_mapping_of_writeonly_file_eacces)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		char *m;
-		long ret;
 
 		ck_child_init(parent);
 		if (become_user())
@@ -600,11 +599,7 @@ TEST(shared_mapping_of_writeonly_file_eacces)
 		if (m == MAP_FAILED)
 			_exit(CK_EXIT_SETUP);
 		close(fd);
-		ret = ckpt_dump(0, img, 0);
-		if (ret == 0)
-			_exit(0);
-		if (ret != CKPT_RESTORED)
-			_exit(CK_EXIT_DUMP_FAILED);
+		ck_dump_self_or_exit(img);
 		/* restored: the file's contents, through the mapping */
 		_exit(memcmp(m, dac_secret, sizeof(dac_secret)) ?
 		      CK_EXIT_MISMATCH : CK_EXIT_RESTORED);
@@ -1842,7 +1837,6 @@ TEST(itimer_real_fired_with_sigalrm_pending_keeps_interval)
 		struct timespec ts = { 0, 30000000 };
 		sigset_t alrm, pend;
 		double end;
-		long ret;
 
 		ck_child_init(parent);
 		sigemptyset(&alrm);
@@ -1856,11 +1850,7 @@ TEST(itimer_real_fired_with_sigalrm_pending_keeps_interval)
 		    getitimer(ITIMER_REAL, &cur) || cur.it_value.tv_sec ||
 		    cur.it_value.tv_usec || cur.it_interval.tv_usec != 20000)
 			_exit(CK_EXIT_SETUP);
-		ret = ckpt_dump(0, img, 0);
-		if (ret == 0)
-			_exit(0);
-		if (ret != CKPT_RESTORED)
-			_exit(CK_EXIT_DUMP_FAILED);
+		ck_dump_self_or_exit(img);
 		/* restored */
 		if (getitimer(ITIMER_REAL, &cur) || cur.it_interval.tv_sec ||
 		    cur.it_interval.tv_usec != 20000)
@@ -2395,7 +2385,6 @@ TEST(queued_signals_past_rlimit_sigpending_refused_before_the_point_of_no_return
 		struct timespec zero = { 0, 0 };
 		siginfo_t si;
 		sigset_t rt;
-		long ret;
 		int i;
 
 		ck_child_init(parent);
@@ -2410,11 +2399,7 @@ TEST(queued_signals_past_rlimit_sigpending_refused_before_the_point_of_no_return
 			if (sigqueue(getpid(), SIGRTMIN, v))
 				_exit(CK_EXIT_SETUP);
 		}
-		ret = ckpt_dump(0, img, 0);
-		if (ret == 0)
-			_exit(0);
-		if (ret != CKPT_RESTORED)
-			_exit(CK_EXIT_DUMP_FAILED);
+		ck_dump_self_or_exit(img);
 		for (i = 0; i < R8S_SIGS; i++)
 			if (sigtimedwait(&rt, &si, &zero) != SIGRTMIN ||
 			    si.si_value.sival_int != 1000 + i ||
