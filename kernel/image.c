@@ -403,9 +403,9 @@ int ckpt_read_image_hdr(struct ckpt_ctx *ctx)
 				    hdr.machine, hdr.version, hdr.page_size);
 		return -ENOEXEC;
 	}
+	/* The dump's flags, for information; ctx->flags are the restore's. */
 	if (hdr.flags & ~CKPT_DUMP_FLAGS)
 		return -EINVAL;
-	ctx->flags = hdr.flags;
 	return 0;
 }
 
