@@ -59,11 +59,14 @@ static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 	mm = get_task_mm(leader);
 	if (!mm)
 		return -ESRCH;
-	err = ckpt_write_image_hdr(ctx) ?:
+	/* Every descriptor can be recorded, or nothing is written. */
+	err = ckpt_dump_fds(ctx, leader, true) ?:
+	      ckpt_write_image_hdr(ctx) ?:
 	      ckpt_dump_proc(ctx, leader, ckpt_quiesce_nr_threads(q),
 			     ckpt_quiesce_was_stopped(q)) ?:
 	      ckpt_dump_mm(ctx, mm) ?:
 	      ckpt_dump_signals(ctx, leader) ?:
+	      ckpt_dump_fds(ctx, leader, false) ?:
 	      ckpt_dump_threads(ctx, q, leader);
 	mmput(mm);
 	if (err)

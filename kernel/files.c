@@ -1,38 +1,196 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ckpt: files, written once each and named by object id.
+ * ckpt: open files, written once each and named by object id.
  *
- * A regular file is recorded by path and identity (device, inode, size,
- * modification time) and reopened by path, with the restoring caller's
- * credentials, on restore.  A file that is not the one recorded makes the
- * restore fail with -ESTALE rather than map the wrong contents.
+ * A regular file, a directory or one of the memory devices (/dev/null,
+ * zero, full, random, urandom) is recorded by path and identity (device,
+ * inode, size, modification time) and reopened by path, with the
+ * restoring caller's credentials, on restore.  A file that is not the one
+ * recorded makes the restore fail with -ESTALE rather than map or read the
+ * wrong contents.
+ *
+ * A terminal or an end of a pipe or FIFO is not reopened: it is recorded by
+ * identity, and a restore takes the live object a descriptor of the same
+ * number refers to (fdtable.c).  Any other kind of file is refused.
  */
 #define pr_fmt(fmt) "ckpt: " fmt
 
 #include <linux/dcache.h>
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
+#include <linux/major.h>
+#include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/pipe_fs_i.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/tty.h>
 
 #include "internal.h"
+
+/*
+ * The open flags a reopen gives back: the access mode and the status
+ * flags open() takes.  O_CLOEXEC is the descriptor's (CKPT_FD_CLOEXEC);
+ * O_ASYNC needs an owner and a signal, which are not recorded.
+ */
+#define CKPT_REOPEN_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
+				 __O_SYNC | O_DIRECT | O_LARGEFILE | \
+				 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_PATH)
+
+/* The memory devices, which hold no state: reopened by path. */
+static bool ckpt_mem_device(dev_t rdev)
+{
+	if (MAJOR(rdev) != MEM_MAJOR)
+		return false;
+	switch (MINOR(rdev)) {
+	case 3:		/* null */
+	case 5:		/* zero */
+	case 7:		/* full */
+	case 8:		/* random */
+	case 9:		/* urandom */
+		return true;
+	}
+	return false;
+}
+
+/* CKPT_FILE_* of a file, or 0 for a kind ckpt does not support. */
+static u32 ckpt_file_type(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	if (S_ISREG(inode->i_mode))
+		return CKPT_FILE_REG;
+	if (S_ISDIR(inode->i_mode))
+		return CKPT_FILE_DIR;
+	if (S_ISFIFO(inode->i_mode))
+		return CKPT_FILE_PIPE;
+	if (S_ISCHR(inode->i_mode) && tty_file_is_tty(file))
+		return CKPT_FILE_TTY;
+	if (S_ISCHR(inode->i_mode) && ckpt_mem_device(inode->i_rdev))
+		return CKPT_FILE_CHR;
+	return 0;
+}
+
+/* What a file is, for a refusal. */
+static const char *ckpt_file_kind(struct file *file)
+{
+	umode_t mode = file_inode(file)->i_mode;
+
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISLNK(mode))
+		return "a symbolic link (O_PATH)";
+	if (!S_ISREG(mode) && !S_ISDIR(mode) && !S_ISFIFO(mode))
+		return "an anonymous inode";
+	return "a file";
+}
+
+/* Which descriptor or mapping a file is, for a refusal: "fd 5: ". */
+static const char *ckpt_file_where(char *buf, size_t len, int fd)
+{
+	if (fd < 0)
+		return "mapped file ";
+	snprintf(buf, len, "fd %d: ", fd);
+	return buf;
+}
+
+/*
+ * Can the file be recorded?  A file reopened by path must have one the
+ * dumper can see (not deleted, under the process's root).
+ */
+static int ckpt_check_dump_file(struct ckpt_ctx *ctx, struct file *file,
+				int fd, u32 type, const char *path)
+{
+	const char *kind = ckpt_file_kind(file);
+	char where[24];
+
+	ckpt_file_where(where, sizeof(where), fd);
+	if (!type || (fd < 0 && type != CKPT_FILE_REG))
+		return ckpt_refuse_task(ctx->task, "%s%s (%s) is not supported",
+					where, kind, path);
+	/* A kernel-internal mount (memfd, shmem) has no path to reopen. */
+	if ((type == CKPT_FILE_REG || type == CKPT_FILE_DIR ||
+	     type == CKPT_FILE_CHR) &&
+	    (d_unlinked(file->f_path.dentry) || path[0] != '/' ||
+	     file->f_path.mnt->mnt_flags & MNT_INTERNAL))
+		return ckpt_refuse_task(ctx->task,
+					"%s%s that has no path (%s) is not supported",
+					where, kind, path);
+	/* A mapping is made again from the file; exec opens with __FMODE_EXEC. */
+	if (fd >= 0 && file->f_flags & ~(CKPT_REOPEN_FLAGS | O_CLOEXEC))
+		return ckpt_refuse_task(ctx->task,
+					"%s%s: open flags %#o (O_ASYNC?) are not supported",
+					where, path,
+					file->f_flags & ~(CKPT_REOPEN_FLAGS | O_CLOEXEC));
+	return 0;
+}
+
+/* Bytes written to a pipe and not read yet. */
+static u64 ckpt_pipe_unread(struct file *file)
+{
+	struct pipe_inode_info *pipe = get_pipe_info(file, false);
+	unsigned int tail;
+	u64 n = 0;
+
+	if (!pipe)
+		return 0;
+	pipe_lock(pipe);
+	for (tail = pipe->tail; tail != pipe->head; tail++)
+		n += pipe->bufs[tail & (pipe->ring_size - 1)].len;
+	pipe_unlock(pipe);
+	return n;
+}
+
+/**
+ * ckpt_check_file - can a file be recorded?
+ * @ctx: the context
+ * @file: the file
+ * @fd: the descriptor it is open at, for messages; -1 for a mapped file
+ *
+ * What ckpt_dump_file() refuses, without writing: a dump checks every
+ * descriptor before it writes its first byte.
+ *
+ * Context: process context, no locks held.
+ * Return: 0; -EOPNOTSUPP (logged); -ENOMEM.
+ */
+int ckpt_check_file(struct ckpt_ctx *ctx, struct file *file, int fd)
+{
+	char *buf, *path;
+	int err;
+
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	path = file_path(file, buf, PATH_MAX);
+	err = IS_ERR(path) ? PTR_ERR(path) :
+	      ckpt_check_dump_file(ctx, file, fd, ckpt_file_type(file), path);
+	kfree(buf);
+	return err;
+}
 
 /**
  * ckpt_dump_file - write a file's record unless the image has it already
  * @ctx: the context
  * @file: the file
+ * @fd: the descriptor it is open at, for messages; -1 for a mapped file
  * @id: set to the file's object id
  *
  * Context: process context, no locks held.
- * Return: 0; -EOPNOTSUPP for a file that cannot be reopened by path (not a
- * regular file, or deleted); -ENOMEM; or a write error.
+ * Return: 0; -EOPNOTSUPP for a file ckpt cannot restore (a socket, an
+ * anonymous inode, a device, a deleted file; only a regular file can be
+ * mapped); -ENOMEM; or a write error.
  */
-int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, u32 *id)
+int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 {
 	struct inode *inode = file_inode(file);
+	u32 type = ckpt_file_type(file);
 	struct ckpt_file *rec;
 	char *buf, *path;
 	size_t len;
@@ -50,13 +208,9 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, u32 *id)
 		err = PTR_ERR(path);
 		goto out_free;
 	}
-	if (!S_ISREG(inode->i_mode) || d_unlinked(file->f_path.dentry) ||
-	    path[0] != '/') {
-		err = ckpt_refuse_task(ctx->task,
-				       "file %s: only regular files that have a path are supported",
-				       path);
+	err = ckpt_check_dump_file(ctx, file, fd, type, path);
+	if (err)
 		goto out_free;
-	}
 	len = strlen(path) + 1;
 
 	rec = ckpt_rec_begin(ctx, CKPT_REC_FILE, sizeof(*rec) + len);
@@ -66,16 +220,19 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, u32 *id)
 	}
 	memset(rec, 0, sizeof(*rec));
 	rec->id = ctx->nr_objs + 1;
-	rec->type = CKPT_FILE_REG;
-	rec->flags = file->f_flags;
+	rec->type = type;
+	rec->flags = file->f_flags & CKPT_REOPEN_FLAGS;
 	rec->mode = inode->i_mode;
 	rec->pos = file->f_pos;
 	rec->dev = new_encode_dev(inode->i_sb->s_dev);
 	rec->ino = inode->i_ino;
-	rec->size = i_size_read(inode);
+	rec->size = type == CKPT_FILE_PIPE ? ckpt_pipe_unread(file) :
+		    i_size_read(inode);
 	rec->mtime_sec = inode->i_mtime.tv_sec;
 	rec->mtime_nsec = inode->i_mtime.tv_nsec;
 	rec->path_len = len;
+	if (S_ISCHR(inode->i_mode))
+		rec->rdev = new_encode_dev(inode->i_rdev);
 	memcpy(rec + 1, path, len);
 	ckpt_rec_end(ctx, sizeof(*rec) + len);
 
@@ -87,12 +244,21 @@ out_free:
 	return err;
 }
 
-/* Is @inode the regular file @rec recorded? */
-static bool ckpt_same_file(const struct ckpt_file *rec, struct inode *inode)
+/**
+ * ckpt_same_file - is @inode the file @rec recorded?
+ * @rec: the record
+ * @inode: the inode found
+ *
+ * Return: true if it is the same object: device, inode, kind and, for a
+ * device node, the device it stands for.
+ */
+bool ckpt_same_file(const struct ckpt_file *rec, struct inode *inode)
 {
-	return S_ISREG(inode->i_mode) &&
+	return (inode->i_mode & S_IFMT) == (rec->mode & S_IFMT) &&
 	       new_encode_dev(inode->i_sb->s_dev) == rec->dev &&
-	       inode->i_ino == rec->ino;
+	       inode->i_ino == rec->ino &&
+	       (!S_ISCHR(inode->i_mode) ||
+		new_encode_dev(inode->i_rdev) == rec->rdev);
 }
 
 /* Does @name lead to the file @rec recorded?  -ESTALE if not. */
@@ -116,15 +282,96 @@ static int ckpt_check_identity(const struct ckpt_file *rec, const char *name)
 	return err;
 }
 
+/* Is the record one of a kind and mode that go together? */
+static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
+{
+	umode_t fmt = rec->mode & S_IFMT;
+
+	if (rec->pad || rec->flags & ~CKPT_REOPEN_FLAGS ||
+	    (rec->flags & O_ACCMODE) == O_ACCMODE ||
+	    rec->mtime_nsec >= NSEC_PER_SEC || rec->pos > LLONG_MAX)
+		return false;
+	switch (rec->type) {
+	case CKPT_FILE_REG:
+		return fmt == S_IFREG && !rec->rdev;
+	case CKPT_FILE_DIR:
+		return fmt == S_IFDIR && !rec->rdev;
+	case CKPT_FILE_CHR:
+		return fmt == S_IFCHR && ckpt_mem_device(new_decode_dev(rec->rdev));
+	case CKPT_FILE_TTY:
+		return fmt == S_IFCHR;
+	case CKPT_FILE_PIPE:
+		return fmt == S_IFIFO && !rec->rdev;
+	}
+	return false;
+}
+
+/* Reopen a file recorded by path; NULL if it is not the one recorded. */
+static struct file *ckpt_reopen(struct ckpt_ctx *ctx,
+				const struct ckpt_file *rec, const char *path)
+{
+	struct file *file;
+	loff_t pos;
+	int flags, err;
+
+	/* Looked at before it is opened: no FIFO, no other device node. */
+	err = ckpt_check_identity(rec, path);
+	if (err)
+		return ERR_PTR(err);
+	/*
+	 * As recorded, but never creating or truncating; a file swapped in
+	 * meanwhile is neither waited for nor made a tty.
+	 */
+	flags = rec->flags | O_LARGEFILE | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+	file = filp_open(path, flags, 0);
+	if (IS_ERR(file)) {
+		pr_info_ratelimited("%s[%d]: cannot reopen %s: error %ld\n",
+				    current->comm, task_pid_nr(current), path,
+				    PTR_ERR(file));
+		return file;
+	}
+	err = -ESTALE;
+	if (!ckpt_same_file(rec, file_inode(file))) {
+		pr_info_ratelimited("%s[%d]: %s is not the file that was checkpointed\n",
+				    current->comm, task_pid_nr(current), path);
+		goto out_fput;
+	}
+	if (!(rec->flags & O_NONBLOCK)) {
+		spin_lock(&file->f_lock);
+		file->f_flags &= ~O_NONBLOCK;
+		spin_unlock(&file->f_lock);
+	}
+	/* The process restored must be able to open it too. */
+	if (!(flags & O_PATH)) {
+		err = ckpt_path_permission(ctx, &file->f_path,
+					   ACC_MODE(flags) | MAY_OPEN);
+		if (err)
+			goto out_fput;
+	}
+	/* As lseek() would set it: a directory's position is its own. */
+	if (rec->type != CKPT_FILE_CHR && !(flags & O_PATH) && rec->pos) {
+		pos = vfs_llseek(file, rec->pos, SEEK_SET);
+		err = pos < 0 ? pos : pos == rec->pos ? 0 : -EINVAL;
+		if (err)
+			goto out_fput;
+	}
+	return file;
+
+out_fput:
+	fput(file);
+	return ERR_PTR(err);
+}
+
 /**
- * ckpt_restore_file - reopen the file of a CKPT_REC_FILE record
+ * ckpt_restore_file - take in a CKPT_REC_FILE record
  * @ctx: the context
  * @h: the record's header
  *
- * The file is looked up first, and only a regular file that is the one
+ * A file recorded by path is looked up first, and only the very file
  * recorded is opened, with the caller's credentials; in a rollback the
- * process rolled back must be allowed to open it too.  It is entered in
- * the object table under its id.
+ * process rolled back must be allowed to open it too.  A terminal or a
+ * pipe is only checked: the live one is found when the file table is
+ * committed.  Either is entered in the object table under its id.
  *
  * Context: process context, no locks held.
  * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed one;
@@ -135,9 +382,9 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 {
 	struct ckpt_file *rec;
 	struct ckpt_obj *obj;
-	struct file *file;
+	struct file *file = NULL;
 	const char *path;
-	int flags, err;
+	int err;
 
 	rec = ckpt_read_payload(ctx, h, sizeof(*rec) + 2,
 				sizeof(*rec) + PATH_MAX);
@@ -145,53 +392,26 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 		return PTR_ERR(rec);
 	path = (const char *)(rec + 1);
 	err = -EINVAL;
-	if (rec->type != CKPT_FILE_REG || !S_ISREG(rec->mode) ||
+	if (!ckpt_file_rec_ok(rec) ||
 	    rec->path_len != h->len - sizeof(*rec) ||
-	    strnlen(path, rec->path_len) != rec->path_len - 1 ||
-	    path[0] != '/' || (rec->flags & O_ACCMODE) == O_ACCMODE ||
-	    rec->mtime_nsec >= NSEC_PER_SEC || rec->pos > LLONG_MAX)
+	    strnlen(path, rec->path_len) != rec->path_len - 1)
 		goto out_free;
-
-	/* Looked at before it is opened: no FIFO, no device node. */
-	err = ckpt_check_identity(rec, path);
-	if (err)
-		goto out_free;
-	/*
-	 * Only the access mode: creating or truncating is not reopening.  A
-	 * file swapped in meanwhile is neither waited for nor made a tty.
-	 */
-	flags = (rec->flags & O_ACCMODE) | O_LARGEFILE | O_NOFOLLOW |
-		O_NONBLOCK | O_NOCTTY;
-	file = filp_open(path, flags, 0);
-	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		pr_info_ratelimited("%s[%d]: cannot reopen %s: error %d\n",
-				    current->comm, task_pid_nr(current), path,
-				    err);
-		goto out_free;
+	if (rec->type != CKPT_FILE_TTY && rec->type != CKPT_FILE_PIPE) {
+		if (path[0] != '/')
+			goto out_free;
+		file = ckpt_reopen(ctx, rec, path);
+		if (IS_ERR(file)) {
+			err = PTR_ERR(file);
+			goto out_free;
+		}
 	}
-	err = -ESTALE;
-	if (!ckpt_same_file(rec, file_inode(file))) {
-		pr_info_ratelimited("%s[%d]: %s is not the file that was checkpointed\n",
-				    current->comm, task_pid_nr(current), path);
-		goto out_fput;
-	}
-	spin_lock(&file->f_lock);
-	file->f_flags &= ~O_NONBLOCK;
-	spin_unlock(&file->f_lock);
-	/* The process restored must be able to open it too. */
-	err = ckpt_path_permission(ctx, &file->f_path,
-				   ACC_MODE(flags) | MAY_OPEN);
-	if (err)
-		goto out_fput;
 	err = ckpt_obj_insert(ctx, rec->id, file);
-	if (err)
-		goto out_fput;
-	obj = ckpt_obj_find(ctx, rec->id);
-	obj->rec = *rec;
-	file->f_pos = rec->pos;
-out_fput:
-	fput(file);
+	if (!err) {
+		obj = ckpt_obj_find(ctx, rec->id);
+		obj->rec = *rec;
+	}
+	if (file)
+		fput(file);
 out_free:
 	kvfree(rec);
 	return err;

@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) "ckpt: " fmt
 
 #include <linux/crc32.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
@@ -35,7 +36,8 @@ int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file)
 	/* The same layout on every architecture, m68k's 2-byte alignment too. */
 	BUILD_BUG_ON(sizeof(struct ckpt_image_hdr) != 96);
 	BUILD_BUG_ON(sizeof(struct ckpt_rec_hdr) != 16);
-	BUILD_BUG_ON(sizeof(struct ckpt_file) != 64);
+	BUILD_BUG_ON(sizeof(struct ckpt_file) != 72);
+	BUILD_BUG_ON(sizeof(struct ckpt_fd) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_mm) != 104);
 	BUILD_BUG_ON(sizeof(struct ckpt_vma) != 40);
 	BUILD_BUG_ON(sizeof(struct ckpt_pages) != 16);
@@ -49,7 +51,7 @@ int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file)
 	BUILD_BUG_ON(sizeof(struct ckpt_sigaction) != 32);
 	BUILD_BUG_ON(sizeof(struct ckpt_siginfo) != 136);
 
-	ctx->file = file;
+	ctx->file = get_file(file);
 	ctx->crc = ~0U;
 	ctx->size = CKPT_BUF_SIZE;
 	ctx->buf = kvmalloc(CKPT_BUF_SIZE, GFP_KERNEL);
@@ -163,6 +165,9 @@ void ckpt_ctx_fini(struct ckpt_ctx *ctx)
 	ckpt_obj_release(ctx);
 	kvfree(ctx->buf);
 	ctx->buf = NULL;
+	if (ctx->file)
+		fput(ctx->file);
+	ctx->file = NULL;
 }
 
 static loff_t *ckpt_ppos(struct file *file)

@@ -43,7 +43,7 @@ struct ckpt_obj {
 
 /**
  * struct ckpt_ctx - the state of one dump or restore
- * @file: the image
+ * @file: the image (a reference is held)
  * @crc: running CRC-32 (the raw crc32_le() state) of the image so far
  * @pos: bytes of image written or consumed
  * @buf: record buffer (dump) or read buffer (restore)
@@ -56,6 +56,7 @@ struct ckpt_obj {
  * @task: the process dumped or restored (its group leader, or current)
  * @cred: in a rollback of another process, its credentials (a reference)
  * @flags: the syscall's flags
+ * @in_place: a restore rolls back another process (ctx->task) in place
  * @pos_locked: @file's f_pos_lock is held
  * @objs: object table
  * @nr_objs: entries in @objs
@@ -75,6 +76,7 @@ struct ckpt_ctx {
 	struct task_struct *task;
 	const struct cred *cred;
 	unsigned int flags;
+	bool in_place;
 	bool pos_locked;
 	struct ckpt_obj *objs;
 	unsigned int nr_objs;
@@ -110,9 +112,21 @@ struct ckpt_obj *ckpt_obj_find(struct ckpt_ctx *ctx, u32 id);
 void ckpt_obj_release(struct ckpt_ctx *ctx);
 
 /* files.c */
-int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, u32 *id);
+int ckpt_check_file(struct ckpt_ctx *ctx, struct file *file, int fd);
+int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id);
 int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+bool ckpt_same_file(const struct ckpt_file *rec, struct inode *inode);
 bool ckpt_file_unchanged(const struct ckpt_obj *obj);
+
+/* fdtable.c: the file descriptor table */
+struct ckpt_fd_stage;
+int ckpt_dump_fds(struct ckpt_ctx *ctx, struct task_struct *leader, bool check);
+struct ckpt_fd_stage *ckpt_stage_fds_alloc(void);
+void ckpt_stage_fds_free(struct ckpt_fd_stage *st);
+int ckpt_stage_fd_rec(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
+		      const struct ckpt_rec_hdr *h);
+int ckpt_stage_fds_precommit(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st);
+int ckpt_commit_fds(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st);
 
 /* mm.c */
 struct ckpt_mm_stage;

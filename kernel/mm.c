@@ -427,7 +427,7 @@ static int ckpt_dump_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	int err;
 
 	if (s->file && s->rec.type == CKPT_VMA_FILE) {
-		err = ckpt_dump_file(ctx, s->file, &s->rec.file);
+		err = ckpt_dump_file(ctx, s->file, -1, &s->rec.file);
 		if (err)
 			return err;
 	}
@@ -494,7 +494,7 @@ int ckpt_dump_mm(struct ckpt_ctx *ctx, struct mm_struct *mm)
 		goto out_free;
 
 	if (snap->exe_file) {
-		err = ckpt_dump_file(ctx, snap->exe_file, &snap->mm.exe_file);
+		err = ckpt_dump_file(ctx, snap->exe_file, -1, &snap->mm.exe_file);
 		if (err)
 			goto out_free;
 	}
@@ -658,7 +658,7 @@ static int ckpt_stage_mm_fields(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 	if (m->exe_file) {
 		struct ckpt_obj *obj = ckpt_obj_find(ctx, m->exe_file);
 
-		if (!obj)
+		if (!obj || obj->rec.type != CKPT_FILE_REG)
 			goto out_free;
 		err = ckpt_stage_exe_file(ctx, mm, obj->file);
 		if (err)
@@ -930,7 +930,7 @@ static int ckpt_stage_vma(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 		break;
 	case CKPT_VMA_FILE:
 		obj = ckpt_obj_find(ctx, v.file);
-		if (!obj)
+		if (!obj || obj->rec.type != CKPT_FILE_REG)
 			return -EINVAL;
 		break;
 	default:

@@ -18,7 +18,8 @@
  * ckpt_obj_insert - enter an object under an id
  * @ctx: the context
  * @id: its id: not zero, not in the table yet
- * @file: the object; the table takes a reference of its own
+ * @file: the object, the table takes a reference of its own; or NULL for
+ *	an object that is found on restore (a terminal, a pipe)
  *
  * Return: 0, -EINVAL for a bad or repeated id, -ENOMEM.
  */
@@ -40,7 +41,7 @@ int ckpt_obj_insert(struct ckpt_ctx *ctx, u32 id, struct file *file)
 	}
 	memset(&ctx->objs[ctx->nr_objs], 0, sizeof(ctx->objs[0]));
 	ctx->objs[ctx->nr_objs].id = id;
-	ctx->objs[ctx->nr_objs].file = get_file(file);
+	ctx->objs[ctx->nr_objs].file = file ? get_file(file) : NULL;
 	ctx->nr_objs++;
 	return 0;
 }
@@ -56,6 +57,8 @@ u32 ckpt_obj_find_id(struct ckpt_ctx *ctx, struct file *file)
 {
 	unsigned int i;
 
+	if (!file)
+		return 0;
 	for (i = 0; i < ctx->nr_objs; i++)
 		if (ctx->objs[i].file == file)
 			return ctx->objs[i].id;
@@ -88,7 +91,8 @@ void ckpt_obj_release(struct ckpt_ctx *ctx)
 	unsigned int i;
 
 	for (i = 0; i < ctx->nr_objs; i++)
-		fput(ctx->objs[i].file);
+		if (ctx->objs[i].file)
+			fput(ctx->objs[i].file);
 	kfree(ctx->objs);
 	ctx->objs = NULL;
 	ctx->nr_objs = 0;

@@ -30,6 +30,7 @@
  * @mm: the address space, built off to the side
  * @proc: process-wide state
  * @sig: signal handlers and pending signals
+ * @fds: the file descriptor table
  * @task: the threads
  * @retval: what the restored current task's interrupted call returns
  */
@@ -38,6 +39,7 @@ struct ckpt_restore {
 	struct ckpt_mm_stage *mm;
 	struct ckpt_proc_stage *proc;
 	struct ckpt_signal_stage *sig;
+	struct ckpt_fd_stage *fds;
 	struct ckpt_task_stage *task;
 	long retval;
 };
@@ -81,6 +83,9 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		case CKPT_REC_SIGINFO:
 			err = ckpt_stage_signal_rec(ctx, r->sig, &h);
 			break;
+		case CKPT_REC_FD:
+			err = ckpt_stage_fd_rec(ctx, r->fds, &h);
+			break;
 		case CKPT_REC_THREAD:
 		case CKPT_REC_REGS:
 			err = ckpt_stage_task_rec(ctx, r->task, &h);
@@ -105,8 +110,9 @@ static int ckpt_stage(struct ckpt_restore *r)
 	r->mm = ckpt_stage_mm_alloc(r->ctx.task);
 	r->proc = ckpt_stage_proc_alloc();
 	r->sig = ckpt_stage_signal_alloc();
+	r->fds = ckpt_stage_fds_alloc();
 	r->task = ckpt_stage_task_alloc();
-	if (!r->mm || !r->proc || !r->sig || !r->task)
+	if (!r->mm || !r->proc || !r->sig || !r->fds || !r->task)
 		return -ENOMEM;
 	err = ckpt_read_image(r);
 	if (err)
@@ -127,6 +133,7 @@ static int ckpt_stage(struct ckpt_restore *r)
 static void ckpt_unstage(struct ckpt_restore *r)
 {
 	ckpt_stage_task_free(r->task);
+	ckpt_stage_fds_free(r->fds);
 	ckpt_stage_signal_free(r->sig);
 	ckpt_stage_proc_free(r->proc);
 	ckpt_stage_mm_free(r->mm);
@@ -136,7 +143,8 @@ static void ckpt_unstage(struct ckpt_restore *r)
 
 /*
  * What a thread of the image needs that copy_process() would only find out
- * after the point of no return: checked in the committing task, before it.
+ * after the point of no return, and the live files of the file table:
+ * checked in the committing task, before it.
  */
 static int ckpt_precommit(struct ckpt_restore *r)
 {
@@ -145,8 +153,12 @@ static int ckpt_precommit(struct ckpt_restore *r)
 	err = ckpt_stage_task_precommit(r->task, r->proc);
 	if (err)
 		return err;
-	return ckpt_stage_signal_precommit(r->sig,
+	err = ckpt_stage_signal_precommit(r->sig,
 			ckpt_stage_proc_rlimit(r->proc, RLIMIT_SIGPENDING));
+	if (err)
+		return err;
+	/* The terminals and pipes of the image, in the committing task. */
+	return ckpt_stage_fds_precommit(&r->ctx, r->fds);
 }
 
 /*
@@ -155,7 +167,7 @@ static int ckpt_precommit(struct ckpt_restore *r)
  *
  * This is begin_new_exec() and setup_new_exec() for an image, in their
  * order.  Each of their steps is here, done or left out on purpose: an
- * image changes the program, not the credentials or (yet) the file table.
+ * image changes the program and the file table, not the credentials.
  * After de_thread() only a fatal signal or a lack of memory can end the
  * restore, and then the process is killed, as after execve().
  */
@@ -184,7 +196,10 @@ static long ckpt_commit(void *arg)
 #endif
 	/* Its io_uring requests would complete into the new mm. */
 	io_uring_task_cancel();
-	/* unshare_files(), do_close_on_exec(): the file table is kept. */
+	/* unshare_files(), do_close_on_exec(): the image's table instead. */
+	ret = ckpt_commit_fds(&r->ctx, r->fds);
+	if (ret)
+		goto fail;
 	/* set_mm_exe_file(): done when staged. */
 	/* would_dump(): the process keeps its dumpability, as of now. */
 
@@ -264,6 +279,7 @@ long ckpt_restore_task(struct task_struct *leader, struct file *file,
 		return -ENOMEM;
 	r->ctx.flags = flags;
 	r->ctx.task = leader;
+	r->ctx.in_place = !same_thread_group(current, leader);
 	ret = ckpt_ctx_init(&r->ctx, file);
 	if (ret)
 		goto out;

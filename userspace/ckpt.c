@@ -4,7 +4,7 @@
  * show an image.  See ckpt.1.
  *
  *	ckpt dump PID [-o FILE|-] [--stop|--kill]
- *	ckpt restore [-d|--detach] FILE|-
+ *	ckpt restore [-d|--detach] [--allow-changed-files] FILE|-
  *	ckpt rollback PID FILE|-
  *	ckpt show FILE|-
  */
@@ -45,8 +45,8 @@ static const char *prog = "ckpt";
 
 static const char usage_text[] =
 "usage: ckpt dump PID [-o FILE|-] [--stop|--kill]\n"
-"       ckpt restore [-d|--detach] FILE|-\n"
-"       ckpt rollback PID FILE|-\n"
+"       ckpt restore [-d|--detach] [--allow-changed-files] FILE|-\n"
+"       ckpt rollback [--allow-changed-files] PID FILE|-\n"
 "       ckpt show FILE|-\n"
 "       ckpt -h|--help | --version\n"
 "\n"
@@ -58,6 +58,8 @@ static const char usage_text[] =
 "            its old pid if that is free and allowed; wait for it and exit\n"
 "            with its status, or print its pid and exit (-d, --detach)\n"
 "  rollback  put live process PID back into the state of the image\n"
+"  --allow-changed-files  restore even if a file the process has open\n"
+"            changed since the dump (it then reads the file as it is)\n"
 "  show      check an image and list its records\n"
 "\n"
 "FILE '-' is standard input (restore, rollback, show) or output (dump).\n"
@@ -140,9 +142,11 @@ static const struct err_text {
 	{ EBADMSG, OP_IMAGE, "damaged image",
 	  "{file} is corrupted or truncated (a checksum does not match or "
 	  "it ends early)" },
-	{ ESTALE, OP_IMAGE, "a mapped file changed",
-	  "a file the checkpointed process had mapped was modified, "
-	  "replaced or moved since the dump" },
+	{ ESTALE, OP_IMAGE, "a file changed",
+	  "a file the checkpointed process had open or mapped was modified, "
+	  "replaced or moved since the dump, or a pipe or terminal it had "
+	  "is not open at the same fd (--allow-changed-files restores over a "
+	  "modified open file)" },
 	{ ENOENT, OP_IMAGE, "a mapped file is missing",
 	  "a file the checkpointed process had mapped no longer exists" },
 	{ EACCES, OP_IMAGE, "permission denied",
@@ -417,6 +421,18 @@ static int image_explain(int fd)
 	return ret < 0;
 }
 
+static const char *file_type_name(uint32_t type)
+{
+	switch (type) {
+	case CKPT_FILE_REG:	return "reg";
+	case CKPT_FILE_DIR:	return "dir";
+	case CKPT_FILE_CHR:	return "chr";
+	case CKPT_FILE_TTY:	return "tty";
+	case CKPT_FILE_PIPE:	return "pipe";
+	}
+	return "unknown-type";
+}
+
 /*
  * ESTALE, ENOENT, EACCES: compare each FILE record with what its path
  * holds now.  Returns the number of files found changed.
@@ -435,9 +451,9 @@ static int files_explain(int fd, const struct image_info *ii)
 		char path[4096];
 		struct stat st;
 
-		if (rec.type == CKPT_REC_SIGHAND)
-			break;			/* no FILE after it */
-		if (rec.type != CKPT_REC_FILE)
+		/* a terminal or a pipe is not reopened by path */
+		if (rec.type != CKPT_REC_FILE || f->type == CKPT_FILE_TTY ||
+		    f->type == CKPT_FILE_PIPE)
 			continue;
 		snprintf(path, sizeof(path), "%s%s",
 			 strcmp(ii->root, "/") ? ii->root : "", rec.path);
@@ -448,9 +464,10 @@ static int files_explain(int fd, const struct image_info *ii)
 			detail("%s: replaced (inode %llu, was %llu)", path,
 			       U64(st.st_ino), U64(f->ino));
 			found++;
-		} else if ((uint64_t)st.st_size != f->size ||
+		} else if (f->type == CKPT_FILE_REG &&
+			   ((uint64_t)st.st_size != f->size ||
 			   (uint64_t)st.st_mtim.tv_sec != f->mtime_sec ||
-			   (uint32_t)st.st_mtim.tv_nsec != f->mtime_nsec) {
+			    (uint32_t)st.st_mtim.tv_nsec != f->mtime_nsec)) {
 			detail("%s: modified (size %llu, was %llu; mtime %llu.%09ld, was %llu.%09u)",
 			       path, U64(st.st_size), U64(f->size),
 			       U64(st.st_mtim.tv_sec), (long)st.st_mtim.tv_nsec,
@@ -842,12 +859,27 @@ static int cmd_show(const char *path)
 		case CKPT_REC_FILE: {
 			const struct ckpt_file *f = &rec.u.file;
 
-			printf("FILE   id %u %s flags %#o mode %#o ino %llu"
+			printf("FILE   id %u %s %s flags %#o mode %#o ino %llu"
 			       " dev %#llx size %llu pos %llu"
-			       " mtime %llu.%09u%s\n",
-			       f->id, rec.path, f->flags, f->mode, U64(f->ino), U64(f->dev),
-			       U64(f->size), U64(f->pos), U64(f->mtime_sec), f->mtime_nsec,
-			       f->type == CKPT_FILE_REG ? "" : " (unknown type)");
+			       " mtime %llu.%09u",
+			       f->id, file_type_name(f->type), rec.path, f->flags,
+			       f->mode, U64(f->ino), U64(f->dev), U64(f->size),
+			       U64(f->pos), U64(f->mtime_sec), f->mtime_nsec);
+			if (f->rdev)	/* the kernel's new_encode_dev() */
+				printf(" rdev %u:%u", (f->rdev & 0xfff00) >> 8,
+				       (f->rdev & 0xff) | ((f->rdev >> 12) & 0xfff00));
+			printf("\n");
+			break;
+		}
+		case CKPT_REC_FD: {
+			const struct ckpt_fd *d = &rec.u.fd;
+
+			if (d->flags & CKPT_FD_IMAGE)
+				printf("FD     %u the image%s\n", d->fd,
+				       d->flags & CKPT_FD_CLOEXEC ? " cloexec" : "");
+			else
+				printf("FD     %u file %u%s\n", d->fd, d->file,
+				       d->flags & CKPT_FD_CLOEXEC ? " cloexec" : "");
 			break;
 		}
 		case CKPT_REC_MM: {
@@ -1291,11 +1323,14 @@ static int cmd_restore(int argc, char **argv)
 	const char *file = NULL;
 	struct image_info ii;
 	int detach = 0, fd, i, why, status;
+	unsigned int flags = 0;
 	pid_t pid, want;
 
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-d") || !strcmp(argv[i], "--detach"))
 			detach = 1;
+		else if (!strcmp(argv[i], "--allow-changed-files"))
+			flags |= CKPT_RESTORE_CHANGED_FILES;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return usage_error("restore: unknown option %s", argv[i]);
 		else if (!file)
@@ -1329,7 +1364,7 @@ static int cmd_restore(int argc, char **argv)
 				prog, strerror(errno));
 			_exit(EXIT_NORESTORE);
 		}
-		ckpt_restore(0, fd, 0);
+		ckpt_restore(0, fd, flags);
 		/* only returns on failure */
 		err = errno;
 		report(OP_RESTORE, err, 0, file, NULL);
@@ -1372,10 +1407,16 @@ static int cmd_restore(int argc, char **argv)
 static int cmd_rollback(int argc, char **argv)
 {
 	struct image_info ii;
+	unsigned int flags = 0;
 	const char *file;
 	long pid;
 	int fd, err;
 
+	if (argc > 0 && !strcmp(argv[0], "--allow-changed-files")) {
+		flags |= CKPT_RESTORE_CHANGED_FILES;
+		argc--;
+		argv++;
+	}
 	if (argc != 2)
 		return usage_error("rollback: %s", "needs a PID and a FILE");
 	if (argv[0][0] == '-' || (argv[1][0] == '-' && argv[1][1]))
@@ -1393,7 +1434,7 @@ static int cmd_rollback(int argc, char **argv)
 	if (ii.proc.pid != (uint32_t)pid)
 		fprintf(stderr, "%s: note: %s is an image of process %u, not %ld\n",
 			prog, file, ii.proc.pid, pid);
-	if (ckpt_restore((pid_t)pid, fd, 0) == 0) {
+	if (ckpt_restore((pid_t)pid, fd, flags) == 0) {
 		close(fd);
 		return EXIT_OK;
 	}

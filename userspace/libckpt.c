@@ -15,7 +15,8 @@
 /* The layout of the image structs must be the same on every architecture. */
 _Static_assert(sizeof(struct ckpt_image_hdr) == 96, "ckpt_image_hdr size");
 _Static_assert(sizeof(struct ckpt_rec_hdr) == 16, "ckpt_rec_hdr size");
-_Static_assert(sizeof(struct ckpt_file) == 64, "ckpt_file size");
+_Static_assert(sizeof(struct ckpt_file) == 72, "ckpt_file size");
+_Static_assert(sizeof(struct ckpt_fd) == 16, "ckpt_fd size");
 _Static_assert(sizeof(struct ckpt_mm) == 104, "ckpt_mm size");
 _Static_assert(sizeof(struct ckpt_vma) == 40, "ckpt_vma size");
 _Static_assert(sizeof(struct ckpt_pages) == 16, "ckpt_pages size");
@@ -218,6 +219,12 @@ static void swap_file(struct ckpt_file *f)
 	SWAP(f->id); SWAP(f->type); SWAP(f->flags); SWAP(f->mode);
 	SWAP(f->pos); SWAP(f->dev); SWAP(f->ino); SWAP(f->size);
 	SWAP(f->mtime_sec); SWAP(f->mtime_nsec); SWAP(f->path_len);
+	SWAP(f->rdev); SWAP(f->pad);
+}
+
+static void swap_fd(struct ckpt_fd *f)
+{
+	SWAP(f->fd); SWAP(f->flags); SWAP(f->file); SWAP(f->pad);
 }
 
 static void swap_mm(struct ckpt_mm *m)
@@ -339,6 +346,7 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_PROC:	return "PROC";
 	case CKPT_REC_SIGHAND:	return "SIGHAND";
 	case CKPT_REC_SIGINFO:	return "SIGINFO";
+	case CKPT_REC_FD:	return "FD";
 	default:		return "UNKNOWN";
 	}
 }
@@ -738,6 +746,21 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 		if (rec->u.file.id == 0)
 			return fail(r, -EINVAL, off, "FILE record with id 0");
 		break;
+	case CKPT_REC_FD:
+		if (len != sizeof(struct ckpt_fd))
+			return fail(r, -EINVAL, off, "FD record of wrong size");
+		memcpy(&rec->u.fd, p, sizeof(struct ckpt_fd));
+		if (r->swap)
+			swap_fd(&rec->u.fd);
+		if (rec->u.fd.flags & ~CKPT_FD_FLAGS)
+			return fail(r, -EINVAL, off, "FD record: unknown flags %#x",
+				    rec->u.fd.flags);
+		if (!(rec->u.fd.flags & CKPT_FD_IMAGE) == !rec->u.fd.file)
+			return fail(r, -EINVAL, off,
+				    "FD record: fd %u names file %u%s", rec->u.fd.fd,
+				    rec->u.fd.file, rec->u.fd.file ?
+				    " but is the image" : ", none");
+		break;
 	case CKPT_REC_MM:
 		if (len < sizeof(struct ckpt_mm))
 			return fail(r, -EINVAL, off, "MM record too short");
@@ -829,7 +852,7 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 }
 
 /* Where in the record order of linux/ckpt.h the reader is. */
-enum { PH_PROC, PH_MM, PH_SIGNALS, PH_THREADS };
+enum { PH_PROC, PH_MM, PH_SIGNALS, PH_FDS, PH_THREADS };
 
 static int out_of_order(struct ckpt_reader *r, const struct ckpt_record *rec,
 			const char *why)
@@ -841,8 +864,8 @@ static int out_of_order(struct ckpt_reader *r, const struct ckpt_record *rec,
 }
 
 /*
- * The order: PROC; FILE, MM, VMA, PAGES; SIGHAND; SIGINFO...; THREAD REGS
- * for each thread, the leader first; END.
+ * The order: PROC; FILE, MM, VMA, PAGES; SIGHAND; SIGINFO...; FILE, FD...;
+ * THREAD REGS for each thread, the leader first; END.
  */
 static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 {
@@ -862,6 +885,11 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 		r->phase = PH_MM;
 		break;
 	case CKPT_REC_FILE:
+		if (r->phase == PH_SIGNALS || r->phase == PH_FDS) {
+			r->phase = PH_FDS;	/* the files of the fd table */
+			break;
+		}
+		/* fall through */
 	case CKPT_REC_MM:
 	case CKPT_REC_VMA:
 	case CKPT_REC_PAGES:
@@ -910,10 +938,23 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 	case CKPT_REC_SIGINFO:
 		if (r->phase != PH_SIGNALS)
 			return out_of_order(r, rec,
-					    "pending signals come after SIGHAND, before the threads");
+					    "pending signals come after SIGHAND, before the file table");
+		break;
+	case CKPT_REC_FD:
+		if (r->phase != PH_SIGNALS && r->phase != PH_FDS)
+			return out_of_order(r, rec,
+					    "the file table comes after the signals, before the threads");
+		if (r->nr_fds && rec->u.fd.fd <= r->last_fd)
+			return fail(r, -EINVAL, rec->offset,
+				    "FD record: fd %u after fd %u", rec->u.fd.fd,
+				    r->last_fd);
+		r->last_fd = rec->u.fd.fd;
+		r->nr_fds++;
+		r->phase = PH_FDS;
 		break;
 	case CKPT_REC_THREAD:
-		if (r->phase != PH_SIGNALS && r->phase != PH_THREADS)
+		if (r->phase != PH_SIGNALS && r->phase != PH_FDS &&
+		    r->phase != PH_THREADS)
 			return out_of_order(r, rec,
 					    "threads come after SIGHAND and the pending signals");
 		if (r->nr_threads == 0 && rec->u.thread.tid != r->proc_pid)

@@ -81,6 +81,7 @@ struct ckpt_record {
 					 * NULL for PAGES read from a stream */
 	union {
 		struct ckpt_file file;
+		struct ckpt_fd fd;
 		struct ckpt_mm mm;
 		struct ckpt_vma vma;
 		struct ckpt_pages pages;
@@ -127,6 +128,8 @@ struct ckpt_reader {
 	uint32_t proc_pid;
 	uint32_t proc_threads;
 	uint32_t nr_threads;
+	uint32_t nr_fds;		/* FD records so far */
+	uint32_t last_fd;		/* the last one's fd */
 	int seen_mm;
 	uint64_t vma_start, vma_end;
 

@@ -203,7 +203,7 @@ static void w_siginfo(struct w *w, int nth, const struct variant *v)
 /*
  * Build an image of the records named by seq, in that order:
  * P PROC, F FILE, M MM, V anonymous VMA, G its PAGES, W file VMA,
- * H SIGHAND, I SIGINFO, T THREAD, R REGS, E END.
+ * H SIGHAND, I SIGINFO, D FD (fd 3, the FILE), T THREAD, R REGS, E END.
  * offs[i] gets the offset of record i.  Returns the number of records.
  */
 static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
@@ -239,6 +239,7 @@ static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 			w32(w, 7); w32(w, CKPT_FILE_REG); w32(w, 0); w32(w, 0100755);
 			w64(w, 0); w64(w, 0x801); w64(w, 123456); w64(w, 99999);
 			w64(w, 1700000000); w32(w, 5); w32(w, 14);
+			w32(w, 0); w32(w, 0);
 			w_bytes(w, "/usr/bin/prog", 14);
 			rec_end(w);
 			break;
@@ -276,6 +277,11 @@ static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 			break;
 		case 'I':
 			w_siginfo(w, nsiginfo++ & 1, v);
+			break;
+		case 'D':
+			rec_begin(w, CKPT_REC_FD);
+			w32(w, 3); w32(w, CKPT_FD_CLOEXEC); w32(w, 7); w32(w, 0);
+			rec_end(w);
 			break;
 		case 'T':
 			rec_begin(w, CKPT_REC_THREAD);
@@ -318,8 +324,8 @@ static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 	return k;
 }
 
-#define GOOD_SEQ	"PFMVGWHIITRE"
-#define GOOD_NREC	12
+#define GOOD_SEQ	"PFMVGWHIIDTRE"
+#define GOOD_NREC	13
 
 static void build(struct w *w, int endian, unsigned machine, unsigned ps)
 {
@@ -427,6 +433,10 @@ static int read_all(struct ckpt_reader *r, int *nrec, uint64_t *regs_first)
 			CHECK(rec.u.file.ino == 123456);
 			CHECK(rec.u.file.mtime_nsec == 5);
 			CHECK(strcmp(rec.path, "/usr/bin/prog") == 0);
+			break;
+		case CKPT_REC_FD:
+			CHECK(rec.u.fd.fd == 3 && rec.u.fd.file == 7);
+			CHECK(rec.u.fd.flags == CKPT_FD_CLOEXEC);
 			break;
 		case CKPT_REC_MM:
 			CHECK(rec.u.mm.start_code == 0x400000);
@@ -730,11 +740,11 @@ static void test_malformed(int endian, unsigned machine, unsigned ps)
 	v = well_formed; v.root_inner_nul = 1;
 	BAD(GOOD_SEQ, &v, 0, "root is not");
 	v = well_formed; v.nr_threads = 2;
-	BAD(GOOD_SEQ, &v, 11, "says 2");
+	BAD(GOOD_SEQ, &v, 12, "says 2");
 	v = well_formed; v.nr_threads = 1;
 	BAD("PFMVGWHIITRTRE", &v, 13, "says 1");
 	v = well_formed; v.first_tid = T_PID + 7;
-	BAD(GOOD_SEQ, &v, 9, "first THREAD");
+	BAD(GOOD_SEQ, &v, 10, "first THREAD");
 
 	/* SIGHAND and SIGINFO of the wrong size or content */
 	v = well_formed; v.sighand_len_delta = -1;
@@ -768,7 +778,10 @@ static void test_malformed(int endian, unsigned machine, unsigned ps)
 	BAD("PFMGVWHIITRE", &well_formed, 3, "follow their VMA");
 	BAD("PFMVGWIITRE", &well_formed, 6, "after SIGHAND");
 	BAD("PFMVGWHHIITRE", &well_formed, 7, "one SIGHAND");
-	BAD("PFMVGWHIIFTRE", &well_formed, 9, "before SIGHAND");
+	BAD("PFMVGWHIITRFE", &well_formed, 11, "before SIGHAND");
+	BAD("PFMVGWDHIITRE", &well_formed, 6, "the file table comes after");
+	BAD("PFMVGWHIIDDTRE", &well_formed, 10, "fd 3 after fd 3");
+	BAD("PFMVGWHIITRDE", &well_formed, 11, "the file table comes after");
 	BAD("PFMVGWHITRIE", &well_formed, 10, "pending signals");
 	BAD("PFMVGWHIIRTE", &well_formed, 9, "REGS must follow");
 	BAD("PFMVGWHIITE", &well_formed, 10, "followed by its REGS");
@@ -777,7 +790,7 @@ static void test_malformed(int endian, unsigned machine, unsigned ps)
 	v = well_formed; v.nr_threads = 1;
 	BAD("PFMVGWHIIE", &v, 9, "no threads");
 	v = well_formed; v.nr_threads = -1;	/* 0xffffffff: fine until END */
-	BAD(GOOD_SEQ, &v, 11, "says 4294967295");
+	BAD(GOOD_SEQ, &v, 12, "says 4294967295");
 }
 
 static void test_compatible(void)

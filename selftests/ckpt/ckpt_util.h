@@ -651,6 +651,71 @@ static inline int ck_wait(pid_t pid)
 	return -1;
 }
 
+#ifndef __NR_close_range
+#define __NR_close_range	436
+#endif
+
+/*
+ * In a child about to be checkpointed: close every descriptor the test
+ * left it but stdin, stdout, stderr and the nkeep in keep[] (increasing;
+ * the image's, its pipes).  Every descriptor is in the image, so a stray
+ * one inherited from the test would be too.
+ */
+static inline void ck_only_fds_of(const int *keep, int nkeep)
+{
+	unsigned int from = 3;
+	int i;
+
+	for (i = 0; i < nkeep; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if (keep[i] > (int)from)
+			syscall(__NR_close_range, from, keep[i] - 1, 0);
+		from = keep[i] + 1;
+	}
+	syscall(__NR_close_range, from, ~0U, 0);
+}
+
+/* The same for one descriptor to keep (-1: none). */
+static inline void ck_only_fds(int keep)
+{
+	ck_only_fds_of(&keep, 1);
+}
+
+/*
+ * Fork a child that closes what the test left it, runs setup() (nonzero:
+ * it exits CK_EXIT_SETUP), says it is ready and pauses.  Returns its pid
+ * once it is ready, or -1.
+ */
+static inline pid_t ck_spawn_paused(int (*setup)(void))
+{
+	pid_t parent = getpid(), pid;
+	int ready[2];
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		ck_child_init(parent);
+		ck_only_fds(ready[1]);
+		if (setup() || write(ready[1], "r", 1) != 1)
+			_exit(CK_EXIT_SETUP);
+		close(ready[1]);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (pid > 0 && read(ready[0], &c, 1) != 1) {
+		kill(pid, SIGKILL);
+		ck_wait(pid);
+		pid = -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
 /*
  * In a child: dump itself into fd.  The dumping run exits 0 (or
  * CK_EXIT_DUMP_FAILED); only the restored run returns.
@@ -766,6 +831,7 @@ static inline int ck_sample_image(struct ck_img *im)
 		long ret;
 
 		ck_child_init(parent);
+		ck_only_fds(fd);
 		ret = ckpt_dump(0, fd, 0);
 		if (ret == 0)
 			_exit(0);

@@ -54,7 +54,9 @@ TEST(unknown_flags_einval)
 	static const unsigned int dump_bad[] = {
 		1u << 2, 1u << 3, 1u << 31, 0xfffffffcu, CKPT_DUMP_FLAGS | 1u << 7,
 	};
-	static const unsigned int restore_bad[] = { 1, 2, 1u << 31, 0xffffffffu };
+	static const unsigned int restore_bad[] = {
+		1u << 1, 1u << 2, 1u << 31, 0xffffffffu, CKPT_RESTORE_FLAGS | 1u << 7,
+	};
 	struct ck_img im;
 	unsigned int i;
 	int fd, st;
@@ -179,7 +181,7 @@ TEST(dump_other_process_bad_arguments)
 	EXPECT_EQ(-1, ckpt_dump(pid, rd, 0));
 	EXPECT_EQ(EBADF, errno);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_restore(pid, fd, 1));
+	EXPECT_EQ(-1, ckpt_restore(pid, fd, 1u << 7));
 	EXPECT_EQ(EINVAL, errno);
 	errno = 0;
 	EXPECT_EQ(-1, ckpt_dump(0, fd, CKPT_DUMP_KILL));	/* oneself */

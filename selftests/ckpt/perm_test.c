@@ -56,11 +56,14 @@ static pid_t start_as(uid_t uid, struct chan *ch)
 	if (pid == 0) {
 		char c;
 
+		static const int keep[] = { CMD_FD, REP_FD };
+
 		ck_child_init(parent);
 		become(uid);
 		if (dup2(ch->cmd[0], CMD_FD) != CMD_FD ||
 		    dup2(ch->rep[1], REP_FD) != REP_FD)
 			_exit(CK_EXIT_SETUP);
+		ck_only_fds_of(keep, 2);	/* none of the test's other fds */
 		for (;;) {
 			int32_t me;
 

@@ -86,6 +86,8 @@ static void child_fds(pid_t parent)
 		_exit(CK_EXIT_SETUP);
 }
 
+static int img_for_child;	/* the image fd a self-dumping child gets */
+
 /* Start fn() in a child process with the pipes. */
 static pid_t start(void (*fn)(void))
 {
@@ -94,7 +96,11 @@ static pid_t start(void (*fn)(void))
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
+		/* none of the test's other fds (the one a self-dump needs) */
+		const int keep[] = { img_for_child, CMD_FD, REP_FD };
+
 		child_fds(parent);
+		ck_only_fds_of(keep, 3);
 		fn();
 		_exit(0);
 	}
@@ -536,8 +542,6 @@ static void threads_dump_themselves(void)
 	memcpy(r.fpu, fpu_out, sizeof(fpu_out));
 	rep(&r, sizeof(r));
 }
-
-static int img_for_child;
 
 static void dump_self_child(void)
 {

@@ -2,9 +2,11 @@
 /*
  * One image restored several times: each restored process continues a
  * deterministic computation over its restored heap and state and writes
- * the result to fd 100, which its restorer set up.  All results must equal
- * what P computed before the dump.  Also: the checkpoint of a restored
- * process restores again.
+ * the result to fd 100.  All results must equal what P computed before the
+ * dump.  Also: the checkpoint of a restored process restores again.
+ *
+ * P holds pipe ends at fds 100-102; each restorer hands over pipes of its
+ * own at those numbers, which the restored process gets in their place.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -18,7 +20,8 @@
 #include "ckpt_util.h"
 
 #define OUT_FD		100	/* restored process writes its result here */
-#define CHAIN_FD	101	/* if open: dump again into it */
+#define CTL_FD		101	/* it reads 'c' (dump again) or 'p' here */
+#define CHAIN_FD	102	/* where it dumps again */
 #define HEAP_SIZE	(256u << 10)
 #define CHAIN_KEY	0xABCDEF0123456789ull
 
@@ -51,8 +54,20 @@ struct expected {
 	uint64_t chained;	/* after the restored process's own change */
 };
 
+/* One end of a new pipe at fd; the other end is closed. */
+static int pipe_end_at(int fd, int write_end)
+{
+	int p[2];
+
+	if (pipe(p))
+		return -1;
+	close(p[!write_end]);
+	return ck_move_fd(p[write_end], fd) < 0 ? -1 : 0;
+}
+
 static void __attribute__((noreturn)) run_p(int imgfd, int expfd)
 {
+	char c = 0;
 	struct expected e;
 	uint64_t result;
 	size_t i;
@@ -73,6 +88,9 @@ static void __attribute__((noreturn)) run_p(int imgfd, int expfd)
 		_exit(CK_EXIT_SETUP);
 	close(expfd);
 
+	if (pipe_end_at(OUT_FD, 1) || pipe_end_at(CTL_FD, 0) ||
+	    pipe_end_at(CHAIN_FD, 1))
+		_exit(CK_EXIT_SETUP);
 	fflush(NULL);
 	ret = ckpt_dump(0, imgfd, 0);
 	if (ret == 0) {
@@ -86,7 +104,7 @@ static void __attribute__((noreturn)) run_p(int imgfd, int expfd)
 		_exit(CK_EXIT_DUMP_FAILED);
 	}
 	/* restored */
-	if (fcntl(CHAIN_FD, F_GETFD) >= 0) {
+	if (read(CTL_FD, &c, 1) == 1 && c == 'c') {
 		/* change our state, checkpoint ourselves again */
 		lcg ^= CHAIN_KEY;
 		fflush(NULL);
@@ -135,19 +153,22 @@ static int make_image(struct expected *e)
 struct restorer {
 	pid_t pid;
 	int out;	/* read end of the pipe the restored process writes */
+	int chain;	/* read end of the pipe it dumps itself into */
 };
 
 /*
  * Fork a restorer reading the image through its own open file description
- * of imgfd, with the result pipe at OUT_FD and optionally chain_fd at
- * CHAIN_FD.
+ * of imgfd, with the result pipe at OUT_FD, the chain pipe at CHAIN_FD and
+ * at CTL_FD a pipe saying whether to dump again (chain).
  */
-static int start_restorer(int imgfd, int chain_fd, struct restorer *r)
+static int start_restorer(int imgfd, int chain, struct restorer *r)
 {
 	pid_t parent = getpid();
-	int p[2];
+	int p[2], ch[2];
 
 	if (pipe(p))
+		return -1;
+	if (pipe(ch))
 		return -1;
 	fflush(NULL);
 	r->pid = fork();
@@ -157,25 +178,28 @@ static int start_restorer(int imgfd, int chain_fd, struct restorer *r)
 		char path[64];
 		int fd;
 
+		int c[2];
+
 		ck_child_init(parent);
 		close(p[0]);
+		close(ch[0]);
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", imgfd);
 		fd = open(path, O_RDONLY);
-		if (fd < 0 || ck_move_fd(p[1], OUT_FD) < 0)
+		if (fd < 0 || pipe(c) || write(c[1], chain ? "c" : "p", 1) != 1)
 			_exit(CK_EXIT_SETUP);
-		if (chain_fd >= 0) {
-			if (ck_move_fd(chain_fd, CHAIN_FD) < 0)
-				_exit(CK_EXIT_SETUP);
-		} else {
-			close(CHAIN_FD);
-		}
+		close(c[1]);
+		if (ck_move_fd(p[1], OUT_FD) < 0 || ck_move_fd(c[0], CTL_FD) < 0 ||
+		    ck_move_fd(ch[1], CHAIN_FD) < 0)
+			_exit(CK_EXIT_SETUP);
 		close(imgfd);
 		ckpt_restore(0, fd, 0);
 		fprintf(stderr, "R: ckpt_restore: %s\n", strerror(errno));
 		_exit(CK_EXIT_NO_RESTORE);
 	}
 	close(p[1]);
+	close(ch[1]);
 	r->out = p[0];
+	r->chain = ch[0];
 	return 0;
 }
 
@@ -185,6 +209,7 @@ static int finish_restorer(struct restorer *r, uint64_t *result)
 	int st;
 
 	close(r->out);
+	close(r->chain);
 	st = ck_wait(r->pid);
 	if (n != sizeof(*result))
 		return st ? st : -1;
@@ -200,8 +225,8 @@ TEST(two_restores_concurrently)
 
 	fd = make_image(&e);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, start_restorer(fd, -1, &r1));
-	ASSERT_EQ(0, start_restorer(fd, -1, &r2));
+	ASSERT_EQ(0, start_restorer(fd, 0, &r1));
+	ASSERT_EQ(0, start_restorer(fd, 0, &r2));
 	EXPECT_EQ(0, finish_restorer(&r1, &res1));
 	EXPECT_EQ(0, finish_restorer(&r2, &res2));
 	EXPECT_EQ(e.plain, res1);
@@ -221,7 +246,7 @@ TEST(two_restores_one_after_the_other)
 	ASSERT_LE(0, fd);
 	for (i = 0; i < 2; i++) {
 		res = 0;
-		ASSERT_EQ(0, start_restorer(fd, -1, &r));
+		ASSERT_EQ(0, start_restorer(fd, 0, &r));
 		EXPECT_EQ(0, finish_restorer(&r, &res));
 		EXPECT_EQ(e.plain, res) TH_LOG("restore #%d", i + 1);
 	}
@@ -234,19 +259,21 @@ TEST(checkpoint_of_restored_process)
 	struct expected e;
 	struct restorer r1, r2;
 	uint64_t res1 = 0, res2 = 0;
+	struct ck_img im;
 	int fd, chain;
 
 	fd = make_image(&e);
 	ASSERT_LE(0, fd);
-	chain = ck_memfd("ckpt-chain");
-	ASSERT_LE(0, chain);
-	ASSERT_EQ(0, start_restorer(fd, chain, &r1));
+	ASSERT_EQ(0, start_restorer(fd, 1, &r1));
+	/* the restored process dumps itself into the pipe, then goes on */
+	ASSERT_EQ(0, ck_slurp(r1.chain, 0, &im));
 	EXPECT_EQ(0, finish_restorer(&r1, &res1));
 	EXPECT_EQ(e.chained, res1);
-	ASSERT_EQ(0, lseek(chain, 0, SEEK_SET));
-	ASSERT_LT(0, lseek(chain, 0, SEEK_END));
-	ASSERT_EQ(0, lseek(chain, 0, SEEK_SET));
-	ASSERT_EQ(0, start_restorer(chain, -1, &r2));
+	ASSERT_LT(0, im.len);
+	chain = ck_memfd_from(im.buf, im.len);
+	ASSERT_LE(0, chain);
+	free(im.buf);
+	ASSERT_EQ(0, start_restorer(chain, 0, &r2));
 	EXPECT_EQ(0, finish_restorer(&r2, &res2));
 	EXPECT_EQ(e.chained, res2);
 	close(chain);

@@ -17,6 +17,8 @@
 #include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #ifdef __x86_64__
 #include <cpuid.h>
 #endif
@@ -353,6 +355,7 @@ static pid_t fork_p(int imgfd)
 	pid = fork();
 	if (pid == 0) {
 		ck_child_init(parent);
+		ck_only_fds(imgfd);
 		run_p(imgfd);
 	}
 	return pid;
@@ -508,7 +511,8 @@ TEST(image_format)
 	struct ck_rec r = { 0 };
 	const struct ckpt_image_hdr *h;
 	int e, nthread = 0, nregs = 0, nmm = 0, nend = 0, prev_thread = 0;
-	int nproc = 0, nsighand = 0;
+	int nproc = 0, nsighand = 0, nfd = 0, nimage = 0;
+	uint32_t last_fd = 0;
 	uint64_t vstart = 0, vend = 0, last_end = 0;
 	uint32_t ids[256], nids = 0, k;
 	unsigned int page = (unsigned int)getpagesize();
@@ -617,10 +621,34 @@ TEST(image_format)
 			nsighand++;
 			EXPECT_EQ(CKPT_NSIG * sizeof(struct ckpt_sigaction), r.len);
 			break;
+		case CKPT_REC_FD: {
+			uint32_t nr = ck_get32(r.p + CK_OFF(ckpt_fd, fd), e);
+			uint32_t fl = ck_get32(r.p + CK_OFF(ckpt_fd, flags), e);
+			uint32_t id = ck_get32(r.p + CK_OFF(ckpt_fd, file), e);
+
+			EXPECT_EQ(sizeof(struct ckpt_fd), r.len);
+			if (nfd)
+				EXPECT_LT(last_fd, nr) TH_LOG("fds out of order");
+			last_fd = nr;
+			nfd++;
+			if (fl & CKPT_FD_IMAGE) {
+				nimage++;
+				EXPECT_EQ(0, id);
+			} else {
+				for (k = 0; k < nids && ids[k] != id; k++)
+					;
+				EXPECT_LT(k, nids) TH_LOG("fd %u names file %u, not in the image",
+							  nr, id);
+			}
+			break;
+		}
 		default:
 			EXPECT_EQ(0, r.type) TH_LOG("unknown record type");
 		}
 	}
+	/* stdin, stdout, stderr and the image */
+	EXPECT_LE(4, nfd);
+	EXPECT_EQ(1, nimage);
 	EXPECT_EQ(1, nmm);
 	EXPECT_EQ(1, nthread);
 	EXPECT_EQ(1, nregs);
@@ -644,7 +672,7 @@ static void sig_handler(int sig)
 struct facts {
 	int32_t pid, ppid;
 	int32_t uid;
-	int32_t fd60_ok, fd61_closed;
+	int32_t fd60_closed, fd61_null;
 	int32_t mask_ok;
 	int32_t usr1_handler, term_handler, usr2_dfl, urg_dfl;
 	int32_t sas_ok, robust_ok, ctid_ok;	/* 2: cannot tell */
@@ -660,7 +688,6 @@ TEST(identity_files_signals)
 {
 	int fd, rep[2], st;
 	pid_t pid, parent = getpid();
-	char tmp[64];
 	struct facts f;
 
 	fd = ck_memfd("ckpt-self-sig");
@@ -673,12 +700,13 @@ TEST(identity_files_signals)
 	if (pid == 0) {
 		sigset_t set;
 		struct facts out = { 0 };
-		int f61, f60;
+		int f61;
 		long ret;
 
 		ck_child_init(parent);
 		close(rep[0]);
-		close(rep[1]);
+		if (ck_move_fd(rep[1], REPORT_FD) < 0)
+			_exit(CK_EXIT_SETUP);
 		f61 = open("/dev/null", O_RDONLY);
 		if (f61 < 0 || ck_move_fd(f61, 61) < 0)
 			_exit(CK_EXIT_SETUP);
@@ -704,9 +732,14 @@ TEST(identity_files_signals)
 		out.pid = getpid();
 		out.ppid = getppid();
 		out.uid = (int32_t)getuid();
-		f60 = (int)pread(60, tmp, 5, 0);
-		out.fd60_ok = f60 == 5 && !memcmp(tmp, "R's60", 5);
-		out.fd61_closed = fcntl(61, F_GETFD) == -1 && errno == EBADF;
+		/* the image's file table: R's fd 60 gone, P's 61 back */
+		out.fd60_closed = fcntl(60, F_GETFD) == -1 && errno == EBADF;
+		{
+			struct stat sb;
+
+			out.fd61_null = !fstat(61, &sb) && S_ISCHR(sb.st_mode) &&
+					sb.st_rdev == makedev(1, 3);
+		}
 		sigprocmask(SIG_SETMASK, NULL, &set);
 		out.mask_ok = sigismember(&set, SIGUSR1) == 1 &&
 			      sigismember(&set, SIGHUP) == 1 &&
@@ -797,8 +830,8 @@ TEST(identity_files_signals)
 	EXPECT_EQ(pid, f.pid);
 	EXPECT_EQ(getpid(), f.ppid);
 	EXPECT_EQ((int32_t)getuid(), f.uid);
-	EXPECT_EQ(1, f.fd60_ok);
-	EXPECT_EQ(1, f.fd61_closed);
+	EXPECT_EQ(1, f.fd60_closed);
+	EXPECT_EQ(1, f.fd61_null);
 	EXPECT_EQ(1, f.mask_ok);
 	EXPECT_EQ(1, f.usr1_handler);
 	EXPECT_EQ(1, f.term_handler);

@@ -1325,6 +1325,27 @@ struct dump_result {
 	int64_t ret, err;
 };
 
+/*
+ * A file for images that the process dumped may hold itself: a regular
+ * file with a path (a memfd is not supported in an image yet).  Named
+ * after tag and pid; r_tmp_unlink() removes it.
+ */
+static int r_tmpfile(const char *tag, pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/ckpt-review-%s-%d", tag, (int)pid);
+	return open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+}
+
+static void r_tmp_unlink(const char *tag, pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/ckpt-review-%s-%d", tag, (int)pid);
+	unlink(path);
+}
+
 struct mutual {
 	volatile pid_t pid[2];
 	volatile int go;		/* rounds started */
@@ -1334,7 +1355,7 @@ static struct mutual *t10b;		/* MAP_SHARED, made before the forks */
 
 static void mutual_child(int cmd, int rep, int me)
 {
-	int img = ck_memfd("ckpt-review-10b"), round;
+	int img = r_tmpfile("10b", getpid()), round;
 	struct dump_result r;
 
 	if (img < 0)
@@ -1406,6 +1427,8 @@ TEST(mutual_dumps_return)
 	TH_LOG("%d dumps done, %d refused", ok, errors);
 	EXPECT_EQ(0, kid_ping(&a));
 	EXPECT_EQ(0, kid_ping(&b));
+	r_tmp_unlink("10b", a.pid);
+	r_tmp_unlink("10b", b.pid);
 	kid_end(&a);
 	kid_end(&b);
 }
@@ -1436,7 +1459,7 @@ static void dumper_kid(int cmd, int rep, int me)
 	int fd;
 
 	if (me == 0) {
-		fd = ck_memfd("ckpt-review-10c-g");
+		fd = r_tmpfile("10c-g", getpid());
 		if (fd < 0)
 			_exit(CK_EXIT_SETUP);
 	} else {
@@ -1535,7 +1558,7 @@ TEST(mutual_dumps_both_inside_return)
 	t10c = mmap(NULL, sizeof(*t10c), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(t10c != MAP_FAILED);
-	t10c_f = ck_memfd("ckpt-review-10c-f");
+	t10c_f = r_tmpfile("10c-f", getpid());
 	ASSERT_LE(0, t10c_f);
 
 	ASSERT_EQ(0, spawn(&w, uffd_writer));
@@ -1595,6 +1618,8 @@ TEST(mutual_dumps_both_inside_return)
 		EXPECT_EQ(0, kid_ping(&x));
 	if (!gy)
 		EXPECT_EQ(0, kid_ping(&y));
+	r_tmp_unlink("10c-g", x.pid);
+	r_tmp_unlink("10c-f", getpid());
 	kid_end(&x);
 	kid_end(&y);
 	kid_end(&w);

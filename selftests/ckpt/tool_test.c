@@ -9,6 +9,8 @@
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <stdint.h>
 
@@ -46,6 +48,7 @@ static pid_t start_counter(int out)
 		ck_child_init(parent);
 		if (dup2(out, 1) != 1)
 			_exit(CK_EXIT_SETUP);
+		ck_only_fds(-1);	/* its stdout is its only pipe */
 		signal(SIGUSR1, on_usr1);
 		for (;;)
 			counter++;
@@ -347,39 +350,43 @@ TEST_F(tool, errors_are_explained)
 
 /*
  * A refusal names the process dumped and its object: the kernel logs
- * "ckpt: COMM[PID]: cannot checkpoint mapping ...: locked memory (mlock)"
- * keyed on the dumped process (it named the dumper before), and the tool
- * finds that line and prints it.
+ * "ckpt: COMM[PID]: cannot checkpoint ..." keyed on the dumped process
+ * (it named the dumper before), and the tool finds that line and prints
+ * it.  The process runs on and nothing is written.
  */
-TEST_F(tool, refusal_names_the_process_and_the_object)
+static int mlocked_page(void)
+{
+	static char locked[4096] __attribute__((aligned(4096)));
+
+	locked[0] = 1;
+	return mlock(locked, sizeof(locked));
+}
+
+/* An inotify descriptor at fd 17: not supported in an image. */
+static int inotify_at_17(void)
+{
+	int fd = inotify_init1(0);
+
+	if (fd < 0 || dup2(fd, 17) != 17)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static void check_refusal(struct __test_metadata *_metadata,
+			  int (*setup)(void), const char *what)
 {
 	char pidstr[16], key[32];
 	char *argv[] = { "ckpt", "dump", pidstr, "-o", "/tmp/refused.img", NULL };
 	char *msg;
 	size_t len;
-	int e[2], ready[2];
+	int e[2];
 	pid_t t, pid;
-	char c;
 
 	if (access("/dev/kmsg", R_OK))
 		SKIP(return, "the kernel log is not readable here");
-	ASSERT_EQ(0, pipe(ready));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		static char locked[4096] __attribute__((aligned(4096)));
-
-		locked[0] = 1;
-		if (mlock(locked, sizeof(locked)))
-			_exit(CK_EXIT_SETUP);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(CK_EXIT_SETUP);
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	ASSERT_EQ(1, read(ready[0], &c, 1));
-	close(ready[0]);
+	pid = ck_spawn_paused(setup);
+	ASSERT_LT(0, pid);
 	snprintf(pidstr, sizeof(pidstr), "%d", pid);
 	snprintf(key, sizeof(key), "[%d]: cannot checkpoint", pid);
 	ASSERT_EQ(0, pipe(e));
@@ -391,12 +398,23 @@ TEST_F(tool, refusal_names_the_process_and_the_object)
 	ASSERT_NE(NULL, msg);
 	EXPECT_NE(NULL, strstr(msg, "EOPNOTSUPP")) TH_LOG("%s", msg);
 	EXPECT_NE(NULL, strstr(msg, key)) TH_LOG("%s", msg);
-	EXPECT_NE(NULL, strstr(msg, "locked memory (mlock)")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, what)) TH_LOG("%s", msg);
 	EXPECT_NE(0, access("/tmp/refused.img", F_OK));	/* nothing written */
 	free(msg);
 	EXPECT_EQ(0, waitpid(pid, NULL, WNOHANG));	/* it runs on */
 	kill(pid, SIGKILL);
 	ck_wait(pid);
+}
+
+TEST_F(tool, refusal_names_the_process_and_the_object)
+{
+	check_refusal(_metadata, mlocked_page, "locked memory (mlock)");
+}
+
+TEST_F(tool, refusal_names_the_fd_and_its_kind)
+{
+	check_refusal(_metadata, inotify_at_17,
+		      "fd 17: an anonymous inode (anon_inode:inotify)");
 }
 
 TEST_HARNESS_MAIN

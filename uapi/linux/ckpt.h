@@ -19,11 +19,13 @@
  *
  * The records come in this order: PROC; the FILEs, MM, VMAs and PAGES of the
  * address space (a FILE before the first record that names it); SIGHAND;
- * the pending SIGINFOs; a THREAD and its REGS for each thread, the thread
- * group leader first; END.
+ * the pending SIGINFOs; the FILEs and FDs of the file descriptor table;
+ * a THREAD and its REGS for each thread, the thread group leader first;
+ * END.
  *
- * Shared kernel objects (a file mapped by several VMAs) are written once,
- * with an image-local object id; later records name them by that id.
+ * Shared kernel objects (a file mapped by several VMAs, or open at several
+ * descriptors) are written once, with an image-local object id; later
+ * records name them by that id.
  */
 #ifndef _UAPI_LINUX_CKPT_H
 #define _UAPI_LINUX_CKPT_H
@@ -38,13 +40,14 @@
 #define CKPT_DUMP_KILL		(1U << 1)	/* kill the target after the dump */
 #define CKPT_DUMP_FLAGS		(CKPT_DUMP_STOP | CKPT_DUMP_KILL)
 
-/* ckpt_restore() flags: none yet */
-#define CKPT_RESTORE_FLAGS	0U
+/* ckpt_restore() flags */
+#define CKPT_RESTORE_CHANGED_FILES (1U << 0)	/* open files may have changed */
+#define CKPT_RESTORE_FLAGS	CKPT_RESTORE_CHANGED_FILES
 
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	3
+#define CKPT_IMAGE_VERSION	4
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -86,6 +89,7 @@ struct ckpt_image_hdr {
 #define CKPT_REC_PROC		8	/* struct ckpt_proc + groups + paths */
 #define CKPT_REC_SIGHAND	9	/* struct ckpt_sigaction[CKPT_NSIG] */
 #define CKPT_REC_SIGINFO	10	/* struct ckpt_siginfo */
+#define CKPT_REC_FD		11	/* struct ckpt_fd */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -103,6 +107,10 @@ struct ckpt_rec_hdr {
 
 /* struct ckpt_file.type */
 #define CKPT_FILE_REG		1	/* a regular file, reopened by path */
+#define CKPT_FILE_DIR		2	/* a directory, reopened by path */
+#define CKPT_FILE_CHR		3	/* /dev/null, zero, full, random or urandom */
+#define CKPT_FILE_TTY		4	/* a terminal: a live one, on restore */
+#define CKPT_FILE_PIPE		5	/* an end of a pipe or FIFO: a live one */
 
 /**
  * struct ckpt_file - an open file (CKPT_REC_FILE)
@@ -113,12 +121,20 @@ struct ckpt_rec_hdr {
  * @pos: file position
  * @dev: st_dev of the inode (new_encode_dev)
  * @ino: st_ino
- * @size: st_size at the checkpoint
+ * @size: st_size at the checkpoint; of a pipe, the bytes unread in it
  * @mtime_sec: st_mtime at the checkpoint, seconds
  * @mtime_nsec: and nanoseconds
  * @path_len: bytes of path that follow, including its terminating NUL
+ * @rdev: st_rdev of a device (new_encode_dev), else 0
+ * @pad: zero
  *
- * The path is absolute, as seen from the dumped process's root.
+ * The path is absolute, as seen from the dumped process's root; a pipe's
+ * is its name ("pipe:[INO]").  Regular files, directories and the CHR
+ * devices are reopened by path.  A terminal or a pipe is a live object on
+ * restore: in a rollback, the one the descriptor of the same number still
+ * refers to; in a new process, the restorer's descriptor of that number,
+ * a pipe or a terminal open the same way (a pipe only if none of its data
+ * was unread), or for a terminal the restorer's first one on fds 0-2.
  */
 struct ckpt_file {
 	__u32	id;
@@ -132,6 +148,33 @@ struct ckpt_file {
 	__aligned_u64 mtime_sec;
 	__u32	mtime_nsec;
 	__u32	path_len;
+	__u32	rdev;
+	__u32	pad;
+};
+
+/* struct ckpt_fd.flags */
+#define CKPT_FD_CLOEXEC		(1U << 0)	/* FD_CLOEXEC */
+#define CKPT_FD_IMAGE		(1U << 1)	/* the image being written: closed */
+#define CKPT_FD_FLAGS		(CKPT_FD_CLOEXEC | CKPT_FD_IMAGE)
+
+/**
+ * struct ckpt_fd - a file descriptor (CKPT_REC_FD)
+ * @fd: its number; the records come in increasing order
+ * @flags: CKPT_FD_*
+ * @file: object id of the CKPT_REC_FILE it refers to; 0 with CKPT_FD_IMAGE
+ * @pad: zero
+ *
+ * Every descriptor of the process has a record; two that share an open
+ * file (dup()) name the same object.  The descriptor a process wrote its
+ * own image to is CKPT_FD_IMAGE, and is closed after a restore: the image
+ * is not copied into itself, and what a restore reads it from stays the
+ * restorer's.
+ */
+struct ckpt_fd {
+	__u32	fd;
+	__u32	flags;
+	__u32	file;
+	__u32	pad;
 };
 
 /**
