@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The file descriptor table in the image.
+ *
+ * A child sets up descriptors of several kinds, with gaps, dup()ed pairs,
+ * positions and flags, and dumps itself; a fresh restorer that holds none
+ * of them (only pipes it hands over at the same numbers) restores it, and
+ * the restored process checks every descriptor value by value.  Also: a
+ * changed file is refused unless the caller allows it, unsupported kinds
+ * fail the dump with nothing written, a malformed FD record is EINVAL, and
+ * a rollback in place closes what was opened since and reopens what was
+ * closed since.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+/* harness macros: unused parameters, int vs unsigned in EXPECT_*() */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+/* ASSERT_*() longjmp()s out of the (inlined) test function */
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "../kselftest_harness.h"
+#include "ckpt_util.h"
+
+#define IMG_FD		20	/* where the dumped process writes its image */
+#define PIPE_FD		15	/* a pipe the restorer hands over */
+
+static char sbuf[80];
+#define STATUS(st) ck_status_str(st, sbuf, sizeof(sbuf))
+
+static char dir[64], path_a[80], path_b[80];
+
+/* A directory with file a (4096 known bytes) and an empty file b. */
+static int make_files(void)
+{
+	unsigned char buf[4096];
+	int fd, i;
+
+	snprintf(dir, sizeof(dir), "/tmp/ckpt-files-%d", (int)getpid());
+	snprintf(path_a, sizeof(path_a), "%s/a", dir);
+	snprintf(path_b, sizeof(path_b), "%s/b", dir);
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -1;
+	for (i = 0; i < 4096; i++)
+		buf[i] = (unsigned char)(i * 7 + 1);
+	fd = open(path_a, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ck_write_all(fd, buf, sizeof(buf)))
+		return -1;
+	close(fd);
+	fd = open(path_b, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static void remove_files(void)
+{
+	unlink(path_a);
+	unlink(path_b);
+	rmdir(dir);
+}
+
+/* Open path at exactly fd (flags as open(), O_CLOEXEC kept). */
+static int open_at(const char *path, int flags, int fd)
+{
+	int f = open(path, flags), ok;
+
+	if (f < 0)
+		return -1;
+	if (f == fd)		/* open() gives O_CLOEXEC itself */
+		return 0;
+	ok = dup3(f, fd, flags & O_CLOEXEC) == fd;
+	close(f);
+	return ok ? 0 : -1;
+}
+
+static int is_closed(int fd)
+{
+	return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
+}
+
+static int chr_is(int fd, unsigned int maj, unsigned int min)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISCHR(st.st_mode) &&
+	       st.st_rdev == makedev(maj, min);
+}
+
+static ino_t dir_ino;
+
+/*
+ * The restored process: exit CK_EXIT_RESTORED if every descriptor is as
+ * at the dump, else the number of the first check that failed.
+ */
+static int check_table(void)
+{
+	unsigned char b[10];
+	struct stat st;
+	char msg[8] = { 0 };
+	int i;
+
+	/* 3 and its dup 5 share the position; 7 is an open of its own */
+	if (lseek(3, 0, SEEK_CUR) != 100 || lseek(5, 0, SEEK_CUR) != 100)
+		return 10;
+	if (read(3, b, sizeof(b)) != sizeof(b))
+		return 11;
+	for (i = 0; i < 10; i++)
+		if (b[i] != (unsigned char)((100 + i) * 7 + 1))
+			return 12;
+	if (lseek(5, 0, SEEK_CUR) != 110 || lseek(7, 0, SEEK_CUR) != 200)
+		return 13;
+	if ((fcntl(3, F_GETFL) & O_ACCMODE) != O_RDONLY ||
+	    fcntl(3, F_GETFD) != 0 || fcntl(5, F_GETFD) != 0)
+		return 14;
+	/* 8: write-only, O_APPEND, close-on-exec */
+	if ((fcntl(8, F_GETFL) & (O_ACCMODE | O_APPEND)) != (O_WRONLY | O_APPEND) ||
+	    fcntl(8, F_GETFD) != FD_CLOEXEC)
+		return 15;
+	/* 10: the directory */
+	if (fstat(10, &st) || !S_ISDIR(st.st_mode) || st.st_ino != dir_ino)
+		return 16;
+	/* 12: /dev/null read-write; 13: /dev/zero, O_NONBLOCK, cloexec */
+	if (!chr_is(12, 1, 3) || (fcntl(12, F_GETFL) & O_ACCMODE) != O_RDWR)
+		return 17;
+	if (!chr_is(13, 1, 5) || !(fcntl(13, F_GETFL) & O_NONBLOCK) ||
+	    fcntl(13, F_GETFD) != FD_CLOEXEC)
+		return 18;
+	/* 15: the restorer's pipe, with what it wrote */
+	if (read(PIPE_FD, msg, 5) != 5 || strcmp(msg, "hello"))
+		return 19;
+	/* the gaps, the image's own fd and the restorer's other fds */
+	for (i = 3; i < 64; i++) {
+		if (i == 3 || i == 5 || i == 7 || i == 8 || i == 10 ||
+		    i == 12 || i == 13 || i == PIPE_FD)
+			continue;
+		if (!is_closed(i))
+			return 20;
+	}
+	return CK_EXIT_RESTORED;
+}
+
+/* The dumped process: its table, then a self-dump into IMG_FD. */
+static void __attribute__((noreturn)) run_p(int img)
+{
+	struct stat st;
+	int p[2];
+
+	if (ck_move_fd(img, IMG_FD) != IMG_FD)
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds(IMG_FD);
+	if (open_at(path_a, O_RDONLY, 3) || lseek(3, 100, SEEK_SET) != 100 ||
+	    dup2(3, 5) != 5 ||
+	    open_at(path_a, O_RDONLY, 7) || lseek(7, 200, SEEK_SET) != 200 ||
+	    open_at(path_b, O_WRONLY | O_APPEND | O_CLOEXEC, 8) ||
+	    open_at(dir, O_RDONLY | O_DIRECTORY, 10) ||
+	    open_at("/dev/null", O_RDWR, 12) ||
+	    open_at("/dev/zero", O_RDONLY | O_NONBLOCK | O_CLOEXEC, 13) ||
+	    fstat(10, &st))
+		_exit(CK_EXIT_SETUP);
+	dir_ino = st.st_ino;
+	/* the read end of a pipe of its own: empty, the other end closed */
+	if (pipe(p) || ck_move_fd(p[0], PIPE_FD) != PIPE_FD)
+		_exit(CK_EXIT_SETUP);
+	close(p[1]);
+	ck_dump_self_or_exit(IMG_FD);
+	_exit(check_table());
+}
+
+/* Dump run_p() into a memfd; returns it (at offset 0), or -1. */
+static int dump_p(void)
+{
+	pid_t parent = getpid(), pid;
+	int img = ck_memfd("ckpt-files");
+
+	if (img < 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		ck_child_init(parent);
+		run_p(img);
+	}
+	if (ck_wait(pid) != 0 || lseek(img, 0, SEEK_SET) != 0) {
+		close(img);
+		return -1;
+	}
+	return img;
+}
+
+/*
+ * A restorer holding none of P's files: its image at fd 30, a memfd of
+ * its own at 40, and at PIPE_FD the read end of a pipe holding "hello".
+ */
+static int restore_p(int img, unsigned int flags)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int p[2], own = ck_memfd("restorer's own");
+
+		ck_child_init(parent);
+		if (own < 0 || ck_move_fd(own, 40) != 40 ||
+		    ck_move_fd(img, 30) != 30 || pipe(p) ||
+		    write(p[1], "hello", 5) != 5)
+			_exit(CK_EXIT_SETUP);
+		close(p[1]);
+		if (ck_move_fd(p[0], PIPE_FD) != PIPE_FD)
+			_exit(CK_EXIT_SETUP);
+		ck_restore_and_exit(30, flags);
+	}
+	return ck_wait(pid);
+}
+
+TEST(fd_table_restored_in_a_new_process)
+{
+	int img, st;
+
+	ASSERT_EQ(0, make_files());
+	img = dump_p();
+	ASSERT_LE(0, img);
+	st = restore_p(img, 0);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("restored: %s (10-20: a descriptor differs, see check_table())",
+					       STATUS(st));
+	close(img);
+	remove_files();
+}
+
+/* File b written after the dump: ESTALE, unless the caller allows it. */
+TEST(changed_file_refused_unless_allowed)
+{
+	int img, fd, st;
+
+	ASSERT_EQ(0, make_files());
+	img = dump_p();
+	ASSERT_LE(0, img);
+	fd = open(path_b, O_WRONLY | O_APPEND);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(3, write(fd, "new", 3));
+	close(fd);
+	st = restore_p(img, 0);
+	EXPECT_EQ(ESTALE, st) TH_LOG("changed file: %s", STATUS(st));
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	st = restore_p(img, CKPT_RESTORE_CHANGED_FILES);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("allowed: %s", STATUS(st));
+	close(img);
+	remove_files();
+}
+
+/* An inotify fd or a socket: EOPNOTSUPP, nothing written, it runs on. */
+static int an_inotify_fd(void)
+{
+	return inotify_init1(0) < 0 ? -1 : 0;
+}
+
+static int a_socket(void)
+{
+	int sv[2];
+
+	return socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+}
+
+static void refused_kind(struct __test_metadata *_metadata, int (*setup)(void))
+{
+	int img = ck_memfd("ckpt-refused");
+	pid_t pid;
+
+	ASSERT_LE(0, img);
+	pid = ck_spawn_paused(setup);
+	ASSERT_LT(0, pid);
+	errno = 0;
+	EXPECT_EQ(-1, ckpt_dump(pid, img, 0));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(0, lseek(img, 0, SEEK_END));		/* nothing written */
+	EXPECT_EQ(0, waitpid(pid, NULL, WNOHANG));	/* it runs on */
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	close(img);
+}
+
+TEST(inotify_fd_refused)
+{
+	refused_kind(_metadata, an_inotify_fd);
+}
+
+TEST(socket_fd_refused)
+{
+	refused_kind(_metadata, a_socket);
+}
+
+/* The FD record of fd nr in an image, or NULL. */
+static unsigned char *fd_rec(struct ck_img *im, uint32_t nr, struct ck_rec *r)
+{
+	int e = ck_img_endian(im);
+
+	memset(r, 0, sizeof(*r));
+	while (ck_img_next(im, r))
+		if (r->type == CKPT_REC_FD &&
+		    ck_get32(r->p + CK_OFF(ckpt_fd, fd), e) == nr)
+			return r->p;
+	return NULL;
+}
+
+/* A FD record naming no FILE, or repeating a descriptor: EINVAL. */
+TEST(bad_fd_records_einval)
+{
+	struct ck_img im, c;
+	struct ck_rec r;
+	unsigned char *p;
+	int img, st;
+
+	ASSERT_EQ(0, make_files());
+	img = dump_p();
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	close(img);
+
+	c = im;
+	c.buf = malloc(im.len);
+	ASSERT_NE(NULL, c.buf);
+	memcpy(c.buf, im.buf, im.len);
+	p = fd_rec(&c, 3, &r);
+	ASSERT_NE(NULL, p);
+	ck_put32(p + CK_OFF(ckpt_fd, file), ck_img_endian(&c), 9999);
+	ck_img_reseal(&c);
+	st = ck_try_restore(c.buf, c.len);
+	EXPECT_EQ(EINVAL, st) TH_LOG("fd naming file 9999: %s", STATUS(st));
+	free(c.buf);
+
+	c = im;
+	c.buf = malloc(im.len + r.size);
+	c.cap = im.len + r.size;
+	ASSERT_NE(NULL, c.buf);
+	memcpy(c.buf, im.buf, im.len);
+	ASSERT_NE(NULL, fd_rec(&c, 3, &r));
+	ASSERT_EQ(0, ck_img_insert(&c, r.off + r.size, c.buf + r.off, r.size));
+	ck_img_reseal(&c);
+	st = ck_try_restore(c.buf, c.len);
+	EXPECT_EQ(EINVAL, st) TH_LOG("fd 3 twice: %s", STATUS(st));
+	free(c.buf);
+	free(im.buf);
+	remove_files();
+}
+
+/*
+ * Rollback in place: a kid opens file a at fd 3 (position 50) and is
+ * dumped; then it closes 3 and opens /dev/null at 4.  Rolled back, 3 is
+ * file a at 50 again and 4 is closed; its command pipes, live, stay.
+ */
+#define CMD_FD		100
+#define REP_FD		101
+
+static void __attribute__((noreturn)) kid(void)
+{
+	char c;
+
+	for (;;) {
+		if (read(CMD_FD, &c, 1) != 1)
+			_exit(0);
+		if (c == 'c') {		/* change the table */
+			close(3);
+			if (open_at("/dev/null", O_RDONLY, 4))
+				_exit(CK_EXIT_SETUP);
+		} else if (c == 'r') {	/* report */
+			struct stat st, sa;
+			int32_t v[3];
+
+			v[0] = (int32_t)lseek(3, 0, SEEK_CUR);
+			v[1] = !fstat(3, &st) && !stat(path_a, &sa) &&
+			       st.st_ino == sa.st_ino;
+			v[2] = is_closed(4);
+			if (write(REP_FD, v, sizeof(v)) != sizeof(v))
+				_exit(CK_EXIT_SETUP);
+		}
+	}
+}
+
+TEST(rollback_closes_new_fds_and_reopens_closed_ones)
+{
+	pid_t parent = getpid(), pid;
+	int cmd[2], rep[2], img = ck_memfd("ckpt-files-rb");
+	int32_t v[3];
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, make_files());
+	ASSERT_EQ(0, pipe(cmd));
+	ASSERT_EQ(0, pipe(rep));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		static const int keep[] = { 3, CMD_FD, REP_FD };
+
+		ck_child_init(parent);
+		if (ck_move_fd(cmd[0], CMD_FD) != CMD_FD ||
+		    ck_move_fd(rep[1], REP_FD) != REP_FD ||
+		    open_at(path_a, O_RDONLY, 3) || lseek(3, 50, SEEK_SET) != 50)
+			_exit(CK_EXIT_SETUP);
+		ck_only_fds_of(keep, 3);
+		kid();
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	ASSERT_EQ(1, write(cmd[1], "r", 1));
+	ASSERT_EQ(sizeof(v), read(rep[0], v, sizeof(v)));
+	ASSERT_EQ(50, v[0]);
+	ASSERT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	ASSERT_EQ(1, write(cmd[1], "c", 1));
+	ASSERT_EQ(1, write(cmd[1], "r", 1));
+	ASSERT_EQ(sizeof(v), read(rep[0], v, sizeof(v)));
+	ASSERT_EQ(1, v[2] == 0 && v[0] == -1) TH_LOG("the table did not change");
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	ASSERT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
+	ASSERT_EQ(1, write(cmd[1], "r", 1));
+	ASSERT_EQ(sizeof(v), read(rep[0], v, sizeof(v)));
+	EXPECT_EQ(50, v[0]);
+	EXPECT_EQ(1, v[1]);
+	EXPECT_EQ(1, v[2]);
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	close(img);
+	remove_files();
+}
+
+TEST_HARNESS_MAIN
