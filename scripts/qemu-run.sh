@@ -43,7 +43,12 @@ if [ "$VARIANT" = debug ]; then
 	TIMEOUT=${TIMEOUT:-2400} MEM=2048 APPEND="kasan_multi_shot $APPEND"
 fi
 TIMEOUT=${TIMEOUT:-600}
-ARGS="loglevel=7 panic=-1 $APPEND"
+# Test runs print everything (the runner scans the console); a shell for
+# trying ckpt by hand gets only emergencies on its console (ckpt's messages
+# are in dmesg).
+LOGLEVEL=7
+[ "$INTERACTIVE" != 1 ] || LOGLEVEL=3
+ARGS="loglevel=$LOGLEVEL panic=-1 $APPEND"
 case "$BASE" in
 x86_64) QEMU=(qemu-system-x86_64 -M q35 -cpu max -m "$MEM" -append "console=ttyS0 $ARGS") ;;
 arm64)  QEMU=(qemu-system-aarch64 -M virt -cpu cortex-a57 -m "$MEM" -append "console=ttyAMA0 $ARGS") ;;
