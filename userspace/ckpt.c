@@ -5,11 +5,13 @@
  *
  *	ckpt dump PID [-o FILE|-] [--stop|--kill]
  *	ckpt restore [-d|--detach] [--allow-changed-files] FILE|-
- *	ckpt rollback PID FILE|-
+ *	ckpt rollback [--allow-changed-files] PID FILE|-
  *	ckpt show FILE|-
+ *	ckpt COMMAND --help
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -63,6 +65,7 @@ static const char usage_text[] =
 "  show      check an image and list its records\n"
 "\n"
 "FILE '-' is standard input (restore, rollback, show) or output (dump).\n"
+"'ckpt COMMAND --help' describes one command.\n"
 "Exit status: 0 success, 1 failure, 2 usage error; restore without -d\n"
 "exits with the restored process's status (128+N if killed by signal N,\n"
 "125 if the image could not be restored).\n";
@@ -78,6 +81,72 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\nTry 'ckpt --help'.\n");
 	return EXIT_USAGE;
+}
+
+/* Each command's own --help. */
+static const struct {
+	const char *name;
+	const char *text;
+} cmd_help[] = {
+	{ "dump",
+	  "usage: ckpt dump PID [-o FILE|-] [--stop|--kill]\n"
+	  "Write an image of process PID (0: ckpt itself) to FILE, or to standard\n"
+	  "output (-o -, the default; never to a terminal).\n"
+	  "  -o, --output FILE  where the image goes\n"
+	  "      --stop         leave the process stopped afterwards\n"
+	  "      --kill         kill the process afterwards\n"
+	  "A process holding something ckpt cannot save (a socket, an epoll fd,\n"
+	  "...) is not dumped; the message names it.\n" },
+	{ "restore",
+	  "usage: ckpt restore [-d|--detach] [--allow-changed-files] FILE|-\n"
+	  "Start the image's process again as a child of ckpt, with its old pid\n"
+	  "if that is free and allowed; its terminals and pipes at fds 0-2 are\n"
+	  "ckpt's.\n"
+	  "  -d, --detach            print its pid and exit instead of waiting\n"
+	  "      --allow-changed-files  restore even if a file it has open was\n"
+	  "                          modified since the dump\n" },
+	{ "rollback",
+	  "usage: ckpt rollback [--allow-changed-files] PID FILE|-\n"
+	  "Put live process PID back into the state of the image: memory,\n"
+	  "threads, signals, descriptors (those opened since are closed; its\n"
+	  "pipes and terminals stay connected).\n"
+	  "      --allow-changed-files  roll back even if a file it has open was\n"
+	  "                          modified since the dump\n" },
+	{ "show",
+	  "usage: ckpt show FILE|-\n"
+	  "Check an image and list its records, the file table included.\n" },
+};
+
+static int sub_help(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cmd_help) / sizeof(cmd_help[0]); i++)
+		if (!strcmp(cmd_help[i].name, name))
+			fputs(cmd_help[i].text, stdout);
+	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+}
+
+/*
+ * getopt_long() for a command: argv[0] is its name.  Returns the option,
+ * -1 at the end, or '?' after printing the usage error (*ret set).
+ */
+static int next_opt(int argc, char **argv, const char *shortopts,
+		    const struct option *longopts, int *ret)
+{
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c == '?' || c == ':') {
+		char what[64];
+
+		snprintf(what, sizeof(what), "%s: %s %%s", argv[0],
+			 c == ':' ? "missing the argument of" : "unknown option");
+		*ret = usage_error(what, argv[optind - 1]);
+		return '?';
+	}
+	return c;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1147,32 +1216,35 @@ static int parse_pid(const char *s, long *pid)
 
 static int cmd_dump(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "stop", no_argument, NULL, 'S' },
+		{ "kill", no_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *out = "-", *pidstr = NULL;
 	unsigned int flags = 0;
-	int fd, i, err, regular = 0;
+	int fd, c, err, regular = 0, ret = 0;
 	struct stat st;
-	long pid, ret;
+	long pid;
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-			if (++i >= argc)
-				return usage_error("%s needs a file name", argv[i - 1]);
-			out = argv[i];
-		} else if (!strncmp(argv[i], "-o", 2)) {
-			out = argv[i] + 2;
-		} else if (!strncmp(argv[i], "--output=", 9)) {
-			out = argv[i] + 9;
-		} else if (!strcmp(argv[i], "--stop")) {
-			flags |= CKPT_DUMP_STOP;
-		} else if (!strcmp(argv[i], "--kill")) {
-			flags |= CKPT_DUMP_KILL;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage_error("dump: unknown option %s", argv[i]);
-		} else if (!pidstr) {
-			pidstr = argv[i];
-		} else {
-			return usage_error("dump: extra argument %s", argv[i]);
+	optind = 1;
+	/* GNU getopt: options may follow the PID (ckpt dump PID --kill) */
+	while ((c = next_opt(argc, argv, ":o:h", opts, &ret)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'S': flags |= CKPT_DUMP_STOP; break;
+		case 'K': flags |= CKPT_DUMP_KILL; break;
+		case 'h': return sub_help("dump");
+		default: return ret;
 		}
+	}
+	for (; optind < argc; optind++) {
+		if (!pidstr)
+			pidstr = argv[optind];
+		else
+			return usage_error("dump: extra argument %s", argv[optind]);
 	}
 	if (!pidstr)
 		return usage_error("dump: which process? %s", "give its PID");
@@ -1320,23 +1392,32 @@ static void forward_signal(int sig)
 
 static int cmd_restore(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "detach", no_argument, NULL, 'd' },
+		{ "allow-changed-files", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *file = NULL;
 	struct image_info ii;
-	int detach = 0, fd, i, why, status;
+	int detach = 0, fd, c, why, status, ret = 0;
 	unsigned int flags = 0;
 	pid_t pid, want;
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-d") || !strcmp(argv[i], "--detach"))
-			detach = 1;
-		else if (!strcmp(argv[i], "--allow-changed-files"))
-			flags |= CKPT_RESTORE_CHANGED_FILES;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("restore: unknown option %s", argv[i]);
-		else if (!file)
-			file = argv[i];
+	optind = 1;
+	while ((c = next_opt(argc, argv, ":dh", opts, &ret)) != -1) {
+		switch (c) {
+		case 'd': detach = 1; break;
+		case 'C': flags |= CKPT_RESTORE_CHANGED_FILES; break;
+		case 'h': return sub_help("restore");
+		default: return ret;
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (!file)
+			file = argv[optind];
 		else
-			return usage_error("restore: extra argument %s", argv[i]);
+			return usage_error("restore: extra argument %s", argv[optind]);
 	}
 	if (!file)
 		return usage_error("restore: %s", "which image? give a FILE or -");
@@ -1406,25 +1487,30 @@ static int cmd_restore(int argc, char **argv)
 
 static int cmd_rollback(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "allow-changed-files", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct image_info ii;
 	unsigned int flags = 0;
 	const char *file;
 	long pid;
-	int fd, err;
+	int fd, err, c, ret = 0;
 
-	if (argc > 0 && !strcmp(argv[0], "--allow-changed-files")) {
-		flags |= CKPT_RESTORE_CHANGED_FILES;
-		argc--;
-		argv++;
+	optind = 1;
+	while ((c = next_opt(argc, argv, ":h", opts, &ret)) != -1) {
+		switch (c) {
+		case 'C': flags |= CKPT_RESTORE_CHANGED_FILES; break;
+		case 'h': return sub_help("rollback");
+		default: return ret;
+		}
 	}
-	if (argc != 2)
+	if (argc - optind != 2)
 		return usage_error("rollback: %s", "needs a PID and a FILE");
-	if (argv[0][0] == '-' || (argv[1][0] == '-' && argv[1][1]))
-		return usage_error("rollback: unknown option %s",
-				   argv[0][0] == '-' ? argv[0] : argv[1]);
-	if (parse_pid(argv[0], &pid) || pid == 0)
-		return usage_error("rollback: '%s' is not a process id", argv[0]);
-	file = argv[1];
+	if (parse_pid(argv[optind], &pid) || pid == 0)
+		return usage_error("rollback: '%s' is not a process id", argv[optind]);
+	file = argv[optind + 1];
 
 	fd = open_image(file);
 	if (fd < 0)
@@ -1464,18 +1550,26 @@ int main(int argc, char **argv)
 		       CKPT_IMAGE_VERSION);
 		return EXIT_OK;
 	}
+	/* each command parses its own options: argv[0] is its name */
 	if (!strcmp(cmd, "show")) {
-		if (argc != 3)
+		static const struct option opts[] = {
+			{ "help", no_argument, NULL, 'h' },
+			{ NULL, 0, NULL, 0 }
+		};
+		int c, ret = 0;
+
+		optind = 1;
+		while ((c = next_opt(argc - 1, argv + 1, ":h", opts, &ret)) != -1)
+			return c == 'h' ? sub_help("show") : ret;
+		if (argc - 1 - optind != 1)
 			return usage_error("show: %s", "needs one FILE or -");
-		if (argv[2][0] == '-' && argv[2][1])
-			return usage_error("show: unknown option %s", argv[2]);
-		return cmd_show(argv[2]);
+		return cmd_show(argv[1 + optind]);
 	}
 	if (!strcmp(cmd, "restore"))
-		return cmd_restore(argc - 2, argv + 2);
+		return cmd_restore(argc - 1, argv + 1);
 	if (!strcmp(cmd, "rollback"))
-		return cmd_rollback(argc - 2, argv + 2);
+		return cmd_rollback(argc - 1, argv + 1);
 	if (!strcmp(cmd, "dump"))
-		return cmd_dump(argc - 2, argv + 2);
+		return cmd_dump(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }
