@@ -228,8 +228,9 @@ int ckpt_stage_fd_rec(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
 		if (fd->file)
 			goto out;
 	} else {
+		/* a FILE record's object, not a pipe's */
 		obj = ckpt_obj_find(ctx, fd->file);
-		if (!obj)
+		if (!obj || !obj->rec.type)
 			goto out;
 	}
 	if (obj && obj->rec.type == CKPT_FILE_REG &&
@@ -332,11 +333,12 @@ static const char *ckpt_live_missing(const struct ckpt_ctx *ctx,
  * process rolled back), before the point of no return.
  * Return: 0; -EMFILE for a descriptor at or above the task's
  * RLIMIT_NOFILE; -ESTALE for a terminal or pipe not open at its number;
- * -ENOMEM.
+ * the errors of ckpt_live_pipes(); -ENOMEM.
  */
 int ckpt_stage_fds_precommit(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st)
 {
 	unsigned int i;
+	int err;
 
 	if (!st->nr)
 		return 0;
@@ -347,6 +349,9 @@ int ckpt_stage_fds_precommit(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st)
 				    st->fds[st->nr - 1].fd);
 		return -EMFILE;
 	}
+	err = ckpt_live_pipes(ctx, st->fds, st->nr);
+	if (err)
+		return err;
 	st->files = kvcalloc(st->nr, sizeof(*st->files), GFP_KERNEL);
 	if (!st->files)
 		return -ENOMEM;

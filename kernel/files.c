@@ -9,9 +9,11 @@
  * recorded makes the restore fail with -ESTALE rather than map or read the
  * wrong contents.
  *
- * A terminal or an end of a pipe or FIFO is not reopened: it is recorded by
- * identity, and a restore takes the live object a descriptor of the same
- * number refers to (fdtable.c).  Any other kind of file is refused.
+ * A pipe the process holds both ends of is rebuilt with its data (pipe.c).
+ * A terminal, a FIFO or an end of another pipe is not reopened: it is
+ * recorded by identity, and a restore takes the live object a descriptor
+ * of the same number refers to (fdtable.c).  Any other kind of file is
+ * refused.
  */
 #define pr_fmt(fmt) "ckpt: " fmt
 
@@ -172,6 +174,8 @@ int ckpt_check_file(struct ckpt_ctx *ctx, struct file *file, int fd)
 	err = IS_ERR(path) ? PTR_ERR(path) :
 	      ckpt_check_dump_file(ctx, file, fd, ckpt_file_type(file), path);
 	kfree(buf);
+	if (!err && S_ISFIFO(file_inode(file)->i_mode))
+		err = ckpt_check_pipe(ctx, file, fd);
 	return err;
 }
 
@@ -193,6 +197,7 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 	u32 type = ckpt_file_type(file);
 	struct ckpt_file *rec;
 	char *buf, *path;
+	u32 pipe = 0;
 	size_t len;
 	int err;
 
@@ -209,6 +214,8 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 		goto out_free;
 	}
 	err = ckpt_check_dump_file(ctx, file, fd, type, path);
+	if (!err && type == CKPT_FILE_PIPE)
+		err = ckpt_dump_pipe(ctx, file, &pipe);
 	if (err)
 		goto out_free;
 	len = strlen(path) + 1;
@@ -233,6 +240,7 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 	rec->path_len = len;
 	if (S_ISCHR(inode->i_mode))
 		rec->rdev = new_encode_dev(inode->i_rdev);
+	rec->pipe = pipe;
 	memcpy(rec + 1, path, len);
 	ckpt_rec_end(ctx, sizeof(*rec) + len);
 
@@ -287,7 +295,7 @@ static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
 {
 	umode_t fmt = rec->mode & S_IFMT;
 
-	if (rec->pad || rec->flags & ~CKPT_REOPEN_FLAGS ||
+	if (rec->flags & ~CKPT_REOPEN_FLAGS ||
 	    (rec->flags & O_ACCMODE) == O_ACCMODE ||
 	    rec->mtime_nsec >= NSEC_PER_SEC || rec->pos > LLONG_MAX)
 		return false;
@@ -301,7 +309,10 @@ static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
 	case CKPT_FILE_TTY:
 		return fmt == S_IFCHR;
 	case CKPT_FILE_PIPE:
-		return fmt == S_IFIFO && !rec->rdev;
+		/* a pipe rebuilt has an end open one way, as pipe() makes */
+		return fmt == S_IFIFO && !rec->rdev &&
+		       (!rec->pipe || ((rec->flags & O_ACCMODE) != O_RDWR &&
+				       !(rec->flags & (O_DIRECT | O_PATH))));
 	}
 	return false;
 }
@@ -369,9 +380,11 @@ out_fput:
  *
  * A file recorded by path is looked up first, and only the very file
  * recorded is opened, with the caller's credentials; in a rollback the
- * process rolled back must be allowed to open it too.  A terminal or a
- * pipe is only checked: the live one is found when the file table is
- * committed.  Either is entered in the object table under its id.
+ * process rolled back must be allowed to open it too.  An end of a pipe
+ * of the image is taken from the pipe rebuilt (ckpt_restore_pipe()).
+ * Another terminal or pipe is only checked: the live one is found when the
+ * file table is committed.  Each is entered in the object table under its
+ * id.
  *
  * Context: process context, no locks held.
  * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed one;
@@ -393,17 +406,20 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	path = (const char *)(rec + 1);
 	err = -EINVAL;
 	if (!ckpt_file_rec_ok(rec) ||
+	    (rec->pipe && rec->type != CKPT_FILE_PIPE) ||
 	    rec->path_len != h->len - sizeof(*rec) ||
 	    strnlen(path, rec->path_len) != rec->path_len - 1)
 		goto out_free;
-	if (rec->type != CKPT_FILE_TTY && rec->type != CKPT_FILE_PIPE) {
+	if (rec->pipe) {
+		file = ckpt_pipe_end(ctx, rec);
+	} else if (rec->type != CKPT_FILE_TTY && rec->type != CKPT_FILE_PIPE) {
 		if (path[0] != '/')
 			goto out_free;
 		file = ckpt_reopen(ctx, rec, path);
-		if (IS_ERR(file)) {
-			err = PTR_ERR(file);
-			goto out_free;
-		}
+	}
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto out_free;
 	}
 	err = ckpt_obj_insert(ctx, rec->id, file);
 	if (!err) {

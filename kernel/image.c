@@ -38,6 +38,7 @@ int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file)
 	BUILD_BUG_ON(sizeof(struct ckpt_rec_hdr) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_file) != 72);
 	BUILD_BUG_ON(sizeof(struct ckpt_fd) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_pipe) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_mm) != 104);
 	BUILD_BUG_ON(sizeof(struct ckpt_vma) != 40);
 	BUILD_BUG_ON(sizeof(struct ckpt_pages) != 16);
@@ -163,6 +164,8 @@ int ckpt_grow(void **p, unsigned int *max, size_t size)
 void ckpt_ctx_fini(struct ckpt_ctx *ctx)
 {
 	ckpt_obj_release(ctx);
+	kvfree(ctx->pipes);
+	ctx->pipes = NULL;
 	kvfree(ctx->buf);
 	ctx->buf = NULL;
 	if (ctx->file)

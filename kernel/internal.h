@@ -34,12 +34,21 @@
  * @id: the id in the image
  * @file: the file (a reference is held)
  * @rec: on restore, the file's record, for checks by its users
+ * @peer: on restore, a rebuilt pipe's write end (@file is its read end)
+ * @ends: the ends of that pipe given to FILE records: 1 read, 2 write
+ * @live: the live open file that pipe's ends are kept on instead, if any
+ *	(borrowed: the object of that end holds it)
  */
 struct ckpt_obj {
 	u32 id;
 	struct file *file;
 	struct ckpt_file rec;
+	struct file *peer;
+	unsigned int ends;
+	struct file *live;
 };
+
+struct ckpt_pipe_seen;
 
 /**
  * struct ckpt_ctx - the state of one dump or restore
@@ -61,6 +70,9 @@ struct ckpt_obj {
  * @objs: object table
  * @nr_objs: entries in @objs
  * @max_objs: room in @objs
+ * @pipes: on dump, the pipes the descriptors are on (pipe.c)
+ * @nr_pipes: entries in @pipes
+ * @max_pipes: room in @pipes
  */
 struct ckpt_ctx {
 	struct file *file;
@@ -81,6 +93,9 @@ struct ckpt_ctx {
 	struct ckpt_obj *objs;
 	unsigned int nr_objs;
 	unsigned int max_objs;
+	struct ckpt_pipe_seen *pipes;
+	unsigned int nr_pipes;
+	unsigned int max_pipes;
 };
 
 /* image.c */
@@ -117,6 +132,14 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id);
 int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 bool ckpt_same_file(const struct ckpt_file *rec, struct inode *inode);
 bool ckpt_file_unchanged(const struct ckpt_obj *obj);
+
+/* pipe.c: pipes the process holds both ends of */
+int ckpt_check_pipe(struct ckpt_ctx *ctx, struct file *file, int fd);
+int ckpt_dump_pipe(struct ckpt_ctx *ctx, struct file *file, u32 *id);
+int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+struct file *ckpt_pipe_end(struct ckpt_ctx *ctx, const struct ckpt_file *rec);
+int ckpt_live_pipes(struct ckpt_ctx *ctx, const struct ckpt_fd *fds,
+		    unsigned int nr);
 
 /* fdtable.c: the file descriptor table */
 struct ckpt_fd_stage;

@@ -90,9 +90,12 @@ void ckpt_obj_release(struct ckpt_ctx *ctx)
 {
 	unsigned int i;
 
-	for (i = 0; i < ctx->nr_objs; i++)
+	for (i = 0; i < ctx->nr_objs; i++) {
 		if (ctx->objs[i].file)
 			fput(ctx->objs[i].file);
+		if (ctx->objs[i].peer)
+			fput(ctx->objs[i].peer);
+	}
 	kfree(ctx->objs);
 	ctx->objs = NULL;
 	ctx->nr_objs = 0;

@@ -937,7 +937,16 @@ static int cmd_show(const char *path)
 			if (f->rdev)	/* the kernel's new_encode_dev() */
 				printf(" rdev %u:%u", (f->rdev & 0xfff00) >> 8,
 				       (f->rdev & 0xff) | ((f->rdev >> 12) & 0xfff00));
+			if (f->pipe)
+				printf(" of pipe %u", f->pipe);
 			printf("\n");
+			break;
+		}
+		case CKPT_REC_PIPE: {
+			const struct ckpt_pipe *p = &rec.u.pipe;
+
+			printf("PIPE   id %u size %u buffered %u bytes\n", p->id,
+			       p->size, p->len);
 			break;
 		}
 		case CKPT_REC_FD: {

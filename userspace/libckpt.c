@@ -219,7 +219,12 @@ static void swap_file(struct ckpt_file *f)
 	SWAP(f->id); SWAP(f->type); SWAP(f->flags); SWAP(f->mode);
 	SWAP(f->pos); SWAP(f->dev); SWAP(f->ino); SWAP(f->size);
 	SWAP(f->mtime_sec); SWAP(f->mtime_nsec); SWAP(f->path_len);
-	SWAP(f->rdev); SWAP(f->pad);
+	SWAP(f->rdev); SWAP(f->pipe);
+}
+
+static void swap_pipe(struct ckpt_pipe *p)
+{
+	SWAP(p->id); SWAP(p->size); SWAP(p->len); SWAP(p->pad);
 }
 
 static void swap_fd(struct ckpt_fd *f)
@@ -347,6 +352,7 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_SIGHAND:	return "SIGHAND";
 	case CKPT_REC_SIGINFO:	return "SIGINFO";
 	case CKPT_REC_FD:	return "FD";
+	case CKPT_REC_PIPE:	return "PIPE";
 	default:		return "UNKNOWN";
 	}
 }
@@ -746,6 +752,24 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 		if (rec->u.file.id == 0)
 			return fail(r, -EINVAL, off, "FILE record with id 0");
 		break;
+	case CKPT_REC_PIPE:
+		if (len < sizeof(struct ckpt_pipe))
+			return fail(r, -EINVAL, off, "PIPE record too short");
+		memcpy(&rec->u.pipe, p, sizeof(struct ckpt_pipe));
+		if (r->swap)
+			swap_pipe(&rec->u.pipe);
+		if (rec->u.pipe.len != len - sizeof(struct ckpt_pipe))
+			return fail(r, -EINVAL, off,
+				    "PIPE record: %u bytes of data do not match record length",
+				    rec->u.pipe.len);
+		if (rec->u.pipe.id == 0)
+			return fail(r, -EINVAL, off, "PIPE record with id 0");
+		if (rec->u.pipe.len > rec->u.pipe.size)
+			return fail(r, -EINVAL, off,
+				    "PIPE record: %u bytes in a pipe of %u",
+				    rec->u.pipe.len, rec->u.pipe.size);
+		rec->pipe_data = p + sizeof(struct ckpt_pipe);
+		break;
 	case CKPT_REC_FD:
 		if (len != sizeof(struct ckpt_fd))
 			return fail(r, -EINVAL, off, "FD record of wrong size");
@@ -883,6 +907,12 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 		r->proc_pid = rec->u.proc.pid;
 		r->proc_threads = rec->u.proc.nr_threads;
 		r->phase = PH_MM;
+		break;
+	case CKPT_REC_PIPE:
+		if (r->phase != PH_SIGNALS && r->phase != PH_FDS)
+			return out_of_order(r, rec,
+					    "pipes come with the file table");
+		r->phase = PH_FDS;
 		break;
 	case CKPT_REC_FILE:
 		if (r->phase == PH_SIGNALS || r->phase == PH_FDS) {

@@ -82,6 +82,7 @@ struct ckpt_record {
 	union {
 		struct ckpt_file file;
 		struct ckpt_fd fd;
+		struct ckpt_pipe pipe;
 		struct ckpt_mm mm;
 		struct ckpt_vma vma;
 		struct ckpt_pages pages;
@@ -94,6 +95,7 @@ struct ckpt_record {
 		struct ckpt_siginfo siginfo;	/* info[] stays raw */
 	} u;				/* fixed part, in host byte order */
 	const char *path;		/* FILE: NUL-terminated path */
+	const unsigned char *pipe_data;	/* PIPE: u.pipe.len buffered bytes */
 	const unsigned char *groups;	/* PROC: raw groups; see ckpt_record_group() */
 	const char *cwd;		/* PROC: NUL-terminated working directory */
 	const char *root;		/* PROC: NUL-terminated root directory */

@@ -813,6 +813,58 @@ static inline int ck_try_restore(const void *buf, size_t len)
 }
 
 /*
+ * Fork a child that runs run(img), img a fresh memfd it is to dump itself
+ * into (run() never returns).  Returns the memfd at offset 0, or -1; the
+ * child's exit status (ck_wait()) in *status.
+ */
+static inline int ck_dump_child(const char *name, void (*run)(int img),
+				int *status)
+{
+	pid_t parent = getpid(), pid;
+	int img = ck_memfd(name);
+
+	*status = -1;
+	if (img < 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		ck_child_init(parent);
+		run(img);
+	}
+	if (pid > 0)
+		*status = ck_wait(pid);
+	if (pid < 0 || lseek(img, 0, SEEK_SET) != 0) {
+		close(img);
+		return -1;
+	}
+	return img;
+}
+
+/*
+ * Fork a restorer that holds nothing but stdin, stdout, stderr and the
+ * image, moved to fd at, and restores it with flags (which must not
+ * return): what ck_wait() says, the restored process's exit status.
+ */
+static inline int ck_restore_fresh(int img, int at, unsigned int flags)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		ck_child_init(parent);
+		if (ck_move_fd(img, at) != at)
+			_exit(CK_EXIT_SETUP);
+		ck_only_fds(at);
+		ck_restore_and_exit(at, flags);
+	}
+	return ck_wait(pid);
+}
+
+/*
  * The sample image: a child dumps itself into a memfd and _exit(0)s; when
  * restored it _exit(CK_EXIT_RESTORED)s.  Returns 0 and the image in *im.
  */

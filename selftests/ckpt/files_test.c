@@ -175,20 +175,9 @@ static void __attribute__((noreturn)) run_p(int img)
 /* Dump run_p() into a memfd; returns it (at offset 0), or -1. */
 static int dump_p(void)
 {
-	pid_t parent = getpid(), pid;
-	int img = ck_memfd("ckpt-files");
+	int st, img = ck_dump_child("ckpt-files", run_p, &st);
 
-	if (img < 0)
-		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		ck_child_init(parent);
-		run_p(img);
-	}
-	if (ck_wait(pid) != 0 || lseek(img, 0, SEEK_SET) != 0) {
+	if (img >= 0 && st != 0) {
 		close(img);
 		return -1;
 	}

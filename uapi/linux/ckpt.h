@@ -47,7 +47,7 @@
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	4
+#define CKPT_IMAGE_VERSION	5
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -90,6 +90,7 @@ struct ckpt_image_hdr {
 #define CKPT_REC_SIGHAND	9	/* struct ckpt_sigaction[CKPT_NSIG] */
 #define CKPT_REC_SIGINFO	10	/* struct ckpt_siginfo */
 #define CKPT_REC_FD		11	/* struct ckpt_fd */
+#define CKPT_REC_PIPE		12	/* struct ckpt_pipe + buffered bytes */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -126,15 +127,18 @@ struct ckpt_rec_hdr {
  * @mtime_nsec: and nanoseconds
  * @path_len: bytes of path that follow, including its terminating NUL
  * @rdev: st_rdev of a device (new_encode_dev), else 0
- * @pad: zero
+ * @pipe: of an end of a pipe in the image (CKPT_REC_PIPE), its object id;
+ *	else 0
  *
  * The path is absolute, as seen from the dumped process's root; a pipe's
  * is its name ("pipe:[INO]").  Regular files, directories and the CHR
- * devices are reopened by path.  A terminal or a pipe is a live object on
- * restore: in a rollback, the one the descriptor of the same number still
- * refers to; in a new process, the restorer's descriptor of that number,
- * a pipe or a terminal open the same way (a pipe only if none of its data
- * was unread), or for a terminal the restorer's first one on fds 0-2.
+ * devices are reopened by path.  A pipe the process holds both ends of is
+ * in the image (@pipe) and rebuilt with its data.  A terminal, a FIFO or
+ * a pipe of which the process holds one end is a live object on restore:
+ * in a rollback, the one the descriptor of the same number still refers
+ * to; in a new process, the restorer's descriptor of that number, a pipe
+ * or a terminal open the same way (a pipe only if none of its data was
+ * unread), or for a terminal the restorer's first one on fds 0-2.
  */
 struct ckpt_file {
 	__u32	id;
@@ -149,6 +153,26 @@ struct ckpt_file {
 	__u32	mtime_nsec;
 	__u32	path_len;
 	__u32	rdev;
+	__u32	pipe;
+};
+
+/**
+ * struct ckpt_pipe - a pipe and the bytes buffered in it (CKPT_REC_PIPE)
+ * @id: image-local object id, as in struct ckpt_file
+ * @size: its capacity in bytes (F_GETPIPE_SZ)
+ * @len: bytes of buffered data that follow
+ * @pad: zero
+ *
+ * A pipe the process holds both ends of: its unread data, oldest first,
+ * read at the dump without consuming it.  The data of a pipe larger than
+ * a record spans several records of the same id, in order, before the
+ * FILE records of its ends.  Restore makes a new pipe of @size (with the
+ * checks of fcntl(F_SETPIPE_SZ)) holding the data.
+ */
+struct ckpt_pipe {
+	__u32	id;
+	__u32	size;
+	__u32	len;
 	__u32	pad;
 };
 

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pipes a process holds both ends of: their data is in the image.
+ *
+ * A child fills two pipes of its own (10 KiB in one of the default size,
+ * 300 KiB in one of 512 KiB, which takes two records) and dumps itself
+ * while it runs: it then reads every byte, in order, and so does its copy
+ * restored in a fresh restorer that holds no pipe.  A rollback in place
+ * keeps a pipe the process still has (what it holds now), opens a closed
+ * end again on it, and rebuilds one it no longer has.  Bad PIPE records
+ * are EINVAL; the other end of the pipe the image is written to is
+ * refused.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+/* harness macros: unused parameters, int vs unsigned in EXPECT_*() */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+/* ASSERT_*() longjmp()s out of the (inlined) test function */
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "../kselftest_harness.h"
+#include "ckpt_util.h"
+
+#define IMG_FD		20	/* where the dumped process writes its image */
+#define SMALL_LEN	(10 * 1024)
+#define BIG_SIZE	(512 * 1024)
+#define BIG_LEN		(300 * 1024)
+
+static char sbuf[80];
+#define STATUS(st) ck_status_str(st, sbuf, sizeof(sbuf))
+
+static unsigned char byte_at(unsigned int seed, size_t i)
+{
+	return (unsigned char)(i * 131 + i / 4093 + seed);
+}
+
+static int fill(int fd, unsigned int seed, size_t len)
+{
+	static unsigned char buf[BIG_LEN];
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = byte_at(seed, i);
+	return ck_write_all(fd, buf, len);
+}
+
+/* Read exactly len bytes of the pattern; 0 if they are all there. */
+static int drain(int fd, unsigned int seed, size_t len)
+{
+	static unsigned char buf[BIG_LEN];
+	size_t i, got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, buf + got, len - got);
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	for (i = 0; i < len; i++)
+		if (buf[i] != byte_at(seed, i))
+			return -1;
+	return 0;
+}
+
+/* Is the pipe at fd empty (its read end made non-blocking for a try)? */
+static int empty(int fd)
+{
+	int fl = fcntl(fd, F_GETFL), ret;
+	char c;
+
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	ret = read(fd, &c, 1) == -1 && errno == EAGAIN;
+	fcntl(fd, F_SETFL, fl);
+	return ret;
+}
+
+static int small_size;
+
+/*
+ * The dumped process and its restored copy: 3/4 the small pipe (the
+ * write end O_NONBLOCK), 6/7 the big one (the read end close-on-exec).
+ * CK_EXIT_RESTORED (or 0 in the original) if all is as at the dump, else
+ * the number of the check that failed.
+ */
+static int check_pipes(int ok)
+{
+	char c;
+
+	if (fcntl(3, F_GETPIPE_SZ) != small_size ||
+	    fcntl(6, F_GETPIPE_SZ) != BIG_SIZE)
+		return 10;
+	if ((fcntl(3, F_GETFL) & (O_ACCMODE | O_NONBLOCK)) != O_RDONLY ||
+	    (fcntl(4, F_GETFL) & (O_ACCMODE | O_NONBLOCK)) != (O_WRONLY | O_NONBLOCK) ||
+	    fcntl(6, F_GETFD) != FD_CLOEXEC || fcntl(7, F_GETFD) != 0)
+		return 11;
+	if (drain(3, 1, SMALL_LEN))
+		return 12;
+	if (drain(6, 2, BIG_LEN))
+		return 13;
+	if (!empty(3) || !empty(6))
+		return 14;
+	/* the ends are still one pipe */
+	if (write(4, "z", 1) != 1 || read(3, &c, 1) != 1 || c != 'z')
+		return 15;
+	if (write(7, "y", 1) != 1 || read(6, &c, 1) != 1 || c != 'y')
+		return 16;
+	return ok;
+}
+
+static void __attribute__((noreturn)) run_p(int img)
+{
+	int p[2], q[2];
+	long ret;
+
+	if (ck_move_fd(img, IMG_FD) != IMG_FD)
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds(IMG_FD);
+	if (pipe(p) || p[0] != 3 || p[1] != 4 ||
+	    pipe(q) || ck_move_fd(q[1], 7) != 7 ||
+	    ck_move_fd(q[0], 6) != 6 || fcntl(6, F_SETFD, FD_CLOEXEC) ||
+	    fcntl(6, F_SETPIPE_SZ, BIG_SIZE) != BIG_SIZE ||
+	    fill(4, 1, SMALL_LEN) || fill(7, 2, BIG_LEN) ||
+	    fcntl(4, F_SETFL, O_NONBLOCK))
+		_exit(CK_EXIT_SETUP);
+	small_size = fcntl(3, F_GETPIPE_SZ);
+	ret = ckpt_dump(0, IMG_FD, 0);
+	if (ret == 0)
+		_exit(check_pipes(0));
+	if (ret != CKPT_RESTORED)
+		_exit(CK_EXIT_DUMP_FAILED);
+	_exit(check_pipes(CK_EXIT_RESTORED));
+}
+
+/* Dump run_p() into a memfd; returns it (at offset 0), or -1. */
+static int dump_p(struct __test_metadata *_metadata)
+{
+	int st, img = ck_dump_child("ckpt-pipes", run_p, &st);
+
+	EXPECT_EQ(0, st) TH_LOG("the dumped process after its dump: %s (10-16: see check_pipes())",
+				STATUS(st));
+	if (img >= 0 && st != 0) {
+		close(img);
+		return -1;
+	}
+	return img;
+}
+
+TEST(pipe_data_read_by_the_dumped_and_the_restored)
+{
+	int img, st;
+
+	img = dump_p(_metadata);
+	ASSERT_LE(0, img);
+	st = ck_restore_fresh(img, 30, 0);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("restored: %s (10-16: see check_pipes())",
+					       STATUS(st));
+	close(img);
+}
+
+/* The n-th record of a type: its payload, or NULL. */
+static unsigned char *nth_rec(struct ck_img *im, uint32_t type, int n,
+			      struct ck_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	while (ck_img_next(im, r))
+		if (r->type == type && n-- == 0)
+			return r->p;
+	return NULL;
+}
+
+/* The FILE record of a pipe end (its pipe id not 0), or NULL. */
+static unsigned char *pipe_end_rec(struct ck_img *im, int nth, struct ck_rec *r)
+{
+	int e = ck_img_endian(im);
+	unsigned char *p;
+	int i;
+
+	for (i = 0; (p = nth_rec(im, CKPT_REC_FILE, i, r)); i++)
+		if (ck_get32(p + CK_OFF(ckpt_file, pipe), e) && nth-- == 0)
+			return p;
+	return NULL;
+}
+
+/* Restore a copy of im with one 32-bit field changed; the errno. */
+static int try_with(struct ck_img *im, uint32_t type, int nth, size_t off,
+		    uint32_t v)
+{
+	struct ck_img c = *im;
+	struct ck_rec r;
+	unsigned char *p;
+	int st;
+
+	c.buf = malloc(im->len);
+	if (!c.buf)
+		return -1;
+	memcpy(c.buf, im->buf, im->len);
+	p = type == CKPT_REC_FILE ? pipe_end_rec(&c, nth, &r) :
+	    nth_rec(&c, type, nth, &r);
+	if (!p) {
+		free(c.buf);
+		return -1;
+	}
+	ck_put32(p + off, ck_img_endian(&c), v);
+	ck_img_reseal(&c);
+	st = ck_try_restore(c.buf, c.len);
+	free(c.buf);
+	return st;
+}
+
+TEST(bad_pipe_records_einval)
+{
+	struct ck_img im;
+	struct ck_rec r;
+	int img, st, e;
+	uint32_t big;
+
+	img = dump_p(_metadata);
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	close(img);
+	e = ck_img_endian(&im);
+	ASSERT_NE(NULL, nth_rec(&im, CKPT_REC_PIPE, 1, &r));
+	big = ck_get32(r.p + CK_OFF(ckpt_pipe, id), e);
+
+	/* the small pipe made of one page: its 10 KiB do not fit */
+	st = try_with(&im, CKPT_REC_PIPE, 0, CK_OFF(ckpt_pipe, size), 4096);
+	EXPECT_EQ(EINVAL, st) TH_LOG("10 KiB in a pipe of 4 KiB: %s", STATUS(st));
+	/* a capacity F_GETPIPE_SZ never gives */
+	st = try_with(&im, CKPT_REC_PIPE, 0, CK_OFF(ckpt_pipe, size), 12345);
+	EXPECT_EQ(EINVAL, st) TH_LOG("pipe of 12345 bytes: %s", STATUS(st));
+	/* the second record of the big pipe, sized differently */
+	st = try_with(&im, CKPT_REC_PIPE, 2, CK_OFF(ckpt_pipe, size), BIG_SIZE / 2);
+	EXPECT_EQ(EINVAL, st) TH_LOG("the big pipe's sizes differ: %s", STATUS(st));
+	/* an end naming no pipe */
+	st = try_with(&im, CKPT_REC_FILE, 0, CK_OFF(ckpt_file, pipe), 9999);
+	EXPECT_EQ(EINVAL, st) TH_LOG("end of pipe 9999: %s", STATUS(st));
+	/* the write end recorded as a second read end */
+	st = try_with(&im, CKPT_REC_FILE, 1, CK_OFF(ckpt_file, flags),
+		      O_RDONLY | O_NONBLOCK);
+	EXPECT_EQ(EINVAL, st) TH_LOG("two read ends: %s", STATUS(st));
+	/* an end of the small pipe naming the big one, whose end is taken */
+	st = try_with(&im, CKPT_REC_FILE, 0, CK_OFF(ckpt_file, pipe), big);
+	EXPECT_EQ(EINVAL, st) TH_LOG("ends crossed: %s", STATUS(st));
+	free(im.buf);
+}
+
+/*
+ * Rollback in place: a kid with a pipe of its own holding "abcdef" at 3/4
+ * is dumped, then reads "abc" and writes "XYZ", and then keeps the pipe
+ * (a live pipe: rolled back, it holds "defXYZ"), or closes its write end
+ * (opened again on the live pipe), or replaces both ends with a new pipe
+ * (the one recorded is rebuilt: "abcdef").
+ */
+#define CMD_FD		100
+#define REP_FD		101
+
+static void __attribute__((noreturn)) kid(void)
+{
+	char c, buf[16];
+	int p[2];
+
+	for (;;) {
+		if (read(CMD_FD, &c, 1) != 1)
+			_exit(0);
+		if (c == 'r') {		/* report what the pipe holds */
+			memset(buf, 0, sizeof(buf));
+			fcntl(3, F_SETFL, O_NONBLOCK);
+			if (read(3, buf, sizeof(buf) - 2) < 0)
+				_exit(CK_EXIT_SETUP);
+			/* and whether 4 still writes into it */
+			if (write(4, "!", 1) == 1 && read(3, &c, 1) == 1 && c == '!')
+				buf[sizeof(buf) - 1] = 1;
+			if (write(REP_FD, buf, sizeof(buf)) != sizeof(buf))
+				_exit(CK_EXIT_SETUP);
+			_exit(0);
+		}
+		if (read(3, buf, 3) != 3 || write(4, "XYZ", 3) != 3)
+			_exit(CK_EXIT_SETUP);
+		if (c == 'w') {		/* close the write end */
+			close(4);
+		} else if (c == 'n') {	/* a new pipe in place */
+			close(3);
+			close(4);
+			if (pipe(p) || p[0] != 3 || p[1] != 4 ||
+			    write(4, "new", 3) != 3)
+				_exit(CK_EXIT_SETUP);
+		}
+		if (write(REP_FD, "k", 1) != 1)
+			_exit(CK_EXIT_SETUP);
+	}
+}
+
+FIXTURE(rollback) {
+};
+
+/* what the kid does after the dump, what its pipe holds after the rollback */
+FIXTURE_VARIANT(rollback) {
+	char cmd;
+	const char *holds;
+};
+
+FIXTURE_VARIANT_ADD(rollback, keeps_a_live_own_pipe) {
+	.cmd = 'c',
+	.holds = "defXYZ",
+};
+
+FIXTURE_VARIANT_ADD(rollback, opens_the_closed_end_of_a_live_pipe_again) {
+	.cmd = 'w',
+	.holds = "defXYZ",
+};
+
+FIXTURE_VARIANT_ADD(rollback, rebuilds_a_pipe_replaced_since) {
+	.cmd = 'n',
+	.holds = "abcdef",
+};
+
+FIXTURE_SETUP(rollback)
+{
+}
+
+FIXTURE_TEARDOWN(rollback)
+{
+}
+
+/* Dump the kid, send it the variant's command, roll it back, ask it. */
+TEST_F(rollback, own_pipe)
+{
+	pid_t parent = getpid(), pid;
+	int img = ck_memfd("ckpt-pipes-rb"), cmd[2], rep[2];
+	char buf[16];
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, pipe(cmd));
+	ASSERT_EQ(0, pipe(rep));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		static const int keep[] = { 3, 4, CMD_FD, REP_FD };
+		int p[2];
+
+		ck_child_init(parent);
+		if (ck_move_fd(cmd[0], CMD_FD) != CMD_FD ||
+		    ck_move_fd(rep[1], REP_FD) != REP_FD)
+			_exit(CK_EXIT_SETUP);
+		close(3);
+		close(4);
+		if (pipe(p) || p[0] != 3 || p[1] != 4 || write(4, "abcdef", 6) != 6)
+			_exit(CK_EXIT_SETUP);
+		ck_only_fds_of(keep, 4);
+		if (write(REP_FD, "k", 1) != 1)
+			_exit(CK_EXIT_SETUP);
+		kid();
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	ASSERT_EQ(1, read(rep[0], buf, 1));	/* set up */
+	ASSERT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	ASSERT_EQ(1, write(cmd[1], &variant->cmd, 1));
+	ASSERT_EQ(1, read(rep[0], buf, 1));
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	ASSERT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
+	ASSERT_EQ(1, write(cmd[1], "r", 1));
+	ASSERT_EQ(sizeof(buf), read(rep[0], buf, sizeof(buf)));
+	EXPECT_STREQ(variant->holds, buf);
+	EXPECT_EQ(1, buf[15]) TH_LOG("4 does not write into 3");
+	EXPECT_EQ(0, ck_wait(pid));
+	close(cmd[1]);
+	close(rep[0]);
+	close(img);
+}
+
+/* The read end of the pipe the image goes to: refused, nothing written. */
+TEST(other_end_of_the_image_pipe_refused)
+{
+	pid_t parent = getpid(), pid;
+	int p[2], ready[2], n;
+	char c;
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, pipe(ready));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		static const int keep[] = { 3, 4 };
+
+		ck_child_init(parent);
+		if (ck_move_fd(p[0], 3) != 3 || ck_move_fd(ready[1], 4) != 4)
+			_exit(CK_EXIT_SETUP);
+		ck_only_fds_of(keep, 2);
+		if (write(4, "r", 1) != 1)
+			_exit(CK_EXIT_SETUP);
+		close(4);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	close(ready[0]);
+	errno = 0;
+	EXPECT_EQ(-1, ckpt_dump(pid, p[1], 0));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(0, ioctl(p[0], FIONREAD, &n));
+	EXPECT_EQ(0, n);				/* nothing written */
+	EXPECT_EQ(0, waitpid(pid, NULL, WNOHANG));	/* it runs on */
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_HARNESS_MAIN
