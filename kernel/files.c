@@ -9,7 +9,8 @@
  * recorded makes the restore fail with -ESTALE rather than map or read the
  * wrong contents.
  *
- * A pipe the process holds both ends of is rebuilt with its data (pipe.c).
+ * A pipe the process holds both ends of is rebuilt with its data (pipe.c);
+ * a regular file unlinked while open, with its content (filedata.c).
  * A terminal, a FIFO or an end of another pipe is not reopened: it is
  * recorded by identity, and a restore takes the live object a descriptor
  * of the same number refers to (fdtable.c).  Any other kind of file is
@@ -63,6 +64,9 @@ static u32 ckpt_file_type(struct file *file)
 {
 	struct inode *inode = file_inode(file);
 
+	if (S_ISREG(inode->i_mode) && d_unlinked(file->f_path.dentry) &&
+	    !(file->f_path.mnt->mnt_flags & MNT_INTERNAL))
+		return CKPT_FILE_UNLINKED;
 	if (S_ISREG(inode->i_mode))
 		return CKPT_FILE_REG;
 	if (S_ISDIR(inode->i_mode))
@@ -114,6 +118,9 @@ static int ckpt_check_dump_file(struct ckpt_ctx *ctx, struct file *file,
 	char where[24];
 
 	ckpt_file_where(where, sizeof(where), fd);
+	if (fd < 0 && type == CKPT_FILE_UNLINKED)
+		return ckpt_refuse_task(ctx->task, "%sa deleted file (%s) is not supported",
+					where, path);
 	if (!type || (fd < 0 && type != CKPT_FILE_REG))
 		return ckpt_refuse_task(ctx->task, "%s%s (%s) is not supported",
 					where, kind, path);
@@ -165,14 +172,18 @@ static u64 ckpt_pipe_unread(struct file *file)
 int ckpt_check_file(struct ckpt_ctx *ctx, struct file *file, int fd)
 {
 	char *buf, *path;
+	u32 type;
 	int err;
 
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	path = file_path(file, buf, PATH_MAX);
+	type = ckpt_file_type(file);
 	err = IS_ERR(path) ? PTR_ERR(path) :
-	      ckpt_check_dump_file(ctx, file, fd, ckpt_file_type(file), path);
+	      ckpt_check_dump_file(ctx, file, fd, type, path);
+	if (!err && type == CKPT_FILE_UNLINKED)
+		err = ckpt_check_unlinked(ctx, file, fd, path);
 	kfree(buf);
 	if (!err && S_ISFIFO(file_inode(file)->i_mode))
 		err = ckpt_check_pipe(ctx, file, fd);
@@ -188,16 +199,18 @@ int ckpt_check_file(struct ckpt_ctx *ctx, struct file *file, int fd)
  *
  * Context: process context, no locks held.
  * Return: 0; -EOPNOTSUPP for a file ckpt cannot restore (a socket, an
- * anonymous inode, a device, a deleted file; only a regular file can be
- * mapped); -ENOMEM; or a write error.
+ * anonymous inode, a device; only a regular file with a name can be
+ * mapped); -ENOMEM; or a read or write error.
  */
 int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 {
 	struct inode *inode = file_inode(file);
 	u32 type = ckpt_file_type(file);
+	struct ckpt_obj *first = NULL;
 	struct ckpt_file *rec;
 	char *buf, *path;
-	u32 pipe = 0;
+	u32 shared = 0;
+	loff_t size;
 	size_t len;
 	int err;
 
@@ -215,9 +228,15 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 	}
 	err = ckpt_check_dump_file(ctx, file, fd, type, path);
 	if (!err && type == CKPT_FILE_PIPE)
-		err = ckpt_dump_pipe(ctx, file, &pipe);
+		err = ckpt_dump_pipe(ctx, file, &shared);
 	if (err)
 		goto out_free;
+	if (type == CKPT_FILE_UNLINKED)
+		first = ckpt_unlinked_first(ctx, file);
+	if (first)
+		shared = first->id;
+	size = type == CKPT_FILE_PIPE ? ckpt_pipe_unread(file) :
+	       i_size_read(inode);
 	len = strlen(path) + 1;
 
 	rec = ckpt_rec_begin(ctx, CKPT_REC_FILE, sizeof(*rec) + len);
@@ -233,20 +252,21 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 	rec->pos = file->f_pos;
 	rec->dev = new_encode_dev(inode->i_sb->s_dev);
 	rec->ino = inode->i_ino;
-	rec->size = type == CKPT_FILE_PIPE ? ckpt_pipe_unread(file) :
-		    i_size_read(inode);
+	rec->size = size;
 	rec->mtime_sec = inode->i_mtime.tv_sec;
 	rec->mtime_nsec = inode->i_mtime.tv_nsec;
 	rec->path_len = len;
 	if (S_ISCHR(inode->i_mode))
 		rec->rdev = new_encode_dev(inode->i_rdev);
-	rec->pipe = pipe;
+	rec->inode = shared;
 	memcpy(rec + 1, path, len);
 	ckpt_rec_end(ctx, sizeof(*rec) + len);
 
-	err = ckpt_obj_insert(ctx, rec->id, file);
+	err = ckpt_obj_insert(ctx, ctx->nr_objs + 1, file);
 	if (!err)
-		*id = rec->id;
+		*id = ctx->nr_objs;
+	if (!err && type == CKPT_FILE_UNLINKED && !first)
+		err = ckpt_dump_file_data(ctx, file, *id, size);
 out_free:
 	kfree(buf);
 	return err;
@@ -302,6 +322,9 @@ static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
 	switch (rec->type) {
 	case CKPT_FILE_REG:
 		return fmt == S_IFREG && !rec->rdev;
+	case CKPT_FILE_UNLINKED:
+		return fmt == S_IFREG && !rec->rdev && rec->size <= LLONG_MAX &&
+		       !(rec->flags & (O_PATH | O_DIRECTORY));
 	case CKPT_FILE_DIR:
 		return fmt == S_IFDIR && !rec->rdev;
 	case CKPT_FILE_CHR:
@@ -311,7 +334,7 @@ static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
 	case CKPT_FILE_PIPE:
 		/* a pipe rebuilt has an end open one way, as pipe() makes */
 		return fmt == S_IFIFO && !rec->rdev &&
-		       (!rec->pipe || ((rec->flags & O_ACCMODE) != O_RDWR &&
+		       (!rec->inode || ((rec->flags & O_ACCMODE) != O_RDWR &&
 				       !(rec->flags & (O_DIRECT | O_PATH))));
 	}
 	return false;
@@ -381,7 +404,9 @@ out_fput:
  * A file recorded by path is looked up first, and only the very file
  * recorded is opened, with the caller's credentials; in a rollback the
  * process rolled back must be allowed to open it too.  An end of a pipe
- * of the image is taken from the pipe rebuilt (ckpt_restore_pipe()).
+ * of the image is taken from the pipe rebuilt (ckpt_restore_pipe()); an
+ * unlinked file is made again, empty but for its size until its FILE_DATA
+ * records (filedata.c).
  * Another terminal or pipe is only checked: the live one is found when the
  * file table is committed.  Each is entered in the object table under its
  * id.
@@ -394,8 +419,8 @@ out_fput:
 int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 {
 	struct ckpt_file *rec;
+	struct file *file = NULL, *maker = NULL;
 	struct ckpt_obj *obj;
-	struct file *file = NULL;
 	const char *path;
 	int err;
 
@@ -406,12 +431,17 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	path = (const char *)(rec + 1);
 	err = -EINVAL;
 	if (!ckpt_file_rec_ok(rec) ||
-	    (rec->pipe && rec->type != CKPT_FILE_PIPE) ||
+	    (rec->inode && rec->type != CKPT_FILE_PIPE &&
+	     rec->type != CKPT_FILE_UNLINKED) ||
 	    rec->path_len != h->len - sizeof(*rec) ||
 	    strnlen(path, rec->path_len) != rec->path_len - 1)
 		goto out_free;
-	if (rec->pipe) {
+	if (rec->type == CKPT_FILE_PIPE && rec->inode) {
 		file = ckpt_pipe_end(ctx, rec);
+	} else if (rec->type == CKPT_FILE_UNLINKED && rec->inode) {
+		file = ckpt_reopen_unlinked(ctx, rec);
+	} else if (rec->type == CKPT_FILE_UNLINKED) {
+		file = ckpt_make_unlinked(ctx, rec, path, &maker);
 	} else if (rec->type != CKPT_FILE_TTY && rec->type != CKPT_FILE_PIPE) {
 		if (path[0] != '/')
 			goto out_free;
@@ -425,6 +455,9 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	if (!err) {
 		obj = ckpt_obj_find(ctx, rec->id);
 		obj->rec = *rec;
+		obj->peer = maker;	/* filled by the FILE_DATA records */
+	} else if (maker) {
+		fput(maker);
 	}
 	if (file)
 		fput(file);

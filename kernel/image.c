@@ -39,6 +39,7 @@ int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file)
 	BUILD_BUG_ON(sizeof(struct ckpt_file) != 72);
 	BUILD_BUG_ON(sizeof(struct ckpt_fd) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_pipe) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_file_data) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_mm) != 104);
 	BUILD_BUG_ON(sizeof(struct ckpt_vma) != 40);
 	BUILD_BUG_ON(sizeof(struct ckpt_pages) != 16);

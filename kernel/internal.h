@@ -34,7 +34,8 @@
  * @id: the id in the image
  * @file: the file (a reference is held)
  * @rec: on restore, the file's record, for checks by its users
- * @peer: on restore, a rebuilt pipe's write end (@file is its read end)
+ * @peer: on restore, a rebuilt pipe's write end (@file is its read end);
+ *	an unlinked file's file open for writing its content
  * @ends: the ends of that pipe given to FILE records: 1 read, 2 write
  * @live: the live open file that pipe's ends are kept on instead, if any
  *	(borrowed: the object of that end holds it)
@@ -132,6 +133,19 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id);
 int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 bool ckpt_same_file(const struct ckpt_file *rec, struct inode *inode);
 bool ckpt_file_unchanged(const struct ckpt_obj *obj);
+
+/* filedata.c: files whose content is in the image */
+int ckpt_check_unlinked(struct ckpt_ctx *ctx, struct file *file, int fd,
+			const char *path);
+struct ckpt_obj *ckpt_unlinked_first(struct ckpt_ctx *ctx, struct file *file);
+int ckpt_dump_file_data(struct ckpt_ctx *ctx, struct file *file, u32 id,
+			loff_t size);
+struct file *ckpt_make_unlinked(struct ckpt_ctx *ctx,
+				const struct ckpt_file *rec, const char *path,
+				struct file **maker);
+struct file *ckpt_reopen_unlinked(struct ckpt_ctx *ctx,
+				  const struct ckpt_file *rec);
+int ckpt_restore_file_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 
 /* pipe.c: pipes the process holds both ends of */
 int ckpt_check_pipe(struct ckpt_ctx *ctx, struct file *file, int fd);

@@ -327,7 +327,7 @@ int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	obj = ckpt_obj_find(ctx, rec->id);
 	if (obj) {
 		/* more of the pipe made by the previous record */
-		if (obj != &ctx->objs[ctx->nr_objs - 1] || !obj->peer ||
+		if (obj != &ctx->objs[ctx->nr_objs - 1] || obj->rec.type || !obj->peer ||
 		    obj->ends || obj->rec.size != rec->size)
 			goto out;
 		err = ckpt_fill_pipe(obj->peer, rec + 1, rec->len);
@@ -405,9 +405,9 @@ int ckpt_live_pipes(struct ckpt_ctx *ctx, const struct ckpt_fd *fds,
 		if (fds[i].flags & CKPT_FD_IMAGE)
 			continue;
 		obj = ckpt_obj_find(ctx, fds[i].file);
-		if (!obj->rec.pipe)
+		if (obj->rec.type != CKPT_FILE_PIPE || !obj->rec.inode)
 			continue;
-		pipe_obj = ckpt_obj_find(ctx, obj->rec.pipe);
+		pipe_obj = ckpt_obj_find(ctx, obj->rec.inode);
 		if (!ckpt_on_new_pipe(pipe_obj, obj->file))
 			continue;	/* a dup() of a live end found already */
 		file = fget_raw(fds[i].fd);
@@ -425,9 +425,9 @@ int ckpt_live_pipes(struct ckpt_ctx *ctx, const struct ckpt_fd *fds,
 	}
 	for (i = 0; i < ctx->nr_objs; i++) {
 		obj = &ctx->objs[i];
-		if (!obj->rec.pipe)
+		if (obj->rec.type != CKPT_FILE_PIPE || !obj->rec.inode)
 			continue;
-		pipe_obj = ckpt_obj_find(ctx, obj->rec.pipe);
+		pipe_obj = ckpt_obj_find(ctx, obj->rec.inode);
 		if (!pipe_obj->live || !ckpt_on_new_pipe(pipe_obj, obj->file))
 			continue;
 		err = ckpt_reopen_end(ctx, obj, pipe_obj->live);
@@ -452,11 +452,11 @@ int ckpt_live_pipes(struct ckpt_ctx *ctx, const struct ckpt_fd *fds,
  */
 struct file *ckpt_pipe_end(struct ckpt_ctx *ctx, const struct ckpt_file *rec)
 {
-	struct ckpt_obj *obj = ckpt_obj_find(ctx, rec->pipe);
+	struct ckpt_obj *obj = ckpt_obj_find(ctx, rec->inode);
 	unsigned int end = (rec->flags & O_ACCMODE) == O_RDONLY ? 1 : 2;
 	struct file *file;
 
-	if (!obj || !obj->peer || obj->ends & end)
+	if (!obj || obj->rec.type || !obj->peer || obj->ends & end)
 		return ERR_PTR(-EINVAL);
 	obj->ends |= end;
 	file = end == 1 ? obj->file : obj->peer;

@@ -74,6 +74,9 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		case CKPT_REC_PIPE:
 			err = ckpt_restore_pipe(ctx, &h);
 			break;
+		case CKPT_REC_FILE_DATA:
+			err = ckpt_restore_file_data(ctx, &h);
+			break;
 		case CKPT_REC_MM:
 		case CKPT_REC_VMA:
 		case CKPT_REC_PAGES:

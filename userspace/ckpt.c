@@ -498,6 +498,7 @@ static const char *file_type_name(uint32_t type)
 	case CKPT_FILE_CHR:	return "chr";
 	case CKPT_FILE_TTY:	return "tty";
 	case CKPT_FILE_PIPE:	return "pipe";
+	case CKPT_FILE_UNLINKED: return "unlinked";
 	}
 	return "unknown-type";
 }
@@ -520,9 +521,9 @@ static int files_explain(int fd, const struct image_info *ii)
 		char path[4096];
 		struct stat st;
 
-		/* a terminal or a pipe is not reopened by path */
+		/* a terminal, a pipe or an unlinked file is not reopened by path */
 		if (rec.type != CKPT_REC_FILE || f->type == CKPT_FILE_TTY ||
-		    f->type == CKPT_FILE_PIPE)
+		    f->type == CKPT_FILE_PIPE || f->type == CKPT_FILE_UNLINKED)
 			continue;
 		snprintf(path, sizeof(path), "%s%s",
 			 strcmp(ii->root, "/") ? ii->root : "", rec.path);
@@ -937,11 +938,17 @@ static int cmd_show(const char *path)
 			if (f->rdev)	/* the kernel's new_encode_dev() */
 				printf(" rdev %u:%u", (f->rdev & 0xfff00) >> 8,
 				       (f->rdev & 0xff) | ((f->rdev >> 12) & 0xfff00));
-			if (f->pipe)
-				printf(" of pipe %u", f->pipe);
+			if (f->inode)
+				printf(" %s %u", f->type == CKPT_FILE_PIPE ?
+				       "of pipe" : "same file as", f->inode);
 			printf("\n");
 			break;
 		}
+		case CKPT_REC_FILE_DATA:
+			printf("FILE_DATA file %u off %llu len %u\n",
+			       rec.u.file_data.id, U64(rec.u.file_data.off),
+			       rec.len - (uint32_t)sizeof(struct ckpt_file_data));
+			break;
 		case CKPT_REC_PIPE: {
 			const struct ckpt_pipe *p = &rec.u.pipe;
 

@@ -219,7 +219,12 @@ static void swap_file(struct ckpt_file *f)
 	SWAP(f->id); SWAP(f->type); SWAP(f->flags); SWAP(f->mode);
 	SWAP(f->pos); SWAP(f->dev); SWAP(f->ino); SWAP(f->size);
 	SWAP(f->mtime_sec); SWAP(f->mtime_nsec); SWAP(f->path_len);
-	SWAP(f->rdev); SWAP(f->pipe);
+	SWAP(f->rdev); SWAP(f->inode);
+}
+
+static void swap_file_data(struct ckpt_file_data *d)
+{
+	SWAP(d->id); SWAP(d->pad); SWAP(d->off);
 }
 
 static void swap_pipe(struct ckpt_pipe *p)
@@ -353,6 +358,7 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_SIGINFO:	return "SIGINFO";
 	case CKPT_REC_FD:	return "FD";
 	case CKPT_REC_PIPE:	return "PIPE";
+	case CKPT_REC_FILE_DATA: return "FILE_DATA";
 	default:		return "UNKNOWN";
 	}
 }
@@ -770,6 +776,14 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 				    rec->u.pipe.len, rec->u.pipe.size);
 		rec->pipe_data = p + sizeof(struct ckpt_pipe);
 		break;
+	case CKPT_REC_FILE_DATA:
+		if (len <= sizeof(struct ckpt_file_data))
+			return fail(r, -EINVAL, off, "FILE_DATA record without data");
+		memcpy(&rec->u.file_data, p, sizeof(struct ckpt_file_data));
+		if (r->swap)
+			swap_file_data(&rec->u.file_data);
+		rec->file_bytes = p + sizeof(struct ckpt_file_data);
+		break;
 	case CKPT_REC_FD:
 		if (len != sizeof(struct ckpt_fd))
 			return fail(r, -EINVAL, off, "FD record of wrong size");
@@ -913,6 +927,12 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 			return out_of_order(r, rec,
 					    "pipes come with the file table");
 		r->phase = PH_FDS;
+		break;
+	case CKPT_REC_FILE_DATA:
+		if (r->last_type != CKPT_REC_FILE &&
+		    r->last_type != CKPT_REC_FILE_DATA)
+			return out_of_order(r, rec,
+					    "FILE_DATA must follow its FILE");
 		break;
 	case CKPT_REC_FILE:
 		if (r->phase == PH_SIGNALS || r->phase == PH_FDS) {

@@ -83,6 +83,7 @@ struct ckpt_record {
 		struct ckpt_file file;
 		struct ckpt_fd fd;
 		struct ckpt_pipe pipe;
+		struct ckpt_file_data file_data;
 		struct ckpt_mm mm;
 		struct ckpt_vma vma;
 		struct ckpt_pages pages;
@@ -96,6 +97,7 @@ struct ckpt_record {
 	} u;				/* fixed part, in host byte order */
 	const char *path;		/* FILE: NUL-terminated path */
 	const unsigned char *pipe_data;	/* PIPE: u.pipe.len buffered bytes */
+	const unsigned char *file_bytes; /* FILE_DATA: len - 16 bytes of content */
 	const unsigned char *groups;	/* PROC: raw groups; see ckpt_record_group() */
 	const char *cwd;		/* PROC: NUL-terminated working directory */
 	const char *root;		/* PROC: NUL-terminated root directory */

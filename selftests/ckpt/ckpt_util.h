@@ -813,6 +813,30 @@ static inline int ck_try_restore(const void *buf, size_t len)
 }
 
 /*
+ * Restore a copy of im whose field at byte at (of bytes 4 or 8) is set to
+ * v, resealed: what ck_try_restore() says, or -1.
+ */
+static inline int ck_try_patched(const struct ck_img *im, size_t at,
+				 uint64_t v, int bytes)
+{
+	struct ck_img c = *im;
+	int st;
+
+	c.buf = malloc(im->len);
+	if (!c.buf)
+		return -1;
+	memcpy(c.buf, im->buf, im->len);
+	if (bytes == 8)
+		ck_put64(c.buf + at, ck_img_endian(&c), v);
+	else
+		ck_put32(c.buf + at, ck_img_endian(&c), (uint32_t)v);
+	ck_img_reseal(&c);
+	st = ck_try_restore(c.buf, c.len);
+	free(c.buf);
+	return st;
+}
+
+/*
  * Fork a child that runs run(img), img a fresh memfd it is to dump itself
  * into (run() never returns).  Returns the memfd at offset 0, or -1; the
  * child's exit status (ck_wait()) in *status.

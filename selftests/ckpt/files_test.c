@@ -288,6 +288,154 @@ TEST(socket_fd_refused)
 	refused_kind(_metadata, a_socket);
 }
 
+/*
+ * An unlinked temp file: 512 KiB of data, a 1 MiB hole, 512 KiB of data,
+ * open at 3 (read-write, position 1000, dup()ed at 5) and at 4 (a read-only
+ * open of its own).  The process dumps itself and is gone; its copy must
+ * find the file still unlinked, still sparse, with its content, and 3, 4
+ * and 5 still on one file.
+ */
+#define RUN		(512 * 1024)
+#define UNL_SIZE	(4 * RUN)
+
+static unsigned char unl_byte(off_t off)
+{
+	return (unsigned char)(off * 13 + off / 4096 + 5);
+}
+
+static char unl_dir[64];
+
+static int check_unlinked(void)
+{
+	static unsigned char buf[RUN];
+	struct stat s3, s4;
+	char link[128];
+	ssize_t n;
+	off_t i;
+
+	if (fstat(3, &s3) || fstat(4, &s4) || s3.st_ino != s4.st_ino ||
+	    s3.st_nlink != 0 || s3.st_size != UNL_SIZE || !S_ISREG(s3.st_mode))
+		return 10;
+	/* sparse: the hole is one, and takes no blocks */
+	if (lseek(4, 0, SEEK_HOLE) != RUN || lseek(4, RUN, SEEK_DATA) != 3 * RUN ||
+	    (off_t)s3.st_blocks * 512 > 2 * RUN + 64 * 1024)
+		return 11;
+	for (i = 0; i < UNL_SIZE; i += RUN) {
+		if (pread(4, buf, RUN, i) != RUN)
+			return 12;
+		for (n = 0; n < RUN; n++)
+			if (buf[n] != (i >= RUN && i < 3 * RUN ? 0 : unl_byte(i + n)))
+				return 13;
+	}
+	/* positions and flags: 3 and 5 share one, 4 has its own */
+	if (lseek(3, 0, SEEK_CUR) != 1000 || lseek(5, 0, SEEK_CUR) != 1000 ||
+	    lseek(4, 0, SEEK_CUR) != 3 * RUN ||
+	    (fcntl(3, F_GETFL) & O_ACCMODE) != O_RDWR ||
+	    (fcntl(4, F_GETFL) & O_ACCMODE) != O_RDONLY)
+		return 14;
+	/* one file: written at 3, read at 4 */
+	if (pwrite(3, "same", 4, 10) != 4 || pread(4, buf, 4, 10) != 4 ||
+	    memcmp(buf, "same", 4))
+		return 15;
+	/* where it was, deleted */
+	n = readlink("/proc/self/fd/3", link, sizeof(link) - 1);
+	if (n < 0)
+		return 16;
+	link[n] = 0;
+	if (strncmp(link, unl_dir, strlen(unl_dir)) || link[strlen(unl_dir)] != '/' ||
+	    !strstr(link, "(deleted)"))
+		return 17;
+	return CK_EXIT_RESTORED;
+}
+
+static void __attribute__((noreturn)) run_unlinked(int img)
+{
+	static unsigned char buf[RUN];
+	char path[96];
+	off_t i;
+
+	if (ck_move_fd(img, IMG_FD) != IMG_FD)
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds(IMG_FD);
+	snprintf(path, sizeof(path), "%s/gone", unl_dir);
+	if (open_at(path, O_RDWR | O_CREAT | O_TRUNC, 3))
+		_exit(CK_EXIT_SETUP);
+	for (i = 0; i < UNL_SIZE; i += 3 * RUN) {
+		off_t n;
+
+		for (n = 0; n < RUN; n++)
+			buf[n] = unl_byte(i + n);
+		if (pwrite(3, buf, RUN, i) != RUN)
+			_exit(CK_EXIT_SETUP);
+	}
+	if (open_at(path, O_RDONLY, 4) || lseek(4, 3 * RUN, SEEK_SET) != 3 * RUN ||
+	    dup2(3, 5) != 5 || lseek(3, 1000, SEEK_SET) != 1000 || unlink(path))
+		_exit(CK_EXIT_SETUP);
+	ck_dump_self_or_exit(IMG_FD);
+	_exit(check_unlinked());
+}
+
+/* The image of run_unlinked(), in a memfd at offset 0; or -1. */
+static int unlinked_image(void)
+{
+	int img, st;
+
+	snprintf(unl_dir, sizeof(unl_dir), "/tmp/ckpt-unl-%d", (int)getpid());
+	if (mkdir(unl_dir, 0700))
+		return -1;
+	img = ck_dump_child("ckpt-unlinked", run_unlinked, &st);
+	if (img >= 0 && st) {
+		close(img);
+		return -1;
+	}
+	return img;
+}
+
+TEST(unlinked_file_restored_unlinked_sparse_and_shared)
+{
+	int img = unlinked_image(), st;
+
+	ASSERT_LE(0, img);
+	st = ck_restore_fresh(img, 30, 0);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("restored: %s (10-17: see check_unlinked())",
+					       STATUS(st));
+	/* made again in the directory it was in: one that is gone cannot be */
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	ASSERT_EQ(0, rmdir(unl_dir));
+	st = ck_restore_fresh(img, 30, 0);
+	EXPECT_EQ(ENOENT, st) TH_LOG("directory removed: %s", STATUS(st));
+	close(img);
+}
+
+/* Where a field of the nth record of a type is in im; 0 if there is none. */
+static size_t field_at(const struct ck_img *im, uint32_t type, int nth,
+		       size_t off)
+{
+	struct ck_rec r;
+
+	return ck_img_find(im, type, nth, &r) ? r.p - im->buf + off : 0;
+}
+
+/* FILE_DATA beyond the file's size, or naming another file: EINVAL. */
+TEST(bad_unlinked_records_einval)
+{
+	int img = unlinked_image(), st;
+	struct ck_img im;
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	close(img);
+	st = ck_try_patched(&im, field_at(&im, CKPT_REC_FILE_DATA, 0,
+					  CK_OFF(ckpt_file_data, off)),
+			    UNL_SIZE - 16, 8);
+	EXPECT_EQ(EINVAL, st) TH_LOG("data past the end: %s", STATUS(st));
+	st = ck_try_patched(&im, field_at(&im, CKPT_REC_FILE_DATA, 0,
+					  CK_OFF(ckpt_file_data, id)), 9999, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("data of file 9999: %s", STATUS(st));
+	free(im.buf);
+	rmdir(unl_dir);
+}
+
 /* The FD record of fd nr in an image, or NULL. */
 static unsigned char *fd_rec(struct ck_img *im, uint32_t nr, struct ck_rec *r)
 {

@@ -91,6 +91,7 @@ struct ckpt_image_hdr {
 #define CKPT_REC_SIGINFO	10	/* struct ckpt_siginfo */
 #define CKPT_REC_FD		11	/* struct ckpt_fd */
 #define CKPT_REC_PIPE		12	/* struct ckpt_pipe + buffered bytes */
+#define CKPT_REC_FILE_DATA	13	/* struct ckpt_file_data + file content */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -111,7 +112,8 @@ struct ckpt_rec_hdr {
 #define CKPT_FILE_DIR		2	/* a directory, reopened by path */
 #define CKPT_FILE_CHR		3	/* /dev/null, zero, full, random or urandom */
 #define CKPT_FILE_TTY		4	/* a terminal: a live one, on restore */
-#define CKPT_FILE_PIPE		5	/* an end of a pipe or FIFO: a live one */
+#define CKPT_FILE_PIPE		5	/* an end of a pipe or FIFO */
+#define CKPT_FILE_UNLINKED	6	/* a regular file unlinked while open */
 
 /**
  * struct ckpt_file - an open file (CKPT_REC_FILE)
@@ -127,13 +129,18 @@ struct ckpt_rec_hdr {
  * @mtime_nsec: and nanoseconds
  * @path_len: bytes of path that follow, including its terminating NUL
  * @rdev: st_rdev of a device (new_encode_dev), else 0
- * @pipe: of an end of a pipe in the image (CKPT_REC_PIPE), its object id;
+ * @inode: of a file whose inode the image rebuilds, the object id of that
+ *	inode's record: for an end of a pipe in the image, its PIPE record;
+ *	for another open of an unlinked file, the first one's FILE record;
  *	else 0
  *
  * The path is absolute, as seen from the dumped process's root; a pipe's
  * is its name ("pipe:[INO]").  Regular files, directories and the CHR
  * devices are reopened by path.  A pipe the process holds both ends of is
- * in the image (@pipe) and rebuilt with its data.  A terminal, a FIFO or
+ * in the image (@inode) and rebuilt with its data.  An unlinked regular
+ * file (path "DIR/NAME (deleted)", @size its size) is followed by its
+ * content in FILE_DATA records and made again as an unlinked file in DIR.
+ * A terminal, a FIFO or
  * a pipe of which the process holds one end is a live object on restore:
  * in a rollback, the one the descriptor of the same number still refers
  * to; in a new process, the restorer's descriptor of that number, a pipe
@@ -153,7 +160,7 @@ struct ckpt_file {
 	__u32	mtime_nsec;
 	__u32	path_len;
 	__u32	rdev;
-	__u32	pipe;
+	__u32	inode;
 };
 
 /**
@@ -174,6 +181,21 @@ struct ckpt_pipe {
 	__u32	size;
 	__u32	len;
 	__u32	pad;
+};
+
+/**
+ * struct ckpt_file_data - a run of a file's content (CKPT_REC_FILE_DATA)
+ * @id: the object id of the file, whose FILE record comes just before
+ * @pad: zero
+ * @off: the offset of the run in the file
+ *
+ * The bytes of the run follow, within the file's recorded size; what no
+ * record covers is a hole.
+ */
+struct ckpt_file_data {
+	__u32	id;
+	__u32	pad;
+	__aligned_u64 off;
 };
 
 /* struct ckpt_fd.flags */
