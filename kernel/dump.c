@@ -64,6 +64,7 @@ static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 	      ckpt_write_image_hdr(ctx) ?:
 	      ckpt_dump_proc(ctx, leader, ckpt_quiesce_nr_threads(q),
 			     ckpt_quiesce_was_stopped(q)) ?:
+	      ckpt_dump_children(ctx, leader) ?:
 	      ckpt_dump_mm(ctx, mm) ?:
 	      ckpt_dump_signals(ctx, leader) ?:
 	      ckpt_dump_fds(ctx, leader, false) ?:

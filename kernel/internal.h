@@ -178,11 +178,15 @@ int ckpt_commit_vdso(struct ckpt_mm_stage *st);
 
 /* process.c: process-wide state */
 struct ckpt_proc_stage;
+int ckpt_dump_children(struct ckpt_ctx *ctx, struct task_struct *leader);
 int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
 		   unsigned int nr_threads, bool stopped);
 struct ckpt_proc_stage *ckpt_stage_proc_alloc(void);
 int ckpt_stage_proc_rec(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st,
 			const struct ckpt_rec_hdr *h);
+int ckpt_stage_child_rec(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st,
+			 const struct ckpt_rec_hdr *h, bool after_proc);
+int ckpt_stage_children_done(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st);
 int ckpt_stage_proc_finish(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st);
 void ckpt_stage_proc_free(struct ckpt_proc_stage *st);
 const struct ckpt_proc *ckpt_stage_proc(const struct ckpt_proc_stage *st);

@@ -228,6 +228,16 @@ int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
 	rec->root_dev = root_dev;
 	rec->root_ino = root_ino;
 	rec->flags = stopped ? CKPT_PROC_STOPPED : 0;
+	/*
+	 * Only said: a restored process is in the restorer's session and
+	 * group, as after execve(); the ckpt tool makes it lead them again.
+	 */
+	rcu_read_lock();
+	if (task_session(leader) == task_pid(leader))
+		rec->flags |= CKPT_PROC_SESSION_LEADER;
+	if (task_pgrp(leader) == task_pid(leader))
+		rec->flags |= CKPT_PROC_GROUP_LEADER;
+	rcu_read_unlock();
 	task_lock(leader);
 	for (i = 0; i < CKPT_NLIMITS; i++) {
 		rec->rlim[i].cur = ckpt_rlim_u64(leader->signal->rlim[i].rlim_cur);
@@ -250,9 +260,78 @@ out:
 }
 
 /*
+ * Gather the children of every thread of @leader into @kids, at most
+ * @max; the number there are, which may be more.  A ptrace tracer is
+ * refused: the image cannot make it trace again.
+ */
+static int ckpt_gather_children(struct task_struct *leader,
+				struct ckpt_child *kids, unsigned int max)
+{
+	struct task_struct *t, *c;
+	int n = 0;
+
+	read_lock(&tasklist_lock);
+	for_each_thread(leader, t) {
+		if (!list_empty(&t->ptraced)) {
+			read_unlock(&tasklist_lock);
+			return ckpt_refuse_task(leader,
+					"thread %d: tracing another process (ptrace)",
+					task_pid_vnr(t));
+		}
+		list_for_each_entry(c, &t->children, sibling) {
+			if (n < max) {
+				kids[n].pid = task_tgid_vnr(c);
+				kids[n].flags = c->exit_state ? CKPT_CHILD_ZOMBIE : 0;
+				memset(kids[n].comm, 0, sizeof(kids[n].comm));
+				get_task_comm(kids[n].comm, c);
+			}
+			n++;
+		}
+	}
+	read_unlock(&tasklist_lock);
+	return n;
+}
+
+/**
+ * ckpt_dump_children - write a CHILD record for each child of the process
+ * @ctx: the context
+ * @leader: the process, all its threads held
+ *
+ * Held threads neither fork nor wait, but children may still come (as to
+ * a subreaper) or go (reaped by the kernel with SIGCHLD ignored):
+ * gathered again with more room until they fit.
+ *
+ * Context: process context, no locks held.
+ * Return: 0; -EOPNOTSUPP (logged) for a tracer; -ENOMEM; a write error.
+ */
+int ckpt_dump_children(struct ckpt_ctx *ctx, struct task_struct *leader)
+{
+	struct ckpt_child *kids = NULL;
+	unsigned int max = 0;
+	int i, n, err = 0;
+
+	for (;;) {
+		n = ckpt_gather_children(leader, kids, max);
+		if (n <= (int)max)
+			break;
+		kvfree(kids);
+		max = n + 16;
+		kids = kvmalloc_array(max, sizeof(*kids), GFP_KERNEL);
+		if (!kids)
+			return -ENOMEM;
+	}
+	for (i = 0; !err && i < n; i++)
+		err = ckpt_write_rec(ctx, CKPT_REC_CHILD, &kids[i], sizeof(*kids));
+	kvfree(kids);
+	return n < 0 ? n : err;
+}
+
+/*
  * Restore.
  */
 struct ckpt_proc_stage {
+	unsigned int nr_children;
+	char children[96];
 	bool have_proc;
 	bool set_root;
 	struct ckpt_proc proc;
@@ -425,7 +504,7 @@ static int ckpt_stage_proc_payload(struct ckpt_ctx *ctx,
 	int i, err;
 
 	if (p->ngroups > NGROUPS_MAX || !p->nr_threads ||
-	    p->nr_threads > CKPT_MAX_THREADS || p->flags & ~CKPT_PROC_STOPPED ||
+	    p->nr_threads > CKPT_MAX_THREADS || p->flags & ~CKPT_PROC_FLAGS ||
 	    p->umask & ~0777 || personality(p->personality) != PER_LINUX ||
 	    !p->cwd_len || !p->root_len || p->cwd_len > PATH_MAX ||
 	    p->root_len > PATH_MAX ||
@@ -482,6 +561,63 @@ int ckpt_stage_proc_rec(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st,
 	st->have_proc = true;
 	kvfree(p);
 	return err;
+}
+
+/**
+ * ckpt_stage_child_rec - take in a CKPT_REC_CHILD record
+ * @ctx: the context
+ * @st: the stage
+ * @h: the record's header
+ * @after_proc: the record follows the PROC record or another CHILD
+ *
+ * The first few are kept for the message of a refusal.
+ *
+ * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed or
+ * misplaced one.
+ */
+int ckpt_stage_child_rec(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st,
+			 const struct ckpt_rec_hdr *h, bool after_proc)
+{
+	size_t len = strlen(st->children);
+	struct ckpt_child *c;
+	int err = -EINVAL;
+
+	c = ckpt_read_payload(ctx, h, sizeof(*c), sizeof(*c));
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	if (!after_proc || c->flags & ~CKPT_CHILD_ZOMBIE ||
+	    strnlen(c->comm, sizeof(c->comm)) == sizeof(c->comm))
+		goto out;
+	if (st->nr_children++ < 3)
+		snprintf(st->children + len, sizeof(st->children) - len,
+			 "%s%u (%s%s)", len ? ", " : "", c->pid, c->comm,
+			 c->flags & CKPT_CHILD_ZOMBIE ? ", a zombie" : "");
+	err = 0;
+out:
+	kvfree(c);
+	return err;
+}
+
+/**
+ * ckpt_stage_children_done - the CHILD records have all been read
+ * @ctx: the context
+ * @st: the stage
+ *
+ * A new process cannot have the children the image's had: it is made
+ * without them only if the caller says so.  Called on the record after
+ * the last CHILD record, before the image's memory is staged.
+ *
+ * Return: 0; -EOPNOTSUPP (logged, naming them) for children.
+ */
+int ckpt_stage_children_done(struct ckpt_ctx *ctx, struct ckpt_proc_stage *st)
+{
+	if (ctx->in_place || ctx->flags & CKPT_RESTORE_WITHOUT_CHILDREN)
+		return 0;
+	pr_info_ratelimited("%s[%d]: the checkpointed process had %u child%s, which a restore cannot bring back: %s%s (CKPT_RESTORE_WITHOUT_CHILDREN restores it without them)\n",
+			    current->comm, task_pid_nr(current), st->nr_children,
+			    st->nr_children == 1 ? "" : "ren", st->children,
+			    st->nr_children > 3 ? ", ..." : "");
+	return -EOPNOTSUPP;
 }
 
 /**

@@ -49,6 +49,7 @@ static int ckpt_read_image(struct ckpt_restore *r)
 	struct ckpt_ctx *ctx = &r->ctx;
 	struct ckpt_rec_hdr h;
 	bool first = true, is_proc;
+	u32 last = 0;
 	int err;
 
 	err = ckpt_read_image_hdr(ctx);
@@ -63,6 +64,11 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		if (first != is_proc)
 			return ckpt_rec_fail(ctx, &h, -EINVAL);
 		first = false;
+		if (last == CKPT_REC_CHILD && h.type != CKPT_REC_CHILD) {
+			err = ckpt_stage_children_done(ctx, r->proc);
+			if (err)
+				return err;
+		}
 		switch (h.type) {
 		case CKPT_REC_END:
 			if (h.len)
@@ -85,6 +91,11 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		case CKPT_REC_PROC:
 			err = ckpt_stage_proc_rec(ctx, r->proc, &h);
 			break;
+		case CKPT_REC_CHILD:
+			err = ckpt_stage_child_rec(ctx, r->proc, &h,
+						   last == CKPT_REC_PROC ||
+						   last == CKPT_REC_CHILD);
+			break;
 		case CKPT_REC_SIGHAND:
 		case CKPT_REC_SIGINFO:
 			err = ckpt_stage_signal_rec(ctx, r->sig, &h);
@@ -102,6 +113,7 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		}
 		if (err)
 			return err;
+		last = h.type;
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		cond_resched();

@@ -4,7 +4,8 @@
  * show an image.  See ckpt.1.
  *
  *	ckpt dump PID [-o FILE|-] [--stop|--kill]
- *	ckpt restore [-d|--detach] [--allow-changed-files] FILE|-
+ *	ckpt restore [-d|--detach] [--allow-changed-files] [--without-children]
+ *		FILE|-
  *	ckpt rollback [--allow-changed-files] PID FILE|-
  *	ckpt show FILE|-
  *	ckpt COMMAND --help
@@ -47,7 +48,8 @@ static const char *prog = "ckpt";
 
 static const char usage_text[] =
 "usage: ckpt dump PID [-o FILE|-] [--stop|--kill]\n"
-"       ckpt restore [-d|--detach] [--allow-changed-files] FILE|-\n"
+"       ckpt restore [-d|--detach] [--allow-changed-files]\n"
+"                    [--without-children] FILE|-\n"
 "       ckpt rollback [--allow-changed-files] PID FILE|-\n"
 "       ckpt show FILE|-\n"
 "       ckpt -h|--help | --version\n"
@@ -62,6 +64,7 @@ static const char usage_text[] =
 "  rollback  put live process PID back into the state of the image\n"
 "  --allow-changed-files  restore even if a file the process has open\n"
 "            changed since the dump (it then reads the file as it is)\n"
+"  --without-children  restore a process that had children without them\n"
 "  show      check an image and list its records\n"
 "\n"
 "FILE '-' is standard input (restore, rollback, show) or output (dump).\n"
@@ -98,18 +101,22 @@ static const struct {
 	  "A process holding something ckpt cannot save (a socket, an epoll fd,\n"
 	  "...) is not dumped; the message names it.\n" },
 	{ "restore",
-	  "usage: ckpt restore [-d|--detach] [--allow-changed-files] FILE|-\n"
+	  "usage: ckpt restore [-d|--detach] [--allow-changed-files]\n"
+	  "                    [--without-children] FILE|-\n"
 	  "Start the image's process again as a child of ckpt, with its old pid\n"
 	  "if that is free and allowed; its terminals and pipes at fds 0-2 are\n"
-	  "ckpt's.\n"
+	  "ckpt's, and it is in ckpt's process group (a session leader gets a\n"
+	  "session of its own again).\n"
 	  "  -d, --detach            print its pid and exit instead of waiting\n"
 	  "      --allow-changed-files  restore even if a file it has open was\n"
-	  "                          modified since the dump\n" },
+	  "                          modified since the dump\n"
+	  "      --without-children  restore it even if it had children, which\n"
+	  "                          are not in the image: it has none then\n" },
 	{ "rollback",
 	  "usage: ckpt rollback [--allow-changed-files] PID FILE|-\n"
 	  "Put live process PID back into the state of the image: memory,\n"
 	  "threads, signals, descriptors (those opened since are closed; its\n"
-	  "pipes and terminals stay connected).\n"
+	  "pipes and terminals stay connected; its children are kept).\n"
 	  "      --allow-changed-files  roll back even if a file it has open was\n"
 	  "                          modified since the dump\n" },
 	{ "show",
@@ -521,7 +528,7 @@ static int files_explain(int fd, const struct image_info *ii)
 		char path[4096];
 		struct stat st;
 
-		/* a terminal, a pipe or an unlinked file is not reopened by path */
+		/* only files, directories and devices are reopened by path */
 		if (rec.type != CKPT_REC_FILE || f->type == CKPT_FILE_TTY ||
 		    f->type == CKPT_FILE_PIPE || f->type == CKPT_FILE_UNLINKED)
 			continue;
@@ -552,6 +559,29 @@ static int files_explain(int fd, const struct image_info *ii)
 	return found;
 }
 
+/* EOPNOTSUPP: the children the image's process had.  Returns how many. */
+static int children_explain(int fd)
+{
+	struct ckpt_reader r;
+	struct ckpt_record rec;
+	int n = 0;
+
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return 0;
+	ckpt_reader_init_fd(&r, fd);
+	while (ckpt_reader_next(&r, &rec) > 0 && rec.type != CKPT_REC_MM)
+		if (rec.type == CKPT_REC_CHILD && n++ < 5)
+			detail("it had child %u (%.16s)%s, which is not in the image",
+			       rec.u.child.pid, rec.u.child.comm,
+			       rec.u.child.flags & CKPT_CHILD_ZOMBIE ?
+			       ", a zombie" : "");
+	ckpt_reader_fini(&r);
+	if (n)
+		detail("--without-children restores it without %s",
+		       n == 1 ? "it" : "them");
+	return n;
+}
+
 /* Everything we can add to a failed ckpt_restore(). */
 static void restore_explain(enum op op, int err, int fd, long pid,
 			    const struct image_info *ii)
@@ -578,7 +608,8 @@ static void restore_explain(enum op op, int err, int fd, long pid,
 		files_explain(fd, ii);
 		break;
 	case EOPNOTSUPP:
-		kmsg_explain(op == OP_RESTORE ? (long)getpid() : pid);
+		if (op != OP_RESTORE || !children_explain(fd))
+			kmsg_explain(op == OP_RESTORE ? (long)getpid() : pid);
 		break;
 	}
 }
@@ -742,9 +773,11 @@ static void show_proc(const struct ckpt_reader *r,
 	const struct ckpt_proc *p = &rec->u.proc;
 	uint32_t i;
 
-	printf("PROC   pid %u threads %u umask %04o personality %#x flags %#x%s\n",
+	printf("PROC   pid %u threads %u umask %04o personality %#x flags %#x%s%s%s\n",
 	       p->pid, p->nr_threads, p->umask, p->personality, p->flags,
-	       (p->flags & CKPT_PROC_STOPPED) ? " (stopped)" : "");
+	       (p->flags & CKPT_PROC_STOPPED) ? " (stopped)" : "",
+	       (p->flags & CKPT_PROC_SESSION_LEADER) ? " (session leader)" : "",
+	       (p->flags & CKPT_PROC_GROUP_LEADER) ? " (group leader)" : "");
 	printf("         uid %u/%u/%u/%u gid %u/%u/%u/%u (real/eff/saved/fs)\n",
 	       p->uid, p->euid, p->suid, p->fsuid, p->gid, p->egid, p->sgid,
 	       p->fsgid);
@@ -944,6 +977,11 @@ static int cmd_show(const char *path)
 			printf("\n");
 			break;
 		}
+		case CKPT_REC_CHILD:
+			printf("CHILD  pid %u %.16s%s\n", rec.u.child.pid,
+			       rec.u.child.comm,
+			       rec.u.child.flags & CKPT_CHILD_ZOMBIE ? " zombie" : "");
+			break;
 		case CKPT_REC_FILE_DATA:
 			printf("FILE_DATA file %u off %llu len %u\n",
 			       rec.u.file_data.id, U64(rec.u.file_data.off),
@@ -1411,6 +1449,7 @@ static int cmd_restore(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "allow-changed-files", no_argument, NULL, 'C' },
+		{ "without-children", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1425,6 +1464,7 @@ static int cmd_restore(int argc, char **argv)
 		switch (c) {
 		case 'd': detach = 1; break;
 		case 'C': flags |= CKPT_RESTORE_CHANGED_FILES; break;
+		case 'W': flags |= CKPT_RESTORE_WITHOUT_CHILDREN; break;
 		case 'h': return sub_help("restore");
 		default: return ret;
 		}
@@ -1455,6 +1495,15 @@ static int cmd_restore(int argc, char **argv)
 	if (pid == 0) {
 		int err;
 
+		/*
+		 * A session leader (a daemon) leads a session of its own
+		 * again; any other process joins ckpt's job, its process
+		 * group, so that the shell's job control and the terminal
+		 * treat the two as one.
+		 */
+		if (ii.proc.flags & CKPT_PROC_SESSION_LEADER && setsid() < 0)
+			fprintf(stderr, "%s: cannot give the process a session of its own: %s\n",
+				prog, strerror(errno));
 		fd = child_fds(fd);
 		if (fd < 0) {
 			fprintf(stderr, "%s: cannot move the image to fd 3: %s\n",

@@ -222,6 +222,11 @@ static void swap_file(struct ckpt_file *f)
 	SWAP(f->rdev); SWAP(f->inode);
 }
 
+static void swap_child(struct ckpt_child *c)
+{
+	SWAP(c->pid); SWAP(c->flags);
+}
+
 static void swap_file_data(struct ckpt_file_data *d)
 {
 	SWAP(d->id); SWAP(d->pad); SWAP(d->off);
@@ -359,6 +364,7 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_FD:	return "FD";
 	case CKPT_REC_PIPE:	return "PIPE";
 	case CKPT_REC_FILE_DATA: return "FILE_DATA";
+	case CKPT_REC_CHILD:	return "CHILD";
 	default:		return "UNKNOWN";
 	}
 }
@@ -776,6 +782,16 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 				    rec->u.pipe.len, rec->u.pipe.size);
 		rec->pipe_data = p + sizeof(struct ckpt_pipe);
 		break;
+	case CKPT_REC_CHILD:
+		if (len != sizeof(struct ckpt_child))
+			return fail(r, -EINVAL, off, "CHILD record of wrong size");
+		memcpy(&rec->u.child, p, sizeof(struct ckpt_child));
+		if (r->swap)
+			swap_child(&rec->u.child);
+		if (!memchr(rec->u.child.comm, 0, sizeof(rec->u.child.comm)))
+			return fail(r, -EINVAL, off,
+				    "CHILD record: command name not NUL-terminated");
+		break;
 	case CKPT_REC_FILE_DATA:
 		if (len <= sizeof(struct ckpt_file_data))
 			return fail(r, -EINVAL, off, "FILE_DATA record without data");
@@ -927,6 +943,12 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 			return out_of_order(r, rec,
 					    "pipes come with the file table");
 		r->phase = PH_FDS;
+		break;
+	case CKPT_REC_CHILD:
+		if (r->last_type != CKPT_REC_PROC &&
+		    r->last_type != CKPT_REC_CHILD)
+			return out_of_order(r, rec,
+					    "CHILD records come right after PROC");
 		break;
 	case CKPT_REC_FILE_DATA:
 		if (r->last_type != CKPT_REC_FILE &&

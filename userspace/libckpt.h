@@ -84,6 +84,7 @@ struct ckpt_record {
 		struct ckpt_fd fd;
 		struct ckpt_pipe pipe;
 		struct ckpt_file_data file_data;
+		struct ckpt_child child;
 		struct ckpt_mm mm;
 		struct ckpt_vma vma;
 		struct ckpt_pages pages;

@@ -889,6 +889,51 @@ static inline int ck_restore_fresh(int img, int at, unsigned int flags)
 }
 
 /*
+ * For ck_dump_child(): a process with two children, "ckpt-kid" (paused)
+ * and "ckpt-zombie" (exited, not waited for), and /dev/null at 0-2, dumps
+ * itself into img.  The original then kills and reaps them and exits 0;
+ * a restored copy exits CK_EXIT_RESTORED if it has no child (ECHILD),
+ * else 10.
+ */
+static inline void __attribute__((noreturn)) ck_run_with_children(int img)
+{
+	int ready[2], null = open("/dev/null", O_RDWR);
+	siginfo_t si;
+	pid_t kid, zombie;
+	long ret;
+	char c;
+
+	if (null < 0 || dup2(null, 0) || dup2(null, 1) != 1 ||
+	    dup2(null, 2) != 2 || pipe(ready))
+		_exit(CK_EXIT_SETUP);
+	zombie = fork();
+	if (zombie == 0) {
+		prctl(PR_SET_NAME, "ckpt-zombie");
+		_exit(0);
+	}
+	kid = fork();
+	if (kid == 0) {
+		prctl(PR_SET_NAME, "ckpt-kid");
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	if (zombie < 0 || kid < 0 || read(ready[0], &c, 1) != 1 ||
+	    waitid(P_PID, zombie, &si, WEXITED | WNOWAIT))
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds(img);
+	ret = ckpt_dump(0, img, 0);
+	if (ret == CKPT_RESTORED)
+		_exit(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD ?
+		      CK_EXIT_RESTORED : 10);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	waitpid(zombie, NULL, 0);
+	_exit(ret == 0 ? 0 : CK_EXIT_DUMP_FAILED);
+}
+
+/*
  * The sample image: a child dumps itself into a memfd and _exit(0)s; when
  * restored it _exit(CK_EXIT_RESTORED)s.  Returns 0 and the image in *im.
  */

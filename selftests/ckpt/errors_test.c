@@ -55,7 +55,7 @@ TEST(unknown_flags_einval)
 		1u << 2, 1u << 3, 1u << 31, 0xfffffffcu, CKPT_DUMP_FLAGS | 1u << 7,
 	};
 	static const unsigned int restore_bad[] = {
-		1u << 1, 1u << 2, 1u << 31, 0xffffffffu, CKPT_RESTORE_FLAGS | 1u << 7,
+		1u << 2, 1u << 3, 1u << 31, 0xffffffffu, CKPT_RESTORE_FLAGS | 1u << 7,
 	};
 	struct ck_img im;
 	unsigned int i;

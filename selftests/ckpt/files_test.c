@@ -247,6 +247,31 @@ TEST(changed_file_refused_unless_allowed)
 	remove_files();
 }
 
+/*
+ * File b replaced by a FIFO, then by a device node: ESTALE, from a look at
+ * the path before any open (a FIFO opened would block, a device open
+ * could act), and the restorer goes on.
+ */
+TEST(fifo_or_device_in_place_of_a_file_estale)
+{
+	int img, st;
+
+	ASSERT_EQ(0, make_files());
+	img = dump_p();
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, unlink(path_b));
+	ASSERT_EQ(0, mkfifo(path_b, 0600));
+	st = restore_p(img, CKPT_RESTORE_CHANGED_FILES);
+	EXPECT_EQ(ESTALE, st) TH_LOG("a FIFO: %s", STATUS(st));
+	ASSERT_EQ(0, unlink(path_b));
+	ASSERT_EQ(0, mknod(path_b, S_IFCHR | 0600, makedev(1, 3)));
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	st = restore_p(img, CKPT_RESTORE_CHANGED_FILES);
+	EXPECT_EQ(ESTALE, st) TH_LOG("a device: %s", STATUS(st));
+	close(img);
+	remove_files();
+}
+
 /* An inotify fd or a socket: EOPNOTSUPP, nothing written, it runs on. */
 static int an_inotify_fd(void)
 {

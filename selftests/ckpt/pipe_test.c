@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 
@@ -343,6 +344,182 @@ TEST_F(rollback, own_pipe)
 	EXPECT_EQ(0, ck_wait(pid));
 	close(cmd[1]);
 	close(rep[0]);
+	close(img);
+}
+
+/*
+ * A pipeline, producer | consumer: the producer writes 64-bit numbers
+ * 0, 1, 2...; on each 'r' the consumer reads 100 of them and reports the
+ * first and the last, and whether they came in order.  The consumer is
+ * dumped; rolled back, it reads on from the live producer; killed and
+ * restored by a restorer that hands over the same pipe at its stdin (and
+ * its command pipes at their numbers), the restored consumer reads on
+ * where the dead one stopped.
+ */
+static void __attribute__((noreturn)) producer(void)
+{
+	uint64_t n;
+
+	for (n = 0;; n++)
+		if (ck_write_all(1, &n, sizeof(n)))
+			_exit(0);
+}
+
+static void __attribute__((noreturn)) consumer(void)
+{
+	uint64_t v[3], n, prev = 0;
+	int i;
+	char c;
+
+	for (;;) {
+		if (read(CMD_FD, &c, 1) != 1)
+			_exit(0);
+		v[2] = 1;
+		for (i = 0; i < 100; i++) {
+			size_t got = 0;
+			ssize_t r;
+
+			while (got < sizeof(n)) {
+				r = read(0, (char *)&n + got, sizeof(n) - got);
+				if (r <= 0)
+					_exit(CK_EXIT_SETUP);
+				got += r;
+			}
+			if (i == 0)
+				v[0] = n;
+			else if (n != prev + 1)
+				v[2] = 0;
+			prev = n;
+		}
+		v[1] = prev;
+		if (write(REP_FD, v, sizeof(v)) != sizeof(v))
+			_exit(CK_EXIT_SETUP);
+	}
+}
+
+/*
+ * Put p at fd 0, /dev/null at 1 and 2, cmd and rep at CMD_FD, REP_FD;
+ * close the rest but fd also (below CMD_FD; -1: none).
+ */
+static int consumer_fds(int p, int cmd, int rep, int also)
+{
+	const int keep[] = { also, CMD_FD, REP_FD };
+	int null = open("/dev/null", O_RDWR);
+
+	if (null < 0 || ck_move_fd(p, 0) || dup2(null, 1) != 1 ||
+	    dup2(null, 2) != 2 || ck_move_fd(cmd, CMD_FD) != CMD_FD ||
+	    ck_move_fd(rep, REP_FD) != REP_FD)
+		return -1;
+	ck_only_fds_of(keep, 3);
+	return 0;
+}
+
+FIXTURE(pipeline) {
+	pid_t producer, consumer;
+	int p[2], cmd[2], rep[2];
+};
+
+FIXTURE_SETUP(pipeline)
+{
+	pid_t parent = getpid();
+
+	ASSERT_EQ(0, pipe(self->p));
+	ASSERT_EQ(0, pipe(self->cmd));
+	ASSERT_EQ(0, pipe(self->rep));
+	fflush(NULL);
+	self->producer = fork();
+	ASSERT_LE(0, self->producer);
+	if (self->producer == 0) {
+		ck_child_init(parent);
+		if (ck_move_fd(self->p[1], 1) != 1)
+			_exit(CK_EXIT_SETUP);
+		ck_only_fds(-1);
+		producer();
+	}
+	close(self->p[1]);
+	self->consumer = fork();
+	ASSERT_LE(0, self->consumer);
+	if (self->consumer == 0) {
+		ck_child_init(parent);
+		if (consumer_fds(self->p[0], self->cmd[0], self->rep[1], -1))
+			_exit(CK_EXIT_SETUP);
+		consumer();
+	}
+}
+
+FIXTURE_TEARDOWN(pipeline)
+{
+	kill(self->producer, SIGKILL);
+	kill(self->consumer, SIGKILL);
+	ck_wait(self->producer);
+	ck_wait(self->consumer);
+}
+
+/* Ask for 100 numbers: the first, the last, in order (within 30 s). */
+static int hundred(struct __test_metadata *_metadata, int cmd, int rep,
+		   uint64_t *v)
+{
+	struct pollfd p = { .fd = rep, .events = POLLIN };
+
+	memset(v, 0xff, 3 * sizeof(*v));
+	EXPECT_EQ(1, write(cmd, "r", 1));
+	EXPECT_EQ(1, poll(&p, 1, 30000)) TH_LOG("the consumer does not answer");
+	if (!(p.revents & POLLIN))
+		return -1;
+	EXPECT_EQ(3 * sizeof(*v), read(rep, v, 3 * sizeof(*v)));
+	EXPECT_EQ(1, v[2]) TH_LOG("out of order");
+	EXPECT_EQ(v[0] + 99, v[1]);
+	return 0;
+}
+
+TEST_F(pipeline, consumer_rolled_back_reads_on_from_the_live_producer)
+{
+	int img = ck_memfd("ckpt-pipeline");
+	uint64_t v[3];
+
+	ASSERT_LE(0, img);
+	hundred(_metadata, self->cmd[1], self->rep[0], v);
+	EXPECT_EQ(0, v[0]);
+	ASSERT_EQ(0, ckpt_dump(self->consumer, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	hundred(_metadata, self->cmd[1], self->rep[0], v);
+	EXPECT_EQ(100, v[0]);
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	ASSERT_EQ(0, ckpt_restore(self->consumer, img, 0)) TH_LOG("rollback: %s",
+								  strerror(errno));
+	hundred(_metadata, self->cmd[1], self->rep[0], v);
+	EXPECT_EQ(200, v[0]);
+	close(img);
+}
+
+TEST_F(pipeline, consumer_restored_with_the_pipe_handed_over_reads_on)
+{
+	int img = ck_memfd("ckpt-pipeline"), st;
+	pid_t parent = getpid(), r;
+	uint64_t v[3];
+
+	ASSERT_LE(0, img);
+	hundred(_metadata, self->cmd[1], self->rep[0], v);
+	ASSERT_EQ(0, ckpt_dump(self->consumer, img, CKPT_DUMP_KILL))
+		TH_LOG("dump: %s", strerror(errno));
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(self->consumer));
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	fflush(NULL);
+	r = fork();
+	ASSERT_LE(0, r);
+	if (r == 0) {
+		ck_child_init(parent);
+		if (ck_move_fd(img, 30) != 30)
+			_exit(CK_EXIT_SETUP);
+		if (consumer_fds(self->p[0], self->cmd[0], self->rep[1], 30))
+			_exit(CK_EXIT_SETUP);
+		ck_restore_and_exit(30, 0);
+	}
+	self->consumer = r;
+	hundred(_metadata, self->cmd[1], self->rep[0], v);
+	EXPECT_EQ(100, v[0]) TH_LOG("the restored consumer read from %llu",
+				    (unsigned long long)v[0]);
+	st = waitpid(r, NULL, WNOHANG);
+	EXPECT_EQ(0, st) TH_LOG("the restored consumer is gone");
 	close(img);
 }
 

@@ -22,6 +22,9 @@
 
 #define CKPT_TOOL	"/bin/ckpt"
 
+static char sbuf[80];
+#define STATUS(st) ck_status_str(st, sbuf, sizeof(sbuf))
+
 static volatile uint64_t counter;
 
 struct report {
@@ -415,6 +418,122 @@ TEST_F(tool, refusal_names_the_fd_and_its_kind)
 {
 	check_refusal(_metadata, inotify_at_17,
 		      "fd 17: an anonymous inode (anon_inode:inotify)");
+}
+
+/*
+ * An image of a process that had children: the restore names them and
+ * the option that restores it anyway, which then works.
+ */
+TEST_F(tool, restore_names_the_children)
+{
+	char *argv[] = { "ckpt", "restore", "/tmp/kids.img", NULL };
+	char *argv_w[] = { "ckpt", "restore", "--without-children",
+			   "/tmp/kids.img", NULL };
+	struct ck_img im;
+	char *msg;
+	size_t len;
+	int img, fd, st, e[2];
+	pid_t t;
+
+	img = ck_dump_child("ckpt-kids", ck_run_with_children, &st);
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, st) TH_LOG("dumped process: %s", STATUS(st));
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	close(img);
+	fd = open("/tmp/kids.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ck_write_all(fd, im.buf, im.len));
+	close(fd);
+	free(im.buf);
+
+	ASSERT_EQ(0, pipe(e));
+	t = run_tool(argv, -1, -1, e[1]);
+	close(e[1]);
+	msg = slurp(e[0], &len);
+	close(e[0]);
+	EXPECT_EQ(125, ck_wait(t));
+	ASSERT_NE(NULL, msg);
+	EXPECT_NE(NULL, strstr(msg, "EOPNOTSUPP")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "(ckpt-kid)")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "(ckpt-zombie), a zombie")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "--without-children")) TH_LOG("%s", msg);
+	free(msg);
+
+	t = run_tool(argv_w, -1, -1, -1);
+	st = ck_wait(t);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("--without-children: %s (10: it has a child)",
+					       STATUS(st));
+	unlink("/tmp/kids.img");
+}
+
+/*
+ * Sessions and groups: a process that led its session (setsid()) gets
+ * one of its own again from ckpt restore; any other joins ckpt's group.
+ */
+static void __attribute__((noreturn)) dump_as(int img, int leader)
+{
+	int null = open("/dev/null", O_RDWR);
+	long ret;
+
+	if (null < 0 || dup2(null, 0) || dup2(null, 1) != 1 ||
+	    dup2(null, 2) != 2 || (leader && setsid() < 0))
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds(img);
+	ret = ckpt_dump(0, img, 0);
+	if (ret == 0)
+		_exit(0);
+	if (ret != CKPT_RESTORED)
+		_exit(CK_EXIT_DUMP_FAILED);
+	if (leader)
+		_exit(getsid(0) == getpid() && getpgrp() == getpid() ?
+		      CK_EXIT_RESTORED : 10);
+	_exit(getpgrp() == getpgid(getppid()) && getsid(0) == getsid(getppid()) &&
+	      getpgrp() != getpid() ? CK_EXIT_RESTORED : 11);
+}
+
+static void __attribute__((noreturn)) run_session_leader(int img)
+{
+	dump_as(img, 1);
+}
+
+static void __attribute__((noreturn)) run_group_member(int img)
+{
+	dump_as(img, 0);
+}
+
+static int tool_restores(void (*run)(int img))
+{
+	char *argv[] = { "ckpt", "restore", "/tmp/session.img", NULL };
+	struct ck_img im;
+	int img, fd, st;
+
+	img = ck_dump_child("ckpt-session", run, &st);
+	if (img < 0 || st || ck_slurp(img, 1, &im))
+		return -1;
+	close(img);
+	fd = open("/tmp/session.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ck_write_all(fd, im.buf, im.len))
+		return -1;
+	close(fd);
+	free(im.buf);
+	st = ck_wait(run_tool(argv, -1, -1, -1));
+	unlink("/tmp/session.img");
+	return st;
+}
+
+TEST_F(tool, restore_gives_a_session_leader_its_own_session)
+{
+	int st = tool_restores(run_session_leader);
+
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("%s (10: not a session leader)", STATUS(st));
+}
+
+TEST_F(tool, restore_puts_another_process_in_its_group)
+{
+	int st = tool_restores(run_group_member);
+
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("%s (11: not in ckpt's group and session)",
+					       STATUS(st));
 }
 
 TEST_HARNESS_MAIN

@@ -42,7 +42,9 @@
 
 /* ckpt_restore() flags */
 #define CKPT_RESTORE_CHANGED_FILES (1U << 0)	/* open files may have changed */
-#define CKPT_RESTORE_FLAGS	CKPT_RESTORE_CHANGED_FILES
+#define CKPT_RESTORE_WITHOUT_CHILDREN (1U << 1)	/* leave its children behind */
+#define CKPT_RESTORE_FLAGS	(CKPT_RESTORE_CHANGED_FILES | \
+				 CKPT_RESTORE_WITHOUT_CHILDREN)
 
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
@@ -92,6 +94,7 @@ struct ckpt_image_hdr {
 #define CKPT_REC_FD		11	/* struct ckpt_fd */
 #define CKPT_REC_PIPE		12	/* struct ckpt_pipe + buffered bytes */
 #define CKPT_REC_FILE_DATA	13	/* struct ckpt_file_data + file content */
+#define CKPT_REC_CHILD		14	/* struct ckpt_child */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -202,6 +205,26 @@ struct ckpt_file_data {
 #define CKPT_FD_CLOEXEC		(1U << 0)	/* FD_CLOEXEC */
 #define CKPT_FD_IMAGE		(1U << 1)	/* the image being written: closed */
 #define CKPT_FD_FLAGS		(CKPT_FD_CLOEXEC | CKPT_FD_IMAGE)
+
+/* struct ckpt_child.flags */
+#define CKPT_CHILD_ZOMBIE	(1U << 0)	/* exited, not waited for */
+
+/**
+ * struct ckpt_child - a child process (CKPT_REC_CHILD)
+ * @pid: its pid, in the dumper's pid namespace
+ * @flags: CKPT_CHILD_*
+ * @comm: its command name, NUL-terminated
+ *
+ * The children are not in the image: these records, right after the PROC
+ * record, say that they existed.  A restore as a new process refuses an
+ * image with children (EOPNOTSUPP, naming them) unless the caller passes
+ * CKPT_RESTORE_WITHOUT_CHILDREN; a rollback keeps the live children.
+ */
+struct ckpt_child {
+	__u32	pid;
+	__u32	flags;
+	char	comm[16];
+};
 
 /**
  * struct ckpt_fd - a file descriptor (CKPT_REC_FD)
@@ -324,6 +347,10 @@ struct ckpt_pages {
 
 /* struct ckpt_proc.flags */
 #define CKPT_PROC_STOPPED	(1U << 0)	/* in a group stop at the dump */
+#define CKPT_PROC_SESSION_LEADER (1U << 1)	/* led its session (setsid()) */
+#define CKPT_PROC_GROUP_LEADER	(1U << 2)	/* led its process group */
+#define CKPT_PROC_FLAGS		(CKPT_PROC_STOPPED | CKPT_PROC_SESSION_LEADER | \
+				 CKPT_PROC_GROUP_LEADER)
 
 /**
  * struct ckpt_rlimit - one resource limit; ~0 is RLIM_INFINITY

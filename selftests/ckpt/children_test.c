@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Children are not in the image, and nothing pretends they are.
+ *
+ * The image of a process with a child and a zombie names both (CHILD
+ * records); a restore as a new process refuses it with EOPNOTSUPP unless
+ * the caller passes CKPT_RESTORE_WITHOUT_CHILDREN, and the process then
+ * has no child.  A rollback in place keeps the live child: the process
+ * rolled back still waits for it.  A malformed CHILD record is EINVAL.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+
+/* harness macros: unused parameters, int vs unsigned in EXPECT_*() */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+/* ASSERT_*() longjmp()s out of the (inlined) test function */
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "../kselftest_harness.h"
+#include "ckpt_util.h"
+
+static char sbuf[80];
+#define STATUS(st) ck_status_str(st, sbuf, sizeof(sbuf))
+
+TEST(children_named_in_the_image)
+{
+	struct ck_img im;
+	struct ck_rec r;
+	int img, st, e, i, kid = 0, zombie = 0;
+
+	img = ck_dump_child("ckpt-children", ck_run_with_children, &st);
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, st) TH_LOG("dumped process: %s", STATUS(st));
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	close(img);
+	e = ck_img_endian(&im);
+	for (i = 0; ck_img_find(&im, CKPT_REC_CHILD, i, &r); i++) {
+		uint32_t flags = ck_get32(r.p + CK_OFF(ckpt_child, flags), e);
+		const char *comm = (const char *)r.p + CK_OFF(ckpt_child, comm);
+
+		EXPECT_NE(0, ck_get32(r.p + CK_OFF(ckpt_child, pid), e));
+		if (!strcmp(comm, "ckpt-kid") && !flags)
+			kid++;
+		else if (!strcmp(comm, "ckpt-zombie") && flags == CKPT_CHILD_ZOMBIE)
+			zombie++;
+	}
+	EXPECT_EQ(2, i);
+	EXPECT_EQ(1, kid);
+	EXPECT_EQ(1, zombie);
+	/* right after the PROC record */
+	ASSERT_EQ(1, ck_img_find(&im, CKPT_REC_PROC, 0, &r));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(1, ck_img_next(&im, &r));
+	ASSERT_EQ(1, ck_img_next(&im, &r));
+	EXPECT_EQ(CKPT_REC_CHILD, r.type);
+	free(im.buf);
+}
+
+TEST(restore_refused_unless_without_children)
+{
+	int img, st;
+
+	img = ck_dump_child("ckpt-children", ck_run_with_children, &st);
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, st) TH_LOG("dumped process: %s", STATUS(st));
+	st = ck_restore_fresh(img, 30, 0);
+	EXPECT_EQ(EOPNOTSUPP, st) TH_LOG("without the flag: %s", STATUS(st));
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	st = ck_restore_fresh(img, 30, CKPT_RESTORE_WITHOUT_CHILDREN);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("with it: %s (10: it has a child)",
+					       STATUS(st));
+	close(img);
+}
+
+/* Move the first CHILD record of c to just after its MM record. */
+static int child_after_mm(struct ck_img *c)
+{
+	unsigned char rec[64];
+	struct ck_rec r, mm;
+
+	if (!ck_img_find(c, CKPT_REC_CHILD, 0, &r) || r.size > sizeof(rec))
+		return -1;
+	memcpy(rec, c->buf + r.off, r.size);
+	ck_img_remove(c, r.off, r.size);
+	if (!ck_img_find(c, CKPT_REC_MM, 0, &mm))
+		return -1;
+	return ck_img_insert(c, mm.off + mm.size, rec, r.size);
+}
+
+/* Bad CHILD records: unknown flags, a name without its NUL, misplaced. */
+TEST(bad_child_records_einval)
+{
+	struct ck_img im, c;
+	struct ck_rec r;
+	size_t at;
+	int img, st;
+
+	img = ck_dump_child("ckpt-children", ck_run_with_children, &st);
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, st);
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	close(img);
+	ASSERT_EQ(1, ck_img_find(&im, CKPT_REC_CHILD, 0, &r));
+	at = r.p - im.buf;
+
+	st = ck_try_patched(&im, at + CK_OFF(ckpt_child, flags), 1U << 7, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("unknown flag: %s", STATUS(st));
+	st = ck_try_patched(&im, at + CK_OFF(ckpt_child, comm) + 8,
+			    0x4141414141414141ull, 8);
+	EXPECT_EQ(EINVAL, st) TH_LOG("name not terminated: %s", STATUS(st));
+
+	/* a CHILD record moved after the MM record */
+	c = im;
+	c.buf = malloc(im.len);
+	c.cap = im.len;
+	ASSERT_NE(NULL, c.buf);
+	memcpy(c.buf, im.buf, im.len);
+	ASSERT_EQ(0, child_after_mm(&c));
+	ck_img_reseal(&c);
+	st = ck_try_restore_flags(c.buf, c.len, CKPT_RESTORE_WITHOUT_CHILDREN);
+	EXPECT_EQ(EINVAL, st) TH_LOG("CHILD after MM: %s", STATUS(st));
+	free(c.buf);
+	free(im.buf);
+}
+
+/*
+ * Rollback in place: P has a child C and is dumped; rolled back, it
+ * still has C, and waitpid() gets C's end.
+ */
+#define CMD_FD		100
+#define REP_FD		101
+
+static void __attribute__((noreturn)) parent_of_one(void)
+{
+	int32_t v[3];
+	pid_t kid;
+	char c;
+	int st;
+
+	kid = fork();
+	if (kid == 0) {
+		for (;;)
+			pause();
+	}
+	v[0] = kid;
+	if (kid < 0 || write(REP_FD, v, sizeof(v)) != sizeof(v))
+		_exit(CK_EXIT_SETUP);
+	for (;;) {
+		if (read(CMD_FD, &c, 1) != 1)
+			_exit(0);
+		if (c == 'w') {		/* end the child and wait for it */
+			kill(kid, SIGTERM);
+			v[1] = waitpid(kid, &st, 0);
+			v[2] = WIFSIGNALED(st) ? WTERMSIG(st) : -1;
+			if (write(REP_FD, v, sizeof(v)) != sizeof(v))
+				_exit(CK_EXIT_SETUP);
+		}
+	}
+}
+
+TEST(rollback_keeps_the_live_children)
+{
+	pid_t parent = getpid(), pid;
+	int img = ck_memfd("ckpt-children-rb"), cmd[2], rep[2];
+	int32_t v[3];
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, pipe(cmd));
+	ASSERT_EQ(0, pipe(rep));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		static const int keep[] = { CMD_FD, REP_FD };
+
+		ck_child_init(parent);
+		if (ck_move_fd(cmd[0], CMD_FD) != CMD_FD ||
+		    ck_move_fd(rep[1], REP_FD) != REP_FD)
+			_exit(CK_EXIT_SETUP);
+		ck_only_fds_of(keep, 2);
+		parent_of_one();
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	ASSERT_EQ(sizeof(v), read(rep[0], v, sizeof(v)));
+	ASSERT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	ASSERT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
+	ASSERT_EQ(1, write(cmd[1], "w", 1));
+	ASSERT_EQ(sizeof(v), read(rep[0], v, sizeof(v)));
+	EXPECT_EQ(v[0], v[1]) TH_LOG("waitpid: %d, the child was %d", v[1], v[0]);
+	EXPECT_EQ(SIGTERM, v[2]);
+	close(cmd[1]);
+	EXPECT_EQ(0, ck_wait(pid));
+	close(rep[0]);
+	close(img);
+}
+
+TEST_HARNESS_MAIN
