@@ -149,7 +149,9 @@ int ckpt_dump_fds(struct ckpt_ctx *ctx, struct task_struct *leader, bool check)
 		if (file == ctx->file)
 			rec.flags |= CKPT_FD_IMAGE;
 		else if (check)
-			err = ckpt_check_file(ctx, file, fd);
+			err = ckpt_check_file(ctx, file, fd) ?:
+			      (ckpt_is_epoll(file) ?
+			       ckpt_check_epoll(ctx, files, file, fd) : 0);
 		else
 			err = ckpt_dump_file(ctx, file, fd, &rec.file);
 		fput(file);
@@ -228,9 +230,14 @@ int ckpt_stage_fd_rec(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
 		if (fd->file)
 			goto out;
 	} else {
-		/* a FILE record's object, not a pipe's */
+		/*
+		 * A FILE record's object, not a pipe's; with its file, but a
+		 * terminal's or a live pipe's, found at the commit.
+		 */
 		obj = ckpt_obj_find(ctx, fd->file);
-		if (!obj || !obj->rec.type)
+		if (!obj || !obj->rec.type ||
+		    (!obj->file && obj->rec.type != CKPT_FILE_TTY &&
+		     obj->rec.type != CKPT_FILE_PIPE))
 			goto out;
 	}
 	if (obj && obj->rec.type == CKPT_FILE_REG &&
@@ -324,6 +331,25 @@ static const char *ckpt_live_missing(const struct ckpt_ctx *ctx,
 	return "the restoring process has no pipe there, open the same way";
 }
 
+/* Does the image have descriptor @nr on object @file?  For epoll.c. */
+static bool ckpt_stage_has_fd(void *arg, u32 nr, u32 file)
+{
+	const struct ckpt_fd_stage *st = arg;
+	unsigned int lo = 0, hi = st->nr;
+
+	while (lo < hi) {	/* the records are in increasing order */
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (st->fds[mid].fd == nr)
+			return st->fds[mid].file == file;
+		if (st->fds[mid].fd < nr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 /**
  * ckpt_stage_fds_precommit - find the file of every descriptor
  * @ctx: the context
@@ -373,7 +399,8 @@ int ckpt_stage_fds_precommit(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st)
 		}
 		st->files[i] = get_file(obj->file);
 	}
-	return 0;
+	/* the epolls watch the files now known, live ones included */
+	return ckpt_epoll_precommit(ctx, ckpt_stage_has_fd, st);
 }
 
 /**

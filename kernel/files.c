@@ -22,6 +22,7 @@
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/eventpoll.h>	/* after linux/fs.h: it uses struct file */
 #include <linux/kdev_t.h>
 #include <linux/major.h>
 #include <linux/mount.h>
@@ -77,6 +78,10 @@ static u32 ckpt_file_type(struct file *file)
 		return CKPT_FILE_TTY;
 	if (S_ISCHR(inode->i_mode) && ckpt_mem_device(inode->i_rdev))
 		return CKPT_FILE_CHR;
+	if (ckpt_is_eventfd(file))
+		return CKPT_FILE_EVENTFD;
+	if (ckpt_is_epoll(file))
+		return CKPT_FILE_EPOLL;
 	return 0;
 }
 
@@ -206,6 +211,7 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 {
 	struct inode *inode = file_inode(file);
 	u32 type = ckpt_file_type(file);
+	struct ckpt_epoll_walk *walk = NULL;
 	struct ckpt_obj *first = NULL;
 	struct ckpt_file *rec;
 	char *buf, *path;
@@ -231,6 +237,15 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 		err = ckpt_dump_pipe(ctx, file, &shared);
 	if (err)
 		goto out_free;
+	/* what an epoll watches is written first */
+	if (type == CKPT_FILE_EPOLL) {
+		walk = ckpt_dump_epoll_files(ctx, file, fd);
+		if (IS_ERR(walk)) {
+			err = PTR_ERR(walk);
+			walk = NULL;
+			goto out_free;
+		}
+	}
 	if (type == CKPT_FILE_UNLINKED)
 		first = ckpt_unlinked_first(ctx, file);
 	if (first)
@@ -267,7 +282,15 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 		*id = ctx->nr_objs;
 	if (!err && type == CKPT_FILE_UNLINKED && !first)
 		err = ckpt_dump_file_data(ctx, file, *id, size);
+	if (!err && type == CKPT_FILE_EVENTFD)
+		err = ckpt_dump_eventfd(ctx, file, *id);
+	if (!err && walk) {
+		err = ckpt_dump_epoll_items(ctx, walk, *id);
+		walk = NULL;
+	}
 out_free:
+	if (walk)
+		ckpt_epoll_walk_free(walk);
 	kfree(buf);
 	return err;
 }
@@ -331,6 +354,15 @@ static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
 		return fmt == S_IFCHR && ckpt_mem_device(new_decode_dev(rec->rdev));
 	case CKPT_FILE_TTY:
 		return fmt == S_IFCHR;
+	case CKPT_FILE_EPOLL:
+		return !fmt && !rec->rdev &&
+		       !(rec->flags & ~(O_ACCMODE | O_LARGEFILE)) &&
+		       (rec->flags & O_ACCMODE) == O_RDWR;
+	case CKPT_FILE_EVENTFD:
+		/* eventfd2() opens O_RDWR, with O_NONBLOCK or not */
+		return !fmt && !rec->rdev &&
+		       !(rec->flags & ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE)) &&
+		       (rec->flags & O_ACCMODE) == O_RDWR;
 	case CKPT_FILE_PIPE:
 		/* a pipe rebuilt has an end open one way, as pipe() makes */
 		return fmt == S_IFIFO && !rec->rdev &&
@@ -406,7 +438,7 @@ out_fput:
  * process rolled back must be allowed to open it too.  An end of a pipe
  * of the image is taken from the pipe rebuilt (ckpt_restore_pipe()); an
  * unlinked file is made again, empty but for its size until its FILE_DATA
- * records (filedata.c).
+ * records (filedata.c); an eventfd by its EVENTFD record (eventfd.c).
  * Another terminal or pipe is only checked: the live one is found when the
  * file table is committed.  Each is entered in the object table under its
  * id.
@@ -442,7 +474,13 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 		file = ckpt_reopen_unlinked(ctx, rec);
 	} else if (rec->type == CKPT_FILE_UNLINKED) {
 		file = ckpt_make_unlinked(ctx, rec, path, &maker);
-	} else if (rec->type != CKPT_FILE_TTY && rec->type != CKPT_FILE_PIPE) {
+	} else if (rec->type == CKPT_FILE_EPOLL) {
+		/* its items are added at the commit */
+		file = epoll_file_create(0);
+		if (file == ERR_PTR(-ENOSYS))	/* a kernel without epoll */
+			file = ERR_PTR(-EOPNOTSUPP);
+	} else if (rec->type != CKPT_FILE_TTY && rec->type != CKPT_FILE_PIPE &&
+		   rec->type != CKPT_FILE_EVENTFD) {
 		if (path[0] != '/')
 			goto out_free;
 		file = ckpt_reopen(ctx, rec, path);

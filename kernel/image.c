@@ -40,6 +40,8 @@ int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file)
 	BUILD_BUG_ON(sizeof(struct ckpt_fd) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_pipe) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_file_data) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_eventfd) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_epoll_item) != 24);
 	BUILD_BUG_ON(sizeof(struct ckpt_mm) != 104);
 	BUILD_BUG_ON(sizeof(struct ckpt_vma) != 40);
 	BUILD_BUG_ON(sizeof(struct ckpt_pages) != 16);
@@ -167,6 +169,8 @@ void ckpt_ctx_fini(struct ckpt_ctx *ctx)
 	ckpt_obj_release(ctx);
 	kvfree(ctx->pipes);
 	ctx->pipes = NULL;
+	kvfree(ctx->epoll_items);
+	ctx->epoll_items = NULL;
 	kvfree(ctx->buf);
 	ctx->buf = NULL;
 	if (ctx->file)

@@ -74,6 +74,9 @@ struct ckpt_pipe_seen;
  * @pipes: on dump, the pipes the descriptors are on (pipe.c)
  * @nr_pipes: entries in @pipes
  * @max_pipes: room in @pipes
+ * @epoll_items: on restore, what the epolls made watch (epoll.c)
+ * @nr_epoll_items: entries in @epoll_items
+ * @max_epoll_items: room in @epoll_items
  */
 struct ckpt_ctx {
 	struct file *file;
@@ -97,6 +100,9 @@ struct ckpt_ctx {
 	struct ckpt_pipe_seen *pipes;
 	unsigned int nr_pipes;
 	unsigned int max_pipes;
+	struct ckpt_epoll_item *epoll_items;
+	unsigned int nr_epoll_items;
+	unsigned int max_epoll_items;
 };
 
 /* image.c */
@@ -146,6 +152,26 @@ struct file *ckpt_make_unlinked(struct ckpt_ctx *ctx,
 struct file *ckpt_reopen_unlinked(struct ckpt_ctx *ctx,
 				  const struct ckpt_file *rec);
 int ckpt_restore_file_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+
+/* epoll.c */
+struct ckpt_epoll_walk;
+struct files_struct;
+bool ckpt_is_epoll(struct file *file);
+int ckpt_check_epoll(struct ckpt_ctx *ctx, struct files_struct *files,
+		     struct file *file, int fd);
+struct ckpt_epoll_walk *ckpt_dump_epoll_files(struct ckpt_ctx *ctx,
+					      struct file *file, int fd);
+int ckpt_dump_epoll_items(struct ckpt_ctx *ctx, struct ckpt_epoll_walk *w,
+			  u32 id);
+void ckpt_epoll_walk_free(struct ckpt_epoll_walk *w);
+int ckpt_restore_epoll_item(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+int ckpt_epoll_precommit(struct ckpt_ctx *ctx,
+			 bool (*has_fd)(void *arg, u32 fd, u32 file), void *arg);
+
+/* eventfd.c */
+bool ckpt_is_eventfd(struct file *file);
+int ckpt_dump_eventfd(struct ckpt_ctx *ctx, struct file *file, u32 id);
+int ckpt_restore_eventfd(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 
 /* pipe.c: pipes the process holds both ends of */
 int ckpt_check_pipe(struct ckpt_ctx *ctx, struct file *file, int fd);

@@ -83,6 +83,12 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		case CKPT_REC_FILE_DATA:
 			err = ckpt_restore_file_data(ctx, &h);
 			break;
+		case CKPT_REC_EVENTFD:
+			err = ckpt_restore_eventfd(ctx, &h);
+			break;
+		case CKPT_REC_EPOLL_ITEM:
+			err = ckpt_restore_epoll_item(ctx, &h);
+			break;
 		case CKPT_REC_MM:
 		case CKPT_REC_VMA:
 		case CKPT_REC_PAGES:

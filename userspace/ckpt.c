@@ -506,6 +506,8 @@ static const char *file_type_name(uint32_t type)
 	case CKPT_FILE_TTY:	return "tty";
 	case CKPT_FILE_PIPE:	return "pipe";
 	case CKPT_FILE_UNLINKED: return "unlinked";
+	case CKPT_FILE_EVENTFD:	return "eventfd";
+	case CKPT_FILE_EPOLL:	return "epoll";
 	}
 	return "unknown-type";
 }
@@ -530,7 +532,8 @@ static int files_explain(int fd, const struct image_info *ii)
 
 		/* only files, directories and devices are reopened by path */
 		if (rec.type != CKPT_REC_FILE || f->type == CKPT_FILE_TTY ||
-		    f->type == CKPT_FILE_PIPE || f->type == CKPT_FILE_UNLINKED)
+		    f->type == CKPT_FILE_PIPE || f->type == CKPT_FILE_UNLINKED ||
+		    f->type == CKPT_FILE_EVENTFD || f->type == CKPT_FILE_EPOLL)
 			continue;
 		snprintf(path, sizeof(path), "%s%s",
 			 strcmp(ii->root, "/") ? ii->root : "", rec.path);
@@ -977,6 +980,18 @@ static int cmd_show(const char *path)
 			printf("\n");
 			break;
 		}
+		case CKPT_REC_EPOLL_ITEM:
+			printf("EPOLL_ITEM epoll %u watches fd %u (file %u) events %#x data %#llx\n",
+			       rec.u.epoll_item.id, rec.u.epoll_item.fd,
+			       rec.u.epoll_item.file, rec.u.epoll_item.events,
+			       U64(rec.u.epoll_item.data));
+			break;
+		case CKPT_REC_EVENTFD:
+			printf("EVENTFD file %u count %llu%s\n",
+			       rec.u.eventfd.id, U64(rec.u.eventfd.count),
+			       rec.u.eventfd.flags & CKPT_EVENTFD_SEMAPHORE ?
+			       " semaphore" : "");
+			break;
 		case CKPT_REC_CHILD:
 			printf("CHILD  pid %u %.16s%s\n", rec.u.child.pid,
 			       rec.u.child.comm,

@@ -222,6 +222,17 @@ static void swap_file(struct ckpt_file *f)
 	SWAP(f->rdev); SWAP(f->inode);
 }
 
+static void swap_epoll_item(struct ckpt_epoll_item *e)
+{
+	SWAP(e->id); SWAP(e->fd); SWAP(e->file); SWAP(e->events);
+	SWAP(e->data);
+}
+
+static void swap_eventfd(struct ckpt_eventfd *e)
+{
+	SWAP(e->id); SWAP(e->flags); SWAP(e->count);
+}
+
 static void swap_child(struct ckpt_child *c)
 {
 	SWAP(c->pid); SWAP(c->flags);
@@ -365,6 +376,8 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_PIPE:	return "PIPE";
 	case CKPT_REC_FILE_DATA: return "FILE_DATA";
 	case CKPT_REC_CHILD:	return "CHILD";
+	case CKPT_REC_EVENTFD:	return "EVENTFD";
+	case CKPT_REC_EPOLL_ITEM: return "EPOLL_ITEM";
 	default:		return "UNKNOWN";
 	}
 }
@@ -782,6 +795,20 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 				    rec->u.pipe.len, rec->u.pipe.size);
 		rec->pipe_data = p + sizeof(struct ckpt_pipe);
 		break;
+	case CKPT_REC_EPOLL_ITEM:
+		if (len != sizeof(struct ckpt_epoll_item))
+			return fail(r, -EINVAL, off, "EPOLL_ITEM record of wrong size");
+		memcpy(&rec->u.epoll_item, p, sizeof(struct ckpt_epoll_item));
+		if (r->swap)
+			swap_epoll_item(&rec->u.epoll_item);
+		break;
+	case CKPT_REC_EVENTFD:
+		if (len != sizeof(struct ckpt_eventfd))
+			return fail(r, -EINVAL, off, "EVENTFD record of wrong size");
+		memcpy(&rec->u.eventfd, p, sizeof(struct ckpt_eventfd));
+		if (r->swap)
+			swap_eventfd(&rec->u.eventfd);
+		break;
 	case CKPT_REC_CHILD:
 		if (len != sizeof(struct ckpt_child))
 			return fail(r, -EINVAL, off, "CHILD record of wrong size");
@@ -949,6 +976,16 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 		    r->last_type != CKPT_REC_CHILD)
 			return out_of_order(r, rec,
 					    "CHILD records come right after PROC");
+		break;
+	case CKPT_REC_EVENTFD:
+		if (r->last_type != CKPT_REC_FILE)
+			return out_of_order(r, rec, "EVENTFD must follow its FILE");
+		break;
+	case CKPT_REC_EPOLL_ITEM:
+		if (r->last_type != CKPT_REC_FILE &&
+		    r->last_type != CKPT_REC_EPOLL_ITEM)
+			return out_of_order(r, rec,
+					    "EPOLL_ITEM must follow its epoll's FILE");
 		break;
 	case CKPT_REC_FILE_DATA:
 		if (r->last_type != CKPT_REC_FILE &&

@@ -85,6 +85,8 @@ struct ckpt_record {
 		struct ckpt_pipe pipe;
 		struct ckpt_file_data file_data;
 		struct ckpt_child child;
+		struct ckpt_eventfd eventfd;
+		struct ckpt_epoll_item epoll_item;
 		struct ckpt_mm mm;
 		struct ckpt_vma vma;
 		struct ckpt_pages pages;

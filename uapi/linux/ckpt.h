@@ -95,6 +95,8 @@ struct ckpt_image_hdr {
 #define CKPT_REC_PIPE		12	/* struct ckpt_pipe + buffered bytes */
 #define CKPT_REC_FILE_DATA	13	/* struct ckpt_file_data + file content */
 #define CKPT_REC_CHILD		14	/* struct ckpt_child */
+#define CKPT_REC_EVENTFD	15	/* struct ckpt_eventfd */
+#define CKPT_REC_EPOLL_ITEM	16	/* struct ckpt_epoll_item */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -117,6 +119,8 @@ struct ckpt_rec_hdr {
 #define CKPT_FILE_TTY		4	/* a terminal: a live one, on restore */
 #define CKPT_FILE_PIPE		5	/* an end of a pipe or FIFO */
 #define CKPT_FILE_UNLINKED	6	/* a regular file unlinked while open */
+#define CKPT_FILE_EVENTFD	7	/* an eventfd: CKPT_REC_EVENTFD follows */
+#define CKPT_FILE_EPOLL		8	/* an epoll: CKPT_REC_EPOLL_ITEMs follow */
 
 /**
  * struct ckpt_file - an open file (CKPT_REC_FILE)
@@ -184,6 +188,41 @@ struct ckpt_pipe {
 	__u32	size;
 	__u32	len;
 	__u32	pad;
+};
+
+/* struct ckpt_eventfd.flags */
+#define CKPT_EVENTFD_SEMAPHORE	(1U << 0)	/* EFD_SEMAPHORE */
+
+/**
+ * struct ckpt_eventfd - an eventfd's state (CKPT_REC_EVENTFD)
+ * @id: the object id of its FILE record, which comes just before
+ * @flags: CKPT_EVENTFD_*
+ * @count: its counter
+ */
+struct ckpt_eventfd {
+	__u32	id;
+	__u32	flags;
+	__aligned_u64 count;
+};
+
+/**
+ * struct ckpt_epoll_item - a file an epoll watches (CKPT_REC_EPOLL_ITEM)
+ * @id: the object id of the epoll's FILE record, which comes before
+ * @fd: the descriptor the file was added with, at which it is open
+ * @file: the object id of the file's FILE record, written before the
+ *	epoll's
+ * @events: its event mask (EPOLLIN, EPOLLET, EPOLLONESHOT...)
+ * @data: its data
+ *
+ * Restore adds it to the epoll made again as epoll_ctl(EPOLL_CTL_ADD)
+ * would, before the point of no return.
+ */
+struct ckpt_epoll_item {
+	__u32	id;
+	__u32	fd;
+	__u32	file;
+	__u32	events;
+	__aligned_u64 data;
 };
 
 /**
