@@ -5,7 +5,7 @@
  * An epoll is recorded with what it watches: after its FILE record, one
  * EPOLL_ITEM record per watched file, with the descriptor it was added
  * with, the object id of the file's own FILE record, its event mask and
- * its data (epoll_for_each_item()).  A watched file must still be open at
+ * its data (epoll_iterate_items()).  A watched file must still be open at
  * that descriptor, so that the restored table has it there too, and must
  * not be an epoll itself.  The FILE records of the watched files are
  * written before the epoll's.
@@ -32,7 +32,7 @@
 /* Is @file an epoll? */
 bool ckpt_is_epoll(struct file *file)
 {
-	return epoll_for_each_item(file, NULL, NULL) >= 0;
+	return epoll_iterate_items(file, NULL, NULL) >= 0;
 }
 
 /**
@@ -88,14 +88,14 @@ static int ckpt_epoll_note_items(struct ckpt_epoll_walk *w, struct file *file)
 	int n, err;
 
 	for (;;) {
-		n = epoll_for_each_item(file, NULL, NULL);
+		n = epoll_iterate_items(file, NULL, NULL);
 		if (n < 0)
 			return n;
 		w->max = n + 8;
 		w->items = kvcalloc(w->max, sizeof(*w->items), GFP_KERNEL);
 		w->tfiles = kvcalloc(w->max, sizeof(*w->tfiles), GFP_KERNEL);
 		err = !w->items || !w->tfiles ? -ENOMEM :
-		      epoll_for_each_item(file, ckpt_epoll_note_item, w);
+		      epoll_iterate_items(file, ckpt_epoll_note_item, w);
 		if (err >= 0)
 			return 0;
 		ckpt_epoll_walk_clear(w);

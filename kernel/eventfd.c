@@ -77,8 +77,6 @@ int ckpt_restore_eventfd(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 				    EFD_SEMAPHORE : 0) |
 				   (obj->rec.flags & O_NONBLOCK));
 	err = PTR_ERR_OR_ZERO(file);
-	if (err == -ENOSYS)	/* a kernel without eventfd */
-		err = -EOPNOTSUPP;
 	if (!err)
 		obj->file = file;
 out:

@@ -438,7 +438,8 @@ out_fput:
  * process rolled back must be allowed to open it too.  An end of a pipe
  * of the image is taken from the pipe rebuilt (ckpt_restore_pipe()); an
  * unlinked file is made again, empty but for its size until its FILE_DATA
- * records (filedata.c); an eventfd by its EVENTFD record (eventfd.c).
+ * records (filedata.c); an eventfd by its EVENTFD record (eventfd.c); an
+ * epoll is made empty, and watches its files from the commit on (epoll.c).
  * Another terminal or pipe is only checked: the live one is found when the
  * file table is committed.  Each is entered in the object table under its
  * id.
@@ -477,8 +478,6 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	} else if (rec->type == CKPT_FILE_EPOLL) {
 		/* its items are added at the commit */
 		file = epoll_file_create(0);
-		if (file == ERR_PTR(-ENOSYS))	/* a kernel without epoll */
-			file = ERR_PTR(-EOPNOTSUPP);
 	} else if (rec->type != CKPT_FILE_TTY && rec->type != CKPT_FILE_PIPE &&
 		   rec->type != CKPT_FILE_EVENTFD) {
 		if (path[0] != '/')

@@ -192,8 +192,11 @@ check_show() {
 		echo "  FAIL host ckpt show: no image from the guest's tool_test"
 		AF=$((AF + 1)); return 0
 	fi
+	# ... with the descriptor table, one line per fd, at its end
 	if out=$("$BUILD/host/ckpt" show "$img" 2>&1) &&
-	   grep -q "machine *$(arch_machine_name "$BASE")" <<< "$out"; then
+	   grep -q "machine *$(arch_machine_name "$BASE")" <<< "$out" &&
+	   grep -qE '^file descriptors: [1-9]' <<< "$out" &&
+	   grep -qE '^ +[0-9]+ (tty|pipe|chr|reg) ' <<< "$out"; then
 		echo "  ok   host ckpt show of the $name image ($(stat -c %s "$img") bytes)"
 		AP=$((AP + 1))
 	else

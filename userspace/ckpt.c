@@ -915,8 +915,126 @@ static void show_siginfo(const struct ckpt_record *rec)
 	       code ? " (" : "", code ? code : "", code ? ")" : "");
 }
 
+/* What `ckpt show` keeps of the file table, for its summary. */
+struct show_file {
+	uint32_t id, type, flags, inode;
+	uint64_t pos;
+	char *path;
+};
+
+struct show_fds {
+	struct show_file *files;
+	struct ckpt_fd *fds;
+	size_t nr_files, nr_fds, max_files, max_fds;
+};
+
+/* Room for one more of n entries of size in p (*max of them). */
+static void *grow(void *p, size_t n, size_t *max, size_t size)
+{
+	if (n < *max)
+		return p;
+	*max = *max ? 2 * *max : 16;
+	p = realloc(p, *max * size);
+	if (!p) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		exit(EXIT_FAIL);
+	}
+	return p;
+}
+
+static void note_file(struct show_fds *t, const struct ckpt_record *rec)
+{
+	struct show_file *f;
+
+	t->files = grow(t->files, t->nr_files, &t->max_files, sizeof(*t->files));
+	f = &t->files[t->nr_files++];
+	f->id = rec->u.file.id;
+	f->type = rec->u.file.type;
+	f->flags = rec->u.file.flags;
+	f->inode = rec->u.file.inode;
+	f->pos = rec->u.file.pos;
+	f->path = strdup(rec->path);
+}
+
+static void note_fd(struct show_fds *t, const struct ckpt_record *rec)
+{
+	t->fds = grow(t->fds, t->nr_fds, &t->max_fds, sizeof(*t->fds));
+	t->fds[t->nr_fds++] = rec->u.fd;
+}
+
+static const struct show_file *show_file_of(const struct show_fds *t,
+					    uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr_files; i++)
+		if (t->files[i].id == id)
+			return &t->files[i];
+	return NULL;
+}
+
+/* The table, one line per descriptor: what it is, how open, what it shares. */
+static void show_fd_table(const struct show_fds *t)
+{
+	static const struct { uint32_t bit; const char *name; } fl[] = {
+		{ O_APPEND, "O_APPEND" }, { O_NONBLOCK, "O_NONBLOCK" },
+		{ O_DIRECT, "O_DIRECT" }, { O_NOATIME, "O_NOATIME" },
+		{ O_DSYNC, "O_DSYNC" }, { O_PATH, "O_PATH" },
+	};
+	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "?" };
+	size_t i, j, k;
+
+	printf("file descriptors: %zu\n", t->nr_fds);
+	for (i = 0; i < t->nr_fds; i++) {
+		const struct ckpt_fd *d = &t->fds[i];
+		const struct show_file *f = show_file_of(t, d->file);
+
+		printf("  %4u ", d->fd);
+		if (d->flags & CKPT_FD_IMAGE) {
+			printf("the image being written (closed after a restore)\n");
+			continue;
+		}
+		if (!f) {
+			printf("file %u, not in the image\n", d->file);
+			continue;
+		}
+		printf("%-8s %s %s", file_type_name(f->type), f->path,
+		       acc[f->flags & O_ACCMODE]);
+		for (k = 0; k < sizeof(fl) / sizeof(fl[0]); k++)
+			if (f->flags & fl[k].bit)
+				printf("|%s", fl[k].name);
+		if (f->type == CKPT_FILE_REG || f->type == CKPT_FILE_UNLINKED ||
+		    f->type == CKPT_FILE_DIR)
+			printf(" pos %llu", U64(f->pos));
+		if (d->flags & CKPT_FD_CLOEXEC)
+			printf(" cloexec");
+		for (j = 0; j < t->nr_fds; j++)
+			if (j != i && t->fds[j].file == d->file &&
+			    !(t->fds[j].flags & CKPT_FD_IMAGE))
+				printf(", one open file with fd %u", t->fds[j].fd);
+		if (f->type == CKPT_FILE_PIPE && f->inode)
+			printf(", pipe %u of the image", f->inode);
+		else if (f->type == CKPT_FILE_PIPE || f->type == CKPT_FILE_TTY)
+			printf(", a live one on restore");
+		if (f->type == CKPT_FILE_UNLINKED && f->inode)
+			printf(", the same file as file %u", f->inode);
+		printf("\n");
+	}
+}
+
+static void show_fds_free(struct show_fds *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr_files; i++)
+		free(t->files[i].path);
+	free(t->files);
+	free(t->fds);
+}
+
 static int cmd_show(const char *path)
 {
+	struct show_fds table = { 0 };
 	struct ckpt_reader r;
 	struct ckpt_record rec;
 	FILE *fp;
@@ -961,6 +1079,10 @@ static int cmd_show(const char *path)
 	}
 	while (ret >= 0 && (ret = ckpt_reader_next(&r, &rec)) > 0) {
 		printf("%08llx ", U64(rec.offset));
+		if (rec.type == CKPT_REC_FILE)
+			note_file(&table, &rec);
+		else if (rec.type == CKPT_REC_FD)
+			note_fd(&table, &rec);
 		switch (rec.type) {
 		case CKPT_REC_FILE: {
 			const struct ckpt_file *f = &rec.u.file;
@@ -1106,12 +1228,14 @@ static int cmd_show(const char *path)
 			" (%llu): %s [%s]\n", prog, path, U64(r.err_off),
 			U64(r.err_off), r.msg, ckpt_errno_name(-ret));
 	} else {
+		show_fd_table(&table);
 		printf("summary: %llu records, %llu"
 		       " pages (%llu bytes of page data), image %llu"
 		       " bytes\n", U64(r.nr_records), U64(r.nr_pages),
 		       U64(r.nr_pages * r.hdr.page_size), U64(r.off));
 	}
 	ckpt_reader_fini(&r);
+	show_fds_free(&table);
 	if (fp != stdin)
 		fclose(fp);
 	if (fflush(stdout) != 0) {
