@@ -127,8 +127,6 @@ TEST(bad_child_records_einval)
  * Rollback in place: P has a child C and is dumped; rolled back, it
  * still has C, and waitpid() gets C's end.
  */
-#define CMD_FD		100
-#define REP_FD		101
 
 static void __attribute__((noreturn)) parent_of_one(void)
 {
@@ -143,16 +141,16 @@ static void __attribute__((noreturn)) parent_of_one(void)
 			pause();
 	}
 	v[0] = kid;
-	if (kid < 0 || write(REP_FD, v, sizeof(v)) != sizeof(v))
+	if (kid < 0 || write(CK_REP_FD, v, sizeof(v)) != sizeof(v))
 		_exit(CK_EXIT_SETUP);
 	for (;;) {
-		if (read(CMD_FD, &c, 1) != 1)
+		if (read(CK_CMD_FD, &c, 1) != 1)
 			_exit(0);
 		if (c == 'w') {		/* end the child and wait for it */
 			kill(kid, SIGTERM);
 			v[1] = waitpid(kid, &st, 0);
 			v[2] = WIFSIGNALED(st) ? WTERMSIG(st) : -1;
-			if (write(REP_FD, v, sizeof(v)) != sizeof(v))
+			if (write(CK_REP_FD, v, sizeof(v)) != sizeof(v))
 				_exit(CK_EXIT_SETUP);
 		}
 	}
@@ -160,39 +158,25 @@ static void __attribute__((noreturn)) parent_of_one(void)
 
 TEST(rollback_keeps_the_live_children)
 {
-	pid_t parent = getpid(), pid;
-	int img = ck_memfd("ckpt-children-rb"), cmd[2], rep[2];
+	int img = ck_memfd("ckpt-children-rb"), cmd, rep;
 	int32_t v[3];
+	pid_t pid;
 
 	ASSERT_LE(0, img);
-	ASSERT_EQ(0, pipe(cmd));
-	ASSERT_EQ(0, pipe(rep));
-	fflush(NULL);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		static const int keep[] = { CMD_FD, REP_FD };
-
-		ck_child_init(parent);
-		if (ck_move_fd(cmd[0], CMD_FD) != CMD_FD ||
-		    ck_move_fd(rep[1], REP_FD) != REP_FD)
-			_exit(CK_EXIT_SETUP);
-		ck_only_fds_of(keep, 2);
-		parent_of_one();
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	ASSERT_EQ(sizeof(v), read(rep[0], v, sizeof(v)));
+	pid = ck_spawn_commanded(NULL, NULL, 0, parent_of_one, &cmd, &rep);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(1, read(rep, v, 1));		/* ready */
+	ASSERT_EQ(sizeof(v), read(rep, v, sizeof(v)));
 	ASSERT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
 	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
 	ASSERT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
-	ASSERT_EQ(1, write(cmd[1], "w", 1));
-	ASSERT_EQ(sizeof(v), read(rep[0], v, sizeof(v)));
+	ASSERT_EQ(1, write(cmd, "w", 1));
+	ASSERT_EQ(sizeof(v), read(rep, v, sizeof(v)));
 	EXPECT_EQ(v[0], v[1]) TH_LOG("waitpid: %d, the child was %d", v[1], v[0]);
 	EXPECT_EQ(SIGTERM, v[2]);
-	close(cmd[1]);
+	close(cmd);
 	EXPECT_EQ(0, ck_wait(pid));
-	close(rep[0]);
+	close(rep);
 	close(img);
 }
 

@@ -836,6 +836,65 @@ static inline int ck_try_patched(const struct ck_img *im, size_t at,
 	return st;
 }
 
+/* Where a commanded child (ck_spawn_commanded()) reads and reports. */
+#define CK_CMD_FD	100
+#define CK_REP_FD	101
+
+/*
+ * Fork a child commanded through two pipes: it reads its commands at
+ * CK_CMD_FD and reports at CK_REP_FD, runs setup() (NULL: none; nonzero:
+ * it exits CK_EXIT_SETUP), keeps only stdin, stdout, stderr, the nkeep
+ * descriptors keep[] (increasing, below CK_CMD_FD) and those two, says it
+ * is ready with one byte 'k' on CK_REP_FD and runs run(), which does not
+ * return.  The test gets the other ends: *cmd to write commands to, *rep
+ * to read reports from.  Returns the pid, or -1.
+ */
+static inline pid_t ck_spawn_commanded(int (*setup)(void), const int *keep,
+				       int nkeep, void (*run)(void),
+				       int *cmd, int *rep)
+{
+	pid_t parent = getpid(), pid;
+	int c[2], r[2], i;
+
+	*cmd = *rep = -1;
+	if (pipe(c))
+		return -1;
+	if (pipe(r)) {
+		close(c[0]);
+		close(c[1]);
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int all[16];
+
+		ck_child_init(parent);
+		if (nkeep > 14 || ck_move_fd(c[0], CK_CMD_FD) != CK_CMD_FD ||
+		    ck_move_fd(r[1], CK_REP_FD) != CK_REP_FD ||
+		    (setup && setup()))
+			_exit(CK_EXIT_SETUP);
+		for (i = 0; i < nkeep; i++)
+			all[i] = keep[i];
+		all[nkeep] = CK_CMD_FD;
+		all[nkeep + 1] = CK_REP_FD;
+		ck_only_fds_of(all, nkeep + 2);
+		if (write(CK_REP_FD, "k", 1) != 1)
+			_exit(CK_EXIT_SETUP);
+		run();
+		_exit(CK_EXIT_SETUP);
+	}
+	close(c[0]);
+	close(r[1]);
+	*cmd = c[1];
+	*rep = r[0];
+	if (pid < 0) {
+		close(c[1]);
+		close(r[0]);
+	}
+	return pid;
+}
+
 /*
  * Fork a child that runs run(img), img a fresh memfd it is to dump itself
  * into (run() never returns).  Returns the memfd at offset 0, or -1; the

@@ -128,8 +128,6 @@ TEST(bad_eventfd_records_einval)
  * 2; then keeps it, or replaces it by a new eventfd of 100 (which may get
  * the same kernel id): rolled back, it reads 7 either way.
  */
-#define CMD_FD		100
-#define REP_FD		101
 
 static void __attribute__((noreturn)) kid(void)
 {
@@ -137,12 +135,12 @@ static void __attribute__((noreturn)) kid(void)
 	char c;
 
 	for (;;) {
-		if (read(CMD_FD, &c, 1) != 1)
+		if (read(CK_CMD_FD, &c, 1) != 1)
 			_exit(0);
 		if (c == 'r') {
 			if (read(3, &v, sizeof(v)) != sizeof(v))
 				v = 0;
-			if (write(REP_FD, &v, sizeof(v)) != sizeof(v))
+			if (write(CK_REP_FD, &v, sizeof(v)) != sizeof(v))
 				_exit(CK_EXIT_SETUP);
 			continue;
 		}
@@ -153,51 +151,42 @@ static void __attribute__((noreturn)) kid(void)
 			_exit(CK_EXIT_SETUP);
 		if (c == 'n' && (close(3) || eventfd(100, 0) != 3))
 			_exit(CK_EXIT_SETUP);
-		if (write(REP_FD, &v, sizeof(v)) != sizeof(v))
+		if (write(CK_REP_FD, &v, sizeof(v)) != sizeof(v))
 			_exit(CK_EXIT_SETUP);
 	}
 }
 
+/* An eventfd of 7 at 3. */
+static int kid_setup(void)
+{
+	close(3);
+	return eventfd(7, 0) != 3;
+}
+
 static uint64_t rolled_back(struct __test_metadata *_metadata, char cmd_c)
 {
-	pid_t parent = getpid(), pid;
-	int img = ck_memfd("ckpt-eventfd-rb"), cmd[2], rep[2];
+	static const int keep[] = { 3 };
+	int img = ck_memfd("ckpt-eventfd-rb"), cmd, rep;
 	uint64_t v = 0;
+	pid_t pid;
 
 	EXPECT_LE(0, img);
-	if (img < 0 || pipe(cmd) || pipe(rep))
+	pid = ck_spawn_commanded(kid_setup, keep, 1, kid, &cmd, &rep);
+	EXPECT_LT(0, pid);
+	if (img < 0 || pid < 0)
 		return 0;
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		static const int keep[] = { 3, CMD_FD, REP_FD };
-
-		ck_child_init(parent);
-		if (ck_move_fd(cmd[0], CMD_FD) != CMD_FD ||
-		    ck_move_fd(rep[1], REP_FD) != REP_FD)
-			_exit(CK_EXIT_SETUP);
-		close(3);
-		if (eventfd(7, 0) != 3)
-			_exit(CK_EXIT_SETUP);
-		ck_only_fds_of(keep, 3);
-		if (write(REP_FD, &v, sizeof(v)) != sizeof(v))
-			_exit(CK_EXIT_SETUP);
-		kid();
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	EXPECT_EQ(sizeof(v), read(rep[0], &v, sizeof(v)));	/* set up */
+	EXPECT_EQ(1, read(rep, &v, 1));		/* ready */
 	EXPECT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
-	EXPECT_EQ(1, write(cmd[1], &cmd_c, 1));
-	EXPECT_EQ(sizeof(v), read(rep[0], &v, sizeof(v)));
+	EXPECT_EQ(1, write(cmd, &cmd_c, 1));
+	EXPECT_EQ(sizeof(v), read(rep, &v, sizeof(v)));
 	EXPECT_EQ(0, lseek(img, 0, SEEK_SET));
 	EXPECT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
 	v = 0;
-	EXPECT_EQ(1, write(cmd[1], "r", 1));
-	EXPECT_EQ(sizeof(v), read(rep[0], &v, sizeof(v)));
-	close(cmd[1]);
+	EXPECT_EQ(1, write(cmd, "r", 1));
+	EXPECT_EQ(sizeof(v), read(rep, &v, sizeof(v)));
+	close(cmd);
 	EXPECT_EQ(0, ck_wait(pid));
-	close(rep[0]);
+	close(rep);
 	close(img);
 	return v;
 }

@@ -520,15 +520,13 @@ TEST(bad_fd_records_einval)
  * dumped; then it closes 3 and opens /dev/null at 4.  Rolled back, 3 is
  * file a at 50 again and 4 is closed; its command pipes, live, stay.
  */
-#define CMD_FD		100
-#define REP_FD		101
 
 static void __attribute__((noreturn)) kid(void)
 {
 	char c;
 
 	for (;;) {
-		if (read(CMD_FD, &c, 1) != 1)
+		if (read(CK_CMD_FD, &c, 1) != 1)
 			_exit(0);
 		if (c == 'c') {		/* change the table */
 			close(3);
@@ -542,55 +540,48 @@ static void __attribute__((noreturn)) kid(void)
 			v[1] = !fstat(3, &st) && !stat(path_a, &sa) &&
 			       st.st_ino == sa.st_ino;
 			v[2] = is_closed(4);
-			if (write(REP_FD, v, sizeof(v)) != sizeof(v))
+			if (write(CK_REP_FD, v, sizeof(v)) != sizeof(v))
 				_exit(CK_EXIT_SETUP);
 		}
 	}
 }
 
+static int kid_setup(void)
+{
+	return open_at(path_a, O_RDONLY, 3) || lseek(3, 50, SEEK_SET) != 50;
+}
+
 TEST(rollback_closes_new_fds_and_reopens_closed_ones)
 {
-	pid_t parent = getpid(), pid;
-	int cmd[2], rep[2], img = ck_memfd("ckpt-files-rb");
+	static const int keep[] = { 3 };
+	int img = ck_memfd("ckpt-files-rb"), cmd, rep;
 	int32_t v[3];
+	pid_t pid;
 
 	ASSERT_LE(0, img);
 	ASSERT_EQ(0, make_files());
-	ASSERT_EQ(0, pipe(cmd));
-	ASSERT_EQ(0, pipe(rep));
-	fflush(NULL);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		static const int keep[] = { 3, CMD_FD, REP_FD };
-
-		ck_child_init(parent);
-		if (ck_move_fd(cmd[0], CMD_FD) != CMD_FD ||
-		    ck_move_fd(rep[1], REP_FD) != REP_FD ||
-		    open_at(path_a, O_RDONLY, 3) || lseek(3, 50, SEEK_SET) != 50)
-			_exit(CK_EXIT_SETUP);
-		ck_only_fds_of(keep, 3);
-		kid();
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	ASSERT_EQ(1, write(cmd[1], "r", 1));
-	ASSERT_EQ(sizeof(v), read(rep[0], v, sizeof(v)));
+	pid = ck_spawn_commanded(kid_setup, keep, 1, kid, &cmd, &rep);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(1, read(rep, v, 1));	/* ready */
+	ASSERT_EQ(1, write(cmd, "r", 1));
+	ASSERT_EQ(sizeof(v), read(rep, v, sizeof(v)));
 	ASSERT_EQ(50, v[0]);
 	ASSERT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
-	ASSERT_EQ(1, write(cmd[1], "c", 1));
-	ASSERT_EQ(1, write(cmd[1], "r", 1));
-	ASSERT_EQ(sizeof(v), read(rep[0], v, sizeof(v)));
+	ASSERT_EQ(1, write(cmd, "c", 1));
+	ASSERT_EQ(1, write(cmd, "r", 1));
+	ASSERT_EQ(sizeof(v), read(rep, v, sizeof(v)));
 	ASSERT_EQ(1, v[2] == 0 && v[0] == -1) TH_LOG("the table did not change");
 	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
 	ASSERT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
-	ASSERT_EQ(1, write(cmd[1], "r", 1));
-	ASSERT_EQ(sizeof(v), read(rep[0], v, sizeof(v)));
+	ASSERT_EQ(1, write(cmd, "r", 1));
+	ASSERT_EQ(sizeof(v), read(rep, v, sizeof(v)));
 	EXPECT_EQ(50, v[0]);
 	EXPECT_EQ(1, v[1]);
 	EXPECT_EQ(1, v[2]);
 	kill(pid, SIGKILL);
 	ck_wait(pid);
+	close(cmd);
+	close(rep);
 	close(img);
 	remove_files();
 }

@@ -228,8 +228,6 @@ TEST(bad_pipe_records_einval)
  * (opened again on the live pipe), or replaces both ends with a new pipe
  * (the one recorded is rebuilt: "abcdef").
  */
-#define CMD_FD		100
-#define REP_FD		101
 
 static void __attribute__((noreturn)) kid(void)
 {
@@ -237,7 +235,7 @@ static void __attribute__((noreturn)) kid(void)
 	int p[2];
 
 	for (;;) {
-		if (read(CMD_FD, &c, 1) != 1)
+		if (read(CK_CMD_FD, &c, 1) != 1)
 			_exit(0);
 		if (c == 'r') {		/* report what the pipe holds */
 			memset(buf, 0, sizeof(buf));
@@ -247,7 +245,7 @@ static void __attribute__((noreturn)) kid(void)
 			/* and whether 4 still writes into it */
 			if (write(4, "!", 1) == 1 && read(3, &c, 1) == 1 && c == '!')
 				buf[sizeof(buf) - 1] = 1;
-			if (write(REP_FD, buf, sizeof(buf)) != sizeof(buf))
+			if (write(CK_REP_FD, buf, sizeof(buf)) != sizeof(buf))
 				_exit(CK_EXIT_SETUP);
 			_exit(0);
 		}
@@ -262,7 +260,7 @@ static void __attribute__((noreturn)) kid(void)
 			    write(4, "new", 3) != 3)
 				_exit(CK_EXIT_SETUP);
 		}
-		if (write(REP_FD, "k", 1) != 1)
+		if (write(CK_REP_FD, "k", 1) != 1)
 			_exit(CK_EXIT_SETUP);
 	}
 }
@@ -299,51 +297,40 @@ FIXTURE_TEARDOWN(rollback)
 {
 }
 
+/* Its own pipe at 3/4, holding "abcdef". */
+static int kid_setup(void)
+{
+	int p[2];
+
+	close(3);
+	close(4);
+	return pipe(p) || p[0] != 3 || p[1] != 4 || write(4, "abcdef", 6) != 6;
+}
+
 /* Dump the kid, send it the variant's command, roll it back, ask it. */
 TEST_F(rollback, own_pipe)
 {
-	pid_t parent = getpid(), pid;
-	int img = ck_memfd("ckpt-pipes-rb"), cmd[2], rep[2];
+	static const int keep[] = { 3, 4 };
+	int img = ck_memfd("ckpt-pipes-rb"), cmd, rep;
 	char buf[16];
+	pid_t pid;
 
 	ASSERT_LE(0, img);
-	ASSERT_EQ(0, pipe(cmd));
-	ASSERT_EQ(0, pipe(rep));
-	fflush(NULL);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		static const int keep[] = { 3, 4, CMD_FD, REP_FD };
-		int p[2];
-
-		ck_child_init(parent);
-		if (ck_move_fd(cmd[0], CMD_FD) != CMD_FD ||
-		    ck_move_fd(rep[1], REP_FD) != REP_FD)
-			_exit(CK_EXIT_SETUP);
-		close(3);
-		close(4);
-		if (pipe(p) || p[0] != 3 || p[1] != 4 || write(4, "abcdef", 6) != 6)
-			_exit(CK_EXIT_SETUP);
-		ck_only_fds_of(keep, 4);
-		if (write(REP_FD, "k", 1) != 1)
-			_exit(CK_EXIT_SETUP);
-		kid();
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	ASSERT_EQ(1, read(rep[0], buf, 1));	/* set up */
+	pid = ck_spawn_commanded(kid_setup, keep, 2, kid, &cmd, &rep);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(1, read(rep, buf, 1));	/* ready */
 	ASSERT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
-	ASSERT_EQ(1, write(cmd[1], &variant->cmd, 1));
-	ASSERT_EQ(1, read(rep[0], buf, 1));
+	ASSERT_EQ(1, write(cmd, &variant->cmd, 1));
+	ASSERT_EQ(1, read(rep, buf, 1));
 	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
 	ASSERT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
-	ASSERT_EQ(1, write(cmd[1], "r", 1));
-	ASSERT_EQ(sizeof(buf), read(rep[0], buf, sizeof(buf)));
+	ASSERT_EQ(1, write(cmd, "r", 1));
+	ASSERT_EQ(sizeof(buf), read(rep, buf, sizeof(buf)));
 	EXPECT_STREQ(variant->holds, buf);
 	EXPECT_EQ(1, buf[15]) TH_LOG("4 does not write into 3");
 	EXPECT_EQ(0, ck_wait(pid));
-	close(cmd[1]);
-	close(rep[0]);
+	close(cmd);
+	close(rep);
 	close(img);
 }
 
@@ -372,7 +359,7 @@ static void __attribute__((noreturn)) consumer(void)
 	char c;
 
 	for (;;) {
-		if (read(CMD_FD, &c, 1) != 1)
+		if (read(CK_CMD_FD, &c, 1) != 1)
 			_exit(0);
 		v[2] = 1;
 		for (i = 0; i < 100; i++) {
@@ -392,23 +379,23 @@ static void __attribute__((noreturn)) consumer(void)
 			prev = n;
 		}
 		v[1] = prev;
-		if (write(REP_FD, v, sizeof(v)) != sizeof(v))
+		if (write(CK_REP_FD, v, sizeof(v)) != sizeof(v))
 			_exit(CK_EXIT_SETUP);
 	}
 }
 
 /*
- * Put p at fd 0, /dev/null at 1 and 2, cmd and rep at CMD_FD, REP_FD;
- * close the rest but fd also (below CMD_FD; -1: none).
+ * Put p at fd 0, /dev/null at 1 and 2, cmd and rep at CK_CMD_FD, CK_REP_FD;
+ * close the rest but fd also (below CK_CMD_FD; -1: none).
  */
 static int consumer_fds(int p, int cmd, int rep, int also)
 {
-	const int keep[] = { also, CMD_FD, REP_FD };
+	const int keep[] = { also, CK_CMD_FD, CK_REP_FD };
 	int null = open("/dev/null", O_RDWR);
 
 	if (null < 0 || ck_move_fd(p, 0) || dup2(null, 1) != 1 ||
-	    dup2(null, 2) != 2 || ck_move_fd(cmd, CMD_FD) != CMD_FD ||
-	    ck_move_fd(rep, REP_FD) != REP_FD)
+	    dup2(null, 2) != 2 || ck_move_fd(cmd, CK_CMD_FD) != CK_CMD_FD ||
+	    ck_move_fd(rep, CK_REP_FD) != CK_REP_FD)
 		return -1;
 	ck_only_fds_of(keep, 3);
 	return 0;
