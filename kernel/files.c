@@ -82,6 +82,8 @@ static u32 ckpt_file_type(struct file *file)
 		return CKPT_FILE_EVENTFD;
 	if (ckpt_is_epoll(file))
 		return CKPT_FILE_EPOLL;
+	if (ckpt_is_signalfd(file))
+		return CKPT_FILE_SIGNALFD;
 	return 0;
 }
 
@@ -284,6 +286,8 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 		err = ckpt_dump_file_data(ctx, file, *id, size);
 	if (!err && type == CKPT_FILE_EVENTFD)
 		err = ckpt_dump_eventfd(ctx, file, *id);
+	if (!err && type == CKPT_FILE_SIGNALFD)
+		err = ckpt_dump_signalfd(ctx, file, *id);
 	if (!err && walk) {
 		err = ckpt_dump_epoll_items(ctx, walk, *id);
 		walk = NULL;
@@ -358,8 +362,9 @@ static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
 		return !fmt && !rec->rdev &&
 		       !(rec->flags & ~(O_ACCMODE | O_LARGEFILE)) &&
 		       (rec->flags & O_ACCMODE) == O_RDWR;
+	case CKPT_FILE_SIGNALFD:
 	case CKPT_FILE_EVENTFD:
-		/* eventfd2() opens O_RDWR, with O_NONBLOCK or not */
+		/* eventfd2() and signalfd4() open O_RDWR, O_NONBLOCK or not */
 		return !fmt && !rec->rdev &&
 		       !(rec->flags & ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE)) &&
 		       (rec->flags & O_ACCMODE) == O_RDWR;
@@ -479,7 +484,8 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 		/* its items are added at the commit */
 		file = epoll_file_create(0);
 	} else if (rec->type != CKPT_FILE_TTY && rec->type != CKPT_FILE_PIPE &&
-		   rec->type != CKPT_FILE_EVENTFD) {
+		   rec->type != CKPT_FILE_EVENTFD &&
+		   rec->type != CKPT_FILE_SIGNALFD) {
 		if (path[0] != '/')
 			goto out_free;
 		file = ckpt_reopen(ctx, rec, path);

@@ -168,6 +168,11 @@ int ckpt_restore_epoll_item(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 int ckpt_epoll_precommit(struct ckpt_ctx *ctx,
 			 bool (*has_fd)(void *arg, u32 fd, u32 file), void *arg);
 
+/* signalfd.c */
+bool ckpt_is_signalfd(struct file *file);
+int ckpt_dump_signalfd(struct ckpt_ctx *ctx, struct file *file, u32 id);
+int ckpt_restore_signalfd(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+
 /* eventfd.c */
 bool ckpt_is_eventfd(struct file *file);
 int ckpt_dump_eventfd(struct ckpt_ctx *ctx, struct file *file, u32 id);

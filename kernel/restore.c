@@ -89,6 +89,9 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		case CKPT_REC_EPOLL_ITEM:
 			err = ckpt_restore_epoll_item(ctx, &h);
 			break;
+		case CKPT_REC_SIGNALFD:
+			err = ckpt_restore_signalfd(ctx, &h);
+			break;
 		case CKPT_REC_MM:
 		case CKPT_REC_VMA:
 		case CKPT_REC_PAGES:

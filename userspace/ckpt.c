@@ -508,6 +508,7 @@ static const char *file_type_name(uint32_t type)
 	case CKPT_FILE_UNLINKED: return "unlinked";
 	case CKPT_FILE_EVENTFD:	return "eventfd";
 	case CKPT_FILE_EPOLL:	return "epoll";
+	case CKPT_FILE_SIGNALFD: return "signalfd";
 	}
 	return "unknown-type";
 }
@@ -533,7 +534,8 @@ static int files_explain(int fd, const struct image_info *ii)
 		/* only files, directories and devices are reopened by path */
 		if (rec.type != CKPT_REC_FILE || f->type == CKPT_FILE_TTY ||
 		    f->type == CKPT_FILE_PIPE || f->type == CKPT_FILE_UNLINKED ||
-		    f->type == CKPT_FILE_EVENTFD || f->type == CKPT_FILE_EPOLL)
+		    f->type == CKPT_FILE_EVENTFD || f->type == CKPT_FILE_EPOLL ||
+		    f->type == CKPT_FILE_SIGNALFD)
 			continue;
 		snprintf(path, sizeof(path), "%s%s",
 			 strcmp(ii->root, "/") ? ii->root : "", rec.path);
@@ -1102,6 +1104,10 @@ static int cmd_show(const char *path)
 			printf("\n");
 			break;
 		}
+		case CKPT_REC_SIGNALFD:
+			printf("SIGNALFD file %u mask %#llx\n", rec.u.signalfd.id,
+			       U64(rec.u.signalfd.mask));
+			break;
 		case CKPT_REC_EPOLL_ITEM:
 			printf("EPOLL_ITEM epoll %u watches fd %u (file %u) events %#x data %#llx\n",
 			       rec.u.epoll_item.id, rec.u.epoll_item.fd,

@@ -222,6 +222,11 @@ static void swap_file(struct ckpt_file *f)
 	SWAP(f->rdev); SWAP(f->inode);
 }
 
+static void swap_signalfd(struct ckpt_signalfd *s)
+{
+	SWAP(s->id); SWAP(s->pad); SWAP(s->mask);
+}
+
 static void swap_epoll_item(struct ckpt_epoll_item *e)
 {
 	SWAP(e->id); SWAP(e->fd); SWAP(e->file); SWAP(e->events);
@@ -378,6 +383,7 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_CHILD:	return "CHILD";
 	case CKPT_REC_EVENTFD:	return "EVENTFD";
 	case CKPT_REC_EPOLL_ITEM: return "EPOLL_ITEM";
+	case CKPT_REC_SIGNALFD:	return "SIGNALFD";
 	default:		return "UNKNOWN";
 	}
 }
@@ -795,6 +801,13 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 				    rec->u.pipe.len, rec->u.pipe.size);
 		rec->pipe_data = p + sizeof(struct ckpt_pipe);
 		break;
+	case CKPT_REC_SIGNALFD:
+		if (len != sizeof(struct ckpt_signalfd))
+			return fail(r, -EINVAL, off, "SIGNALFD record of wrong size");
+		memcpy(&rec->u.signalfd, p, sizeof(struct ckpt_signalfd));
+		if (r->swap)
+			swap_signalfd(&rec->u.signalfd);
+		break;
 	case CKPT_REC_EPOLL_ITEM:
 		if (len != sizeof(struct ckpt_epoll_item))
 			return fail(r, -EINVAL, off, "EPOLL_ITEM record of wrong size");
@@ -978,8 +991,9 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 					    "CHILD records come right after PROC");
 		break;
 	case CKPT_REC_EVENTFD:
+	case CKPT_REC_SIGNALFD:
 		if (r->last_type != CKPT_REC_FILE)
-			return out_of_order(r, rec, "EVENTFD must follow its FILE");
+			return out_of_order(r, rec, "EVENTFD and SIGNALFD follow their FILE");
 		break;
 	case CKPT_REC_EPOLL_ITEM:
 		if (r->last_type != CKPT_REC_FILE &&

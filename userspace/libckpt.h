@@ -87,6 +87,7 @@ struct ckpt_record {
 		struct ckpt_child child;
 		struct ckpt_eventfd eventfd;
 		struct ckpt_epoll_item epoll_item;
+		struct ckpt_signalfd signalfd;
 		struct ckpt_mm mm;
 		struct ckpt_vma vma;
 		struct ckpt_pages pages;

@@ -97,6 +97,7 @@ struct ckpt_image_hdr {
 #define CKPT_REC_CHILD		14	/* struct ckpt_child */
 #define CKPT_REC_EVENTFD	15	/* struct ckpt_eventfd */
 #define CKPT_REC_EPOLL_ITEM	16	/* struct ckpt_epoll_item */
+#define CKPT_REC_SIGNALFD	17	/* struct ckpt_signalfd */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -121,6 +122,7 @@ struct ckpt_rec_hdr {
 #define CKPT_FILE_UNLINKED	6	/* a regular file unlinked while open */
 #define CKPT_FILE_EVENTFD	7	/* an eventfd: CKPT_REC_EVENTFD follows */
 #define CKPT_FILE_EPOLL		8	/* an epoll: CKPT_REC_EPOLL_ITEMs follow */
+#define CKPT_FILE_SIGNALFD	9	/* a signalfd: CKPT_REC_SIGNALFD follows */
 
 /**
  * struct ckpt_file - an open file (CKPT_REC_FILE)
@@ -203,6 +205,18 @@ struct ckpt_eventfd {
 	__u32	id;
 	__u32	flags;
 	__aligned_u64 count;
+};
+
+/**
+ * struct ckpt_signalfd - the signals a signalfd reads (CKPT_REC_SIGNALFD)
+ * @id: the object id of its FILE record, which comes just before
+ * @pad: zero
+ * @mask: bit (n - 1) for signal n, as signalfd4() was given them
+ */
+struct ckpt_signalfd {
+	__u32	id;
+	__u32	pad;
+	__aligned_u64 mask;
 };
 
 /**
