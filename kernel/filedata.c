@@ -25,35 +25,45 @@
 #define CKPT_DELETED		" (deleted)"
 
 /**
- * ckpt_check_unlinked - can an unlinked file's content be recorded?
+ * ckpt_check_unlinked - can an unlinked file's or a memfd's content be
+ *	recorded?
  * @ctx: the context
- * @file: the file, open at a descriptor
- * @fd: the descriptor, for messages
+ * @file: the file
+ * @fd: the descriptor it is open at, for messages; -1 for a mapped file
  * @path: its path, as d_path() gives it
  *
  * The dumper reads the content as the process could: through a file the
  * process has open for reading, or else only if the dumper itself may
  * read the file.
  *
- * Return: 0; -EOPNOTSUPP (logged) for a file that still has another name
- * or is out of the process's root; the permission error.
+ * Return: 0; -EOPNOTSUPP (logged) for a deleted file that still has
+ * another name or is out of the process's root; the permission error
+ * (logged).
  */
 int ckpt_check_unlinked(struct ckpt_ctx *ctx, struct file *file, int fd,
 			const char *path)
 {
 	struct inode *inode = file_inode(file);
+	char buf[24];
+	const char *where = ckpt_file_where(buf, sizeof(buf), fd);
+	int err;
 
-	if (inode->i_nlink)
+	if (!ckpt_is_memfd(file) && inode->i_nlink)
 		return ckpt_refuse_task(ctx->task,
-				"fd %d: a file deleted under one name but linked under another (%s) is not supported",
-				fd, path);
+				"%sa file deleted under one name but linked under another (%s) is not supported",
+				where, path);
 	if (path[0] != '/')
 		return ckpt_refuse_task(ctx->task,
-				"fd %d: a deleted file out of the process's root (%s) is not supported",
-				fd, path);
+				"%sa deleted file out of the process's root (%s) is not supported",
+				where, path);
 	if (file->f_mode & FMODE_READ)
 		return 0;
-	return inode_permission(file_mnt_user_ns(file), inode, MAY_READ);
+	err = inode_permission(file_mnt_user_ns(file), inode, MAY_READ);
+	if (err)
+		pr_info_ratelimited("%s[%d]: %sthe content of %s cannot be read for the image: error %d\n",
+				    ctx->task->comm, task_pid_nr(ctx->task),
+				    where, path, err);
+	return err;
 }
 
 /* The object of a file open earlier on @file's (unlinked) inode, or NULL. */
@@ -253,7 +263,7 @@ struct file *ckpt_reopen_unlinked(struct ckpt_ctx *ctx,
 	struct file *file;
 	loff_t pos;
 
-	if (!first || first->rec.type != CKPT_FILE_UNLINKED || first->rec.inode)
+	if (!first || first->rec.type != rec->type || first->rec.inode)
 		return ERR_PTR(-EINVAL);
 	file = dentry_open(&first->file->f_path,
 			   rec->flags | O_LARGEFILE | O_NOCTTY, current_cred());
@@ -294,7 +304,7 @@ int ckpt_restore_file_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	len = h->len - sizeof(*rec);
 	obj = ctx->nr_objs ? &ctx->objs[ctx->nr_objs - 1] : NULL;
 	if (rec->pad || !obj || obj->id != rec->id || !obj->peer ||
-	    obj->rec.type != CKPT_FILE_UNLINKED ||
+	    !ckpt_file_in_image(obj->rec.type) ||
 	    rec->off > obj->rec.size || len > obj->rec.size - rec->off)
 		goto out;
 	pos = rec->off;

@@ -68,6 +68,8 @@ static u32 ckpt_file_type(struct file *file)
 	if (S_ISREG(inode->i_mode) && d_unlinked(file->f_path.dentry) &&
 	    !(file->f_path.mnt->mnt_flags & MNT_INTERNAL))
 		return CKPT_FILE_UNLINKED;
+	if (S_ISREG(inode->i_mode) && ckpt_is_memfd(file))
+		return CKPT_FILE_MEMFD;
 	if (S_ISREG(inode->i_mode))
 		return CKPT_FILE_REG;
 	if (S_ISDIR(inode->i_mode))
@@ -106,10 +108,10 @@ static const char *ckpt_file_kind(struct file *file)
 }
 
 /* Which descriptor or mapping a file is, for a refusal: "fd 5: ". */
-static const char *ckpt_file_where(char *buf, size_t len, int fd)
+const char *ckpt_file_where(char *buf, size_t len, int fd)
 {
 	if (fd < 0)
-		return "mapped file ";
+		return "a mapping: ";
 	snprintf(buf, len, "fd %d: ", fd);
 	return buf;
 }
@@ -125,12 +127,16 @@ static int ckpt_check_dump_file(struct ckpt_ctx *ctx, struct file *file,
 	char where[24];
 
 	ckpt_file_where(where, sizeof(where), fd);
-	if (fd < 0 && type == CKPT_FILE_UNLINKED)
-		return ckpt_refuse_task(ctx->task, "%sa deleted file (%s) is not supported",
-					where, path);
-	if (!type || (fd < 0 && type != CKPT_FILE_REG))
+	if (!type || (fd < 0 && type != CKPT_FILE_REG &&
+		      type != CKPT_FILE_UNLINKED && type != CKPT_FILE_MEMFD))
 		return ckpt_refuse_task(ctx->task, "%s%s (%s) is not supported",
 					where, kind, path);
+	/* The image is never copied into itself. */
+	if (ckpt_file_in_image(type) && ctx->file &&
+	    file_inode(file) == file_inode(ctx->file))
+		return ckpt_refuse_task(ctx->task,
+					"%sa second open of the file the image is written to (%s) is not supported",
+					where, path);
 	/* A kernel-internal mount (memfd, shmem) has no path to reopen. */
 	if ((type == CKPT_FILE_REG || type == CKPT_FILE_DIR ||
 	     type == CKPT_FILE_CHR) &&
@@ -189,7 +195,7 @@ int ckpt_check_file(struct ckpt_ctx *ctx, struct file *file, int fd)
 	type = ckpt_file_type(file);
 	err = IS_ERR(path) ? PTR_ERR(path) :
 	      ckpt_check_dump_file(ctx, file, fd, type, path);
-	if (!err && type == CKPT_FILE_UNLINKED)
+	if (!err && ckpt_file_in_image(type))
 		err = ckpt_check_unlinked(ctx, file, fd, path);
 	kfree(buf);
 	if (!err && S_ISFIFO(file_inode(file)->i_mode))
@@ -235,6 +241,9 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 		goto out_free;
 	}
 	err = ckpt_check_dump_file(ctx, file, fd, type, path);
+	/* a descriptor's file was checked before the first byte was written */
+	if (!err && fd < 0 && ckpt_file_in_image(type))
+		err = ckpt_check_unlinked(ctx, file, fd, path);
 	if (!err && type == CKPT_FILE_PIPE)
 		err = ckpt_dump_pipe(ctx, file, &shared);
 	if (err)
@@ -248,7 +257,7 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 			goto out_free;
 		}
 	}
-	if (type == CKPT_FILE_UNLINKED)
+	if (ckpt_file_in_image(type))
 		first = ckpt_unlinked_first(ctx, file);
 	if (first)
 		shared = first->id;
@@ -284,6 +293,8 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 		*id = ctx->nr_objs;
 	if (!err && type == CKPT_FILE_UNLINKED && !first)
 		err = ckpt_dump_file_data(ctx, file, *id, size);
+	if (!err && type == CKPT_FILE_MEMFD && !first)
+		err = ckpt_dump_memfd(ctx, file, *id, size);
 	if (!err && type == CKPT_FILE_EVENTFD)
 		err = ckpt_dump_eventfd(ctx, file, *id);
 	if (!err && type == CKPT_FILE_SIGNALFD)
@@ -350,6 +361,7 @@ static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
 	case CKPT_FILE_REG:
 		return fmt == S_IFREG && !rec->rdev;
 	case CKPT_FILE_UNLINKED:
+	case CKPT_FILE_MEMFD:
 		return fmt == S_IFREG && !rec->rdev && rec->size <= LLONG_MAX &&
 		       !(rec->flags & (O_PATH | O_DIRECTORY));
 	case CKPT_FILE_DIR:
@@ -442,9 +454,10 @@ out_fput:
  * recorded is opened, with the caller's credentials; in a rollback the
  * process rolled back must be allowed to open it too.  An end of a pipe
  * of the image is taken from the pipe rebuilt (ckpt_restore_pipe()); an
- * unlinked file is made again, empty but for its size until its FILE_DATA
- * records (filedata.c); an eventfd by its EVENTFD record (eventfd.c); an
- * epoll is made empty, and watches its files from the commit on (epoll.c).
+ * unlinked file or a memfd is made again, empty but for its size until its
+ * FILE_DATA records (filedata.c, memfd.c); an eventfd or a signalfd by
+ * the record that follows (eventfd.c, signalfd.c); an epoll is made
+ * empty, and watches its files from the commit on (epoll.c).
  * Another terminal or pipe is only checked: the live one is found when the
  * file table is committed.  Each is entered in the object table under its
  * id.
@@ -470,16 +483,18 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	err = -EINVAL;
 	if (!ckpt_file_rec_ok(rec) ||
 	    (rec->inode && rec->type != CKPT_FILE_PIPE &&
-	     rec->type != CKPT_FILE_UNLINKED) ||
+	     !ckpt_file_in_image(rec->type)) ||
 	    rec->path_len != h->len - sizeof(*rec) ||
 	    strnlen(path, rec->path_len) != rec->path_len - 1)
 		goto out_free;
 	if (rec->type == CKPT_FILE_PIPE && rec->inode) {
 		file = ckpt_pipe_end(ctx, rec);
-	} else if (rec->type == CKPT_FILE_UNLINKED && rec->inode) {
+	} else if (ckpt_file_in_image(rec->type) && rec->inode) {
 		file = ckpt_reopen_unlinked(ctx, rec);
 	} else if (rec->type == CKPT_FILE_UNLINKED) {
 		file = ckpt_make_unlinked(ctx, rec, path, &maker);
+	} else if (rec->type == CKPT_FILE_MEMFD) {
+		file = ckpt_make_memfd(ctx, rec, path, &maker);
 	} else if (rec->type == CKPT_FILE_EPOLL) {
 		/* its items are added at the commit */
 		file = epoll_file_create(0);
@@ -499,6 +514,7 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 		obj = ckpt_obj_find(ctx, rec->id);
 		obj->rec = *rec;
 		obj->peer = maker;	/* filled by the FILE_DATA records */
+		obj->seals = -1;	/* a memfd's, from its MEMFD record */
 	} else if (maker) {
 		fput(maker);
 	}
@@ -522,6 +538,9 @@ bool ckpt_file_unchanged(const struct ckpt_obj *obj)
 {
 	struct inode *inode = file_inode(obj->file);
 
+	/* made by the restore, with the content of the image */
+	if (ckpt_file_in_image(obj->rec.type))
+		return true;
 	return i_size_read(inode) == obj->rec.size &&
 	       inode->i_mtime.tv_sec == (time64_t)obj->rec.mtime_sec &&
 	       inode->i_mtime.tv_nsec == obj->rec.mtime_nsec;

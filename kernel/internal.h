@@ -39,6 +39,8 @@
  * @ends: the ends of that pipe given to FILE records: 1 read, 2 write
  * @live: the live open file that pipe's ends are kept on instead, if any
  *	(borrowed: the object of that end holds it)
+ * @seals: on restore, a memfd's F_SEAL_* from its MEMFD record, added by
+ *	ckpt_memfd_precommit(); -1 before that record
  */
 struct ckpt_obj {
 	u32 id;
@@ -47,6 +49,7 @@ struct ckpt_obj {
 	struct file *peer;
 	unsigned int ends;
 	struct file *live;
+	int seals;
 };
 
 struct ckpt_pipe_seen;
@@ -139,6 +142,7 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id);
 int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 bool ckpt_same_file(const struct ckpt_file *rec, struct inode *inode);
 bool ckpt_file_unchanged(const struct ckpt_obj *obj);
+const char *ckpt_file_where(char *buf, size_t len, int fd);
 
 /* filedata.c: files whose content is in the image */
 int ckpt_check_unlinked(struct ckpt_ctx *ctx, struct file *file, int fd,
@@ -167,6 +171,21 @@ void ckpt_epoll_walk_free(struct ckpt_epoll_walk *w);
 int ckpt_restore_epoll_item(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 int ckpt_epoll_precommit(struct ckpt_ctx *ctx,
 			 bool (*has_fd)(void *arg, u32 fd, u32 file), void *arg);
+
+/* memfd.c */
+bool ckpt_is_memfd(struct file *file);
+int ckpt_dump_memfd(struct ckpt_ctx *ctx, struct file *file, u32 id,
+		    loff_t size);
+struct file *ckpt_make_memfd(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+			     const char *path, struct file **maker);
+int ckpt_restore_memfd(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+int ckpt_memfd_precommit(struct ckpt_ctx *ctx);
+
+/* Is the content of a file of this CKPT_FILE_* in the image? */
+static inline bool ckpt_file_in_image(u32 type)
+{
+	return type == CKPT_FILE_UNLINKED || type == CKPT_FILE_MEMFD;
+}
 
 /* signalfd.c */
 bool ckpt_is_signalfd(struct file *file);

@@ -930,7 +930,9 @@ static int ckpt_stage_vma(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 		break;
 	case CKPT_VMA_FILE:
 		obj = ckpt_obj_find(ctx, v.file);
-		if (!obj || obj->rec.type != CKPT_FILE_REG)
+		if (!obj || !obj->file ||
+		    (obj->rec.type != CKPT_FILE_REG &&
+		     !ckpt_file_in_image(obj->rec.type)))
 			return -EINVAL;
 		break;
 	default:

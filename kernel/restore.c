@@ -92,6 +92,9 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		case CKPT_REC_SIGNALFD:
 			err = ckpt_restore_signalfd(ctx, &h);
 			break;
+		case CKPT_REC_MEMFD:
+			err = ckpt_restore_memfd(ctx, &h);
+			break;
 		case CKPT_REC_MM:
 		case CKPT_REC_VMA:
 		case CKPT_REC_PAGES:
@@ -182,6 +185,10 @@ static int ckpt_precommit(struct ckpt_restore *r)
 		return err;
 	err = ckpt_stage_signal_precommit(r->sig,
 			ckpt_stage_proc_rlimit(r->proc, RLIMIT_SIGPENDING));
+	if (err)
+		return err;
+	/* Sealed once their mappings are made, as they were in the process. */
+	err = ckpt_memfd_precommit(&r->ctx);
 	if (err)
 		return err;
 	/* The terminals and pipes of the image, in the committing task. */

@@ -229,8 +229,10 @@ static const struct err_text {
 	  "a file the checkpointed process had mapped cannot be opened with "
 	  "your permissions" },
 	{ EBUSY, OP_ALL, "busy",
-	  "the vDSO could not be mapped where the image had it; the process "
-	  "was past the point of no return and has been killed" },
+	  "a memfd of the image cannot be sealed as recorded (F_SEAL_WRITE "
+	  "while it is mapped shared and writable) and nothing was changed; "
+	  "or the vDSO could not be mapped where the image had it, past the "
+	  "point of no return, and the process has been killed" },
 	{ EINTR, OP_DUMP, "interrupted",
 	  "a signal interrupted the dump; no complete image was written" },
 	{ EINTR, OP_IMAGE, "interrupted",
@@ -509,6 +511,7 @@ static const char *file_type_name(uint32_t type)
 	case CKPT_FILE_EVENTFD:	return "eventfd";
 	case CKPT_FILE_EPOLL:	return "epoll";
 	case CKPT_FILE_SIGNALFD: return "signalfd";
+	case CKPT_FILE_MEMFD:	return "memfd";
 	}
 	return "unknown-type";
 }
@@ -535,7 +538,7 @@ static int files_explain(int fd, const struct image_info *ii)
 		if (rec.type != CKPT_REC_FILE || f->type == CKPT_FILE_TTY ||
 		    f->type == CKPT_FILE_PIPE || f->type == CKPT_FILE_UNLINKED ||
 		    f->type == CKPT_FILE_EVENTFD || f->type == CKPT_FILE_EPOLL ||
-		    f->type == CKPT_FILE_SIGNALFD)
+		    f->type == CKPT_FILE_SIGNALFD || f->type == CKPT_FILE_MEMFD)
 			continue;
 		snprintf(path, sizeof(path), "%s%s",
 			 strcmp(ii->root, "/") ? ii->root : "", rec.path);
@@ -1006,7 +1009,7 @@ static void show_fd_table(const struct show_fds *t)
 			if (f->flags & fl[k].bit)
 				printf("|%s", fl[k].name);
 		if (f->type == CKPT_FILE_REG || f->type == CKPT_FILE_UNLINKED ||
-		    f->type == CKPT_FILE_DIR)
+		    f->type == CKPT_FILE_MEMFD || f->type == CKPT_FILE_DIR)
 			printf(" pos %llu", U64(f->pos));
 		if (d->flags & CKPT_FD_CLOEXEC)
 			printf(" cloexec");
@@ -1018,7 +1021,8 @@ static void show_fd_table(const struct show_fds *t)
 			printf(", pipe %u of the image", f->inode);
 		else if (f->type == CKPT_FILE_PIPE || f->type == CKPT_FILE_TTY)
 			printf(", a live one on restore");
-		if (f->type == CKPT_FILE_UNLINKED && f->inode)
+		if ((f->type == CKPT_FILE_UNLINKED ||
+		     f->type == CKPT_FILE_MEMFD) && f->inode)
 			printf(", the same file as file %u", f->inode);
 		printf("\n");
 	}
@@ -1107,6 +1111,10 @@ static int cmd_show(const char *path)
 		case CKPT_REC_SIGNALFD:
 			printf("SIGNALFD file %u mask %#llx\n", rec.u.signalfd.id,
 			       U64(rec.u.signalfd.mask));
+			break;
+		case CKPT_REC_MEMFD:
+			printf("MEMFD file %u seals %#x\n", rec.u.memfd.id,
+			       rec.u.memfd.seals);
 			break;
 		case CKPT_REC_EPOLL_ITEM:
 			printf("EPOLL_ITEM epoll %u watches fd %u (file %u) events %#x data %#llx\n",

@@ -227,6 +227,11 @@ static void swap_signalfd(struct ckpt_signalfd *s)
 	SWAP(s->id); SWAP(s->pad); SWAP(s->mask);
 }
 
+static void swap_memfd(struct ckpt_memfd *m)
+{
+	SWAP(m->id); SWAP(m->seals);
+}
+
 static void swap_epoll_item(struct ckpt_epoll_item *e)
 {
 	SWAP(e->id); SWAP(e->fd); SWAP(e->file); SWAP(e->events);
@@ -384,6 +389,7 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_EVENTFD:	return "EVENTFD";
 	case CKPT_REC_EPOLL_ITEM: return "EPOLL_ITEM";
 	case CKPT_REC_SIGNALFD:	return "SIGNALFD";
+	case CKPT_REC_MEMFD:	return "MEMFD";
 	default:		return "UNKNOWN";
 	}
 }
@@ -808,6 +814,13 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 		if (r->swap)
 			swap_signalfd(&rec->u.signalfd);
 		break;
+	case CKPT_REC_MEMFD:
+		if (len != sizeof(struct ckpt_memfd))
+			return fail(r, -EINVAL, off, "MEMFD record of wrong size");
+		memcpy(&rec->u.memfd, p, sizeof(struct ckpt_memfd));
+		if (r->swap)
+			swap_memfd(&rec->u.memfd);
+		break;
 	case CKPT_REC_EPOLL_ITEM:
 		if (len != sizeof(struct ckpt_epoll_item))
 			return fail(r, -EINVAL, off, "EPOLL_ITEM record of wrong size");
@@ -992,8 +1005,9 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 		break;
 	case CKPT_REC_EVENTFD:
 	case CKPT_REC_SIGNALFD:
+	case CKPT_REC_MEMFD:
 		if (r->last_type != CKPT_REC_FILE)
-			return out_of_order(r, rec, "EVENTFD and SIGNALFD follow their FILE");
+			return out_of_order(r, rec, "EVENTFD, SIGNALFD and MEMFD follow their FILE");
 		break;
 	case CKPT_REC_EPOLL_ITEM:
 		if (r->last_type != CKPT_REC_FILE &&
@@ -1003,6 +1017,7 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 		break;
 	case CKPT_REC_FILE_DATA:
 		if (r->last_type != CKPT_REC_FILE &&
+		    r->last_type != CKPT_REC_MEMFD &&
 		    r->last_type != CKPT_REC_FILE_DATA)
 			return out_of_order(r, rec,
 					    "FILE_DATA must follow its FILE");

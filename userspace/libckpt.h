@@ -88,6 +88,7 @@ struct ckpt_record {
 		struct ckpt_eventfd eventfd;
 		struct ckpt_epoll_item epoll_item;
 		struct ckpt_signalfd signalfd;
+		struct ckpt_memfd memfd;
 		struct ckpt_mm mm;
 		struct ckpt_vma vma;
 		struct ckpt_pages pages;

@@ -519,8 +519,12 @@ TEST(mapped_file_removed_enoent)
 	remove_files();
 }
 
-/* Dump refuses what it cannot represent: a mapping of a deleted file. */
-TEST(dump_deleted_file_mapping_eopnotsupp)
+/*
+ * Dump refuses what it cannot represent: a mapping of a file deleted under
+ * the name it was opened by but linked under another (memfd_test has the
+ * deleted files it maps).
+ */
+TEST(dump_mapping_of_a_deleted_name_linked_elsewhere_eopnotsupp)
 {
 	pid_t parent = getpid(), pid;
 	int fd;
@@ -532,7 +536,7 @@ TEST(dump_deleted_file_mapping_eopnotsupp)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		char path[64];
+		char path[64], other[80];
 		int ffd;
 		void *m;
 		long ret;
@@ -541,13 +545,17 @@ TEST(dump_deleted_file_mapping_eopnotsupp)
 		ffd = ck_tmpfile(path, sizeof(path), "deleted", 7);
 		if (ffd < 0)
 			_exit(CK_EXIT_SETUP);
+		snprintf(other, sizeof(other), "%s-other", path);
 		m = mmap(NULL, page, PROT_READ, MAP_PRIVATE, ffd, 0);
 		close(ffd);
+		if (link(path, other))
+			_exit(CK_EXIT_SETUP);
 		unlink(path);
 		if (m == MAP_FAILED)
 			_exit(CK_EXIT_SETUP);
 		fflush(NULL);
 		ret = ckpt_dump(0, fd, 0);
+		unlink(other);
 		if (ret == 0 || ret == CKPT_RESTORED)
 			_exit(CK_EXIT_BAD_RETURN);
 		_exit(errno & 0xff);

@@ -98,6 +98,7 @@ struct ckpt_image_hdr {
 #define CKPT_REC_EVENTFD	15	/* struct ckpt_eventfd */
 #define CKPT_REC_EPOLL_ITEM	16	/* struct ckpt_epoll_item */
 #define CKPT_REC_SIGNALFD	17	/* struct ckpt_signalfd */
+#define CKPT_REC_MEMFD		18	/* struct ckpt_memfd */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -123,6 +124,7 @@ struct ckpt_rec_hdr {
 #define CKPT_FILE_EVENTFD	7	/* an eventfd: CKPT_REC_EVENTFD follows */
 #define CKPT_FILE_EPOLL		8	/* an epoll: CKPT_REC_EPOLL_ITEMs follow */
 #define CKPT_FILE_SIGNALFD	9	/* a signalfd: CKPT_REC_SIGNALFD follows */
+#define CKPT_FILE_MEMFD		10	/* a memfd: CKPT_REC_MEMFD follows */
 
 /**
  * struct ckpt_file - an open file (CKPT_REC_FILE)
@@ -140,8 +142,8 @@ struct ckpt_rec_hdr {
  * @rdev: st_rdev of a device (new_encode_dev), else 0
  * @inode: of a file whose inode the image rebuilds, the object id of that
  *	inode's record: for an end of a pipe in the image, its PIPE record;
- *	for another open of an unlinked file, the first one's FILE record;
- *	else 0
+ *	for another open of an unlinked file or a memfd, the first one's
+ *	FILE record; else 0
  *
  * The path is absolute, as seen from the dumped process's root; a pipe's
  * is its name ("pipe:[INO]").  Regular files, directories and the CHR
@@ -149,6 +151,8 @@ struct ckpt_rec_hdr {
  * in the image (@inode) and rebuilt with its data.  An unlinked regular
  * file (path "DIR/NAME (deleted)", @size its size) is followed by its
  * content in FILE_DATA records and made again as an unlinked file in DIR.
+ * A memfd (path "/memfd:NAME (deleted)") is followed by a MEMFD record,
+ * then its content in FILE_DATA records, and made again by that name.
  * A terminal, a FIFO or
  * a pipe of which the process holds one end is a live object on restore:
  * in a rollback, the one the descriptor of the same number still refers
@@ -217,6 +221,21 @@ struct ckpt_signalfd {
 	__u32	id;
 	__u32	pad;
 	__aligned_u64 mask;
+};
+
+/**
+ * struct ckpt_memfd - a memfd's seals (CKPT_REC_MEMFD)
+ * @id: the object id of its FILE record, which comes just before
+ * @seals: F_SEAL_* as F_GET_SEALS gives them; F_SEAL_SEAL for a memfd
+ *	made without MFD_ALLOW_SEALING
+ *
+ * Restore makes the memfd as memfd_create(NAME, MFD_ALLOW_SEALING) does,
+ * fills it from the FILE_DATA records that follow, and adds @seals once
+ * the whole image is read, the mappings of the memfd included.
+ */
+struct ckpt_memfd {
+	__u32	id;
+	__u32	seals;
 };
 
 /**
