@@ -86,6 +86,8 @@ static u32 ckpt_file_type(struct file *file)
 		return CKPT_FILE_EPOLL;
 	if (ckpt_is_signalfd(file))
 		return CKPT_FILE_SIGNALFD;
+	if (ckpt_is_timerfd(file))
+		return CKPT_FILE_TIMERFD;
 	return 0;
 }
 
@@ -299,6 +301,8 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 		err = ckpt_dump_eventfd(ctx, file, *id);
 	if (!err && type == CKPT_FILE_SIGNALFD)
 		err = ckpt_dump_signalfd(ctx, file, *id);
+	if (!err && type == CKPT_FILE_TIMERFD)
+		err = ckpt_dump_timerfd(ctx, file, *id);
 	if (!err && walk) {
 		err = ckpt_dump_epoll_items(ctx, walk, *id);
 		walk = NULL;
@@ -376,7 +380,8 @@ static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
 		       (rec->flags & O_ACCMODE) == O_RDWR;
 	case CKPT_FILE_SIGNALFD:
 	case CKPT_FILE_EVENTFD:
-		/* eventfd2() and signalfd4() open O_RDWR, O_NONBLOCK or not */
+	case CKPT_FILE_TIMERFD:
+		/* eventfd2(), signalfd4(), timerfd_create(): O_RDWR, maybe O_NONBLOCK */
 		return !fmt && !rec->rdev &&
 		       !(rec->flags & ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE)) &&
 		       (rec->flags & O_ACCMODE) == O_RDWR;
@@ -455,9 +460,10 @@ out_fput:
  * process rolled back must be allowed to open it too.  An end of a pipe
  * of the image is taken from the pipe rebuilt (ckpt_restore_pipe()); an
  * unlinked file or a memfd is made again, empty but for its size until its
- * FILE_DATA records (filedata.c, memfd.c); an eventfd or a signalfd by
- * the record that follows (eventfd.c, signalfd.c); an epoll is made
- * empty, and watches its files from the commit on (epoll.c).
+ * FILE_DATA records (filedata.c, memfd.c); an eventfd, a signalfd or a
+ * timerfd by the record that follows (eventfd.c, signalfd.c, timerfd.c);
+ * an epoll is made empty, and watches its files from the commit on
+ * (epoll.c).
  * Another terminal or pipe is only checked: the live one is found when the
  * file table is committed.  Each is entered in the object table under its
  * id.
@@ -500,7 +506,8 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 		file = epoll_file_create(0);
 	} else if (rec->type != CKPT_FILE_TTY && rec->type != CKPT_FILE_PIPE &&
 		   rec->type != CKPT_FILE_EVENTFD &&
-		   rec->type != CKPT_FILE_SIGNALFD) {
+		   rec->type != CKPT_FILE_SIGNALFD &&
+		   rec->type != CKPT_FILE_TIMERFD) {
 		if (path[0] != '/')
 			goto out_free;
 		file = ckpt_reopen(ctx, rec, path);

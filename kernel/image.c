@@ -44,6 +44,7 @@ int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file)
 	BUILD_BUG_ON(sizeof(struct ckpt_epoll_item) != 24);
 	BUILD_BUG_ON(sizeof(struct ckpt_signalfd) != 16);
 	BUILD_BUG_ON(sizeof(struct ckpt_memfd) != 8);
+	BUILD_BUG_ON(sizeof(struct ckpt_timerfd) != 48);
 	BUILD_BUG_ON(sizeof(struct ckpt_mm) != 104);
 	BUILD_BUG_ON(sizeof(struct ckpt_vma) != 40);
 	BUILD_BUG_ON(sizeof(struct ckpt_pages) != 16);

@@ -187,6 +187,11 @@ static inline bool ckpt_file_in_image(u32 type)
 	return type == CKPT_FILE_UNLINKED || type == CKPT_FILE_MEMFD;
 }
 
+/* timerfd.c */
+bool ckpt_is_timerfd(struct file *file);
+int ckpt_dump_timerfd(struct ckpt_ctx *ctx, struct file *file, u32 id);
+int ckpt_restore_timerfd(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+
 /* signalfd.c */
 bool ckpt_is_signalfd(struct file *file);
 int ckpt_dump_signalfd(struct ckpt_ctx *ctx, struct file *file, u32 id);

@@ -95,6 +95,9 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		case CKPT_REC_MEMFD:
 			err = ckpt_restore_memfd(ctx, &h);
 			break;
+		case CKPT_REC_TIMERFD:
+			err = ckpt_restore_timerfd(ctx, &h);
+			break;
 		case CKPT_REC_MM:
 		case CKPT_REC_VMA:
 		case CKPT_REC_PAGES:

@@ -512,6 +512,7 @@ static const char *file_type_name(uint32_t type)
 	case CKPT_FILE_EPOLL:	return "epoll";
 	case CKPT_FILE_SIGNALFD: return "signalfd";
 	case CKPT_FILE_MEMFD:	return "memfd";
+	case CKPT_FILE_TIMERFD:	return "timerfd";
 	}
 	return "unknown-type";
 }
@@ -538,7 +539,8 @@ static int files_explain(int fd, const struct image_info *ii)
 		if (rec.type != CKPT_REC_FILE || f->type == CKPT_FILE_TTY ||
 		    f->type == CKPT_FILE_PIPE || f->type == CKPT_FILE_UNLINKED ||
 		    f->type == CKPT_FILE_EVENTFD || f->type == CKPT_FILE_EPOLL ||
-		    f->type == CKPT_FILE_SIGNALFD || f->type == CKPT_FILE_MEMFD)
+		    f->type == CKPT_FILE_SIGNALFD || f->type == CKPT_FILE_MEMFD ||
+		    f->type == CKPT_FILE_TIMERFD)
 			continue;
 		snprintf(path, sizeof(path), "%s%s",
 			 strcmp(ii->root, "/") ? ii->root : "", rec.path);
@@ -1116,6 +1118,15 @@ static int cmd_show(const char *path)
 			printf("MEMFD file %u seals %#x\n", rec.u.memfd.id,
 			       rec.u.memfd.seals);
 			break;
+		case CKPT_REC_TIMERFD: {
+			const struct ckpt_timerfd *t = &rec.u.timerfd;
+
+			printf("TIMERFD file %u clock %d flags %#x left %llu.%09u interval %llu.%09u ticks %llu\n",
+			       t->id, t->clockid, t->flags, U64(t->value_sec),
+			       t->value_nsec, U64(t->interval_sec),
+			       t->interval_nsec, U64(t->ticks));
+			break;
+		}
 		case CKPT_REC_EPOLL_ITEM:
 			printf("EPOLL_ITEM epoll %u watches fd %u (file %u) events %#x data %#llx\n",
 			       rec.u.epoll_item.id, rec.u.epoll_item.fd,

@@ -232,6 +232,13 @@ static void swap_memfd(struct ckpt_memfd *m)
 	SWAP(m->id); SWAP(m->seals);
 }
 
+static void swap_timerfd(struct ckpt_timerfd *t)
+{
+	SWAP(t->id); SWAP(t->clockid); SWAP(t->flags); SWAP(t->pad);
+	SWAP(t->ticks); SWAP(t->value_sec); SWAP(t->interval_sec);
+	SWAP(t->value_nsec); SWAP(t->interval_nsec);
+}
+
 static void swap_epoll_item(struct ckpt_epoll_item *e)
 {
 	SWAP(e->id); SWAP(e->fd); SWAP(e->file); SWAP(e->events);
@@ -390,6 +397,7 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_EPOLL_ITEM: return "EPOLL_ITEM";
 	case CKPT_REC_SIGNALFD:	return "SIGNALFD";
 	case CKPT_REC_MEMFD:	return "MEMFD";
+	case CKPT_REC_TIMERFD:	return "TIMERFD";
 	default:		return "UNKNOWN";
 	}
 }
@@ -821,6 +829,13 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 		if (r->swap)
 			swap_memfd(&rec->u.memfd);
 		break;
+	case CKPT_REC_TIMERFD:
+		if (len != sizeof(struct ckpt_timerfd))
+			return fail(r, -EINVAL, off, "TIMERFD record of wrong size");
+		memcpy(&rec->u.timerfd, p, sizeof(struct ckpt_timerfd));
+		if (r->swap)
+			swap_timerfd(&rec->u.timerfd);
+		break;
 	case CKPT_REC_EPOLL_ITEM:
 		if (len != sizeof(struct ckpt_epoll_item))
 			return fail(r, -EINVAL, off, "EPOLL_ITEM record of wrong size");
@@ -1006,8 +1021,10 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 	case CKPT_REC_EVENTFD:
 	case CKPT_REC_SIGNALFD:
 	case CKPT_REC_MEMFD:
+	case CKPT_REC_TIMERFD:
 		if (r->last_type != CKPT_REC_FILE)
-			return out_of_order(r, rec, "EVENTFD, SIGNALFD and MEMFD follow their FILE");
+			return out_of_order(r, rec,
+					    "EVENTFD, SIGNALFD, MEMFD and TIMERFD follow their FILE");
 		break;
 	case CKPT_REC_EPOLL_ITEM:
 		if (r->last_type != CKPT_REC_FILE &&

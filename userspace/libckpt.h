@@ -89,6 +89,7 @@ struct ckpt_record {
 		struct ckpt_epoll_item epoll_item;
 		struct ckpt_signalfd signalfd;
 		struct ckpt_memfd memfd;
+		struct ckpt_timerfd timerfd;
 		struct ckpt_mm mm;
 		struct ckpt_vma vma;
 		struct ckpt_pages pages;

@@ -99,6 +99,7 @@ struct ckpt_image_hdr {
 #define CKPT_REC_EPOLL_ITEM	16	/* struct ckpt_epoll_item */
 #define CKPT_REC_SIGNALFD	17	/* struct ckpt_signalfd */
 #define CKPT_REC_MEMFD		18	/* struct ckpt_memfd */
+#define CKPT_REC_TIMERFD	19	/* struct ckpt_timerfd */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -125,6 +126,7 @@ struct ckpt_rec_hdr {
 #define CKPT_FILE_EPOLL		8	/* an epoll: CKPT_REC_EPOLL_ITEMs follow */
 #define CKPT_FILE_SIGNALFD	9	/* a signalfd: CKPT_REC_SIGNALFD follows */
 #define CKPT_FILE_MEMFD		10	/* a memfd: CKPT_REC_MEMFD follows */
+#define CKPT_FILE_TIMERFD	11	/* a timerfd: CKPT_REC_TIMERFD follows */
 
 /**
  * struct ckpt_file - an open file (CKPT_REC_FILE)
@@ -236,6 +238,38 @@ struct ckpt_signalfd {
 struct ckpt_memfd {
 	__u32	id;
 	__u32	seals;
+};
+
+#define CKPT_TIMERFD_ABSTIME		(1U << 0)	/* TFD_TIMER_ABSTIME */
+#define CKPT_TIMERFD_CANCEL_ON_SET	(1U << 1)	/* TFD_TIMER_CANCEL_ON_SET */
+#define CKPT_TIMERFD_FLAGS	(CKPT_TIMERFD_ABSTIME | CKPT_TIMERFD_CANCEL_ON_SET)
+
+/**
+ * struct ckpt_timerfd - a timerfd's clock and setting (CKPT_REC_TIMERFD)
+ * @id: the object id of its FILE record, which comes just before
+ * @clockid: its clock (CLOCK_MONOTONIC, CLOCK_REALTIME, ...)
+ * @flags: CKPT_TIMERFD_*: the flags timerfd_settime() was last given
+ * @pad: zero
+ * @ticks: expirations not read yet
+ * @value_sec: the time left until the next expiration, as
+ *	timerfd_gettime() gives it; 0 and 0: disarmed
+ * @interval_sec: its interval
+ * @value_nsec: and nanoseconds
+ * @interval_nsec: and nanoseconds
+ *
+ * The time left is kept, for an absolute timer too: restore sets it again
+ * at the time left from its own now on the clock.
+ */
+struct ckpt_timerfd {
+	__u32	id;
+	__s32	clockid;
+	__u32	flags;
+	__u32	pad;
+	__aligned_u64 ticks;
+	__aligned_u64 value_sec;
+	__aligned_u64 interval_sec;
+	__u32	value_nsec;
+	__u32	interval_nsec;
 };
 
 /**
