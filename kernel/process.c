@@ -29,6 +29,7 @@
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 
+#include <linux/tty.h>
 #include "internal.h"
 
 static u64 ckpt_rlim_u64(unsigned long v)
@@ -69,6 +70,36 @@ static const int ckpt_itimer_clock[CKPT_ITIMERS] = {
  * fired is re-armed from it when its SIGALRM is taken (dequeue_signal()),
  * and setitimer() with a zero value sets one too.
  */
+/*
+ * Only said, as the session is: whether the process had a controlling
+ * terminal and was in its foreground, for the ckpt tool (a shell on a
+ * terminal is not given a session of its own, which would have none).
+ */
+static u32 ckpt_proc_tty_flags(struct task_struct *leader)
+{
+	struct tty_struct *tty = NULL;
+	unsigned long irqflags;
+	struct pid *fg;
+	u32 flags = 0;
+
+	if (!IS_ENABLED(CONFIG_TTY))
+		return 0;
+	spin_lock_irqsave(&leader->sighand->siglock, irqflags);
+	tty = tty_kref_get(leader->signal->tty);
+	spin_unlock_irqrestore(&leader->sighand->siglock, irqflags);
+	if (!tty)
+		return 0;
+	flags = CKPT_PROC_TTY;
+	fg = tty_get_pgrp(tty);
+	rcu_read_lock();
+	if (fg && fg == task_pgrp(leader))
+		flags |= CKPT_PROC_FOREGROUND;
+	rcu_read_unlock();
+	put_pid(fg);
+	tty_kref_put(tty);
+	return flags;
+}
+
 static void ckpt_snap_itimers(struct task_struct *leader,
 			      struct ckpt_itimer *it)
 {
@@ -238,6 +269,7 @@ int ckpt_dump_proc(struct ckpt_ctx *ctx, struct task_struct *leader,
 	if (task_pgrp(leader) == task_pid(leader))
 		rec->flags |= CKPT_PROC_GROUP_LEADER;
 	rcu_read_unlock();
+	rec->flags |= ckpt_proc_tty_flags(leader);
 	task_lock(leader);
 	for (i = 0; i < CKPT_NLIMITS; i++) {
 		rec->rlim[i].cur = ckpt_rlim_u64(leader->signal->rlim[i].rlim_cur);

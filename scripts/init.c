@@ -253,6 +253,8 @@ int main(void)
 	do_mount("sysfs", "/sys", "sysfs", 0, NULL);
 	do_mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
 	do_mount("tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777");
+	/* ptys: /dev/ptmx opens the devpts mounted at /dev/pts */
+	do_mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666");
 	mkdir("/root", 0700);
 
 	setenv("PATH", PATH_ENV, 1);

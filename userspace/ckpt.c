@@ -783,11 +783,13 @@ static void show_proc(const struct ckpt_reader *r,
 	const struct ckpt_proc *p = &rec->u.proc;
 	uint32_t i;
 
-	printf("PROC   pid %u threads %u umask %04o personality %#x flags %#x%s%s%s\n",
+	printf("PROC   pid %u threads %u umask %04o personality %#x flags %#x%s%s%s%s\n",
 	       p->pid, p->nr_threads, p->umask, p->personality, p->flags,
 	       (p->flags & CKPT_PROC_STOPPED) ? " (stopped)" : "",
 	       (p->flags & CKPT_PROC_SESSION_LEADER) ? " (session leader)" : "",
-	       (p->flags & CKPT_PROC_GROUP_LEADER) ? " (group leader)" : "");
+	       (p->flags & CKPT_PROC_GROUP_LEADER) ? " (group leader)" : "",
+	       (p->flags & CKPT_PROC_FOREGROUND) ? " (in its terminal's foreground)" :
+	       (p->flags & CKPT_PROC_TTY) ? " (with a terminal)" : "");
 	printf("         uid %u/%u/%u/%u gid %u/%u/%u/%u (real/eff/saved/fs)\n",
 	       p->uid, p->euid, p->suid, p->fsuid, p->gid, p->egid, p->sgid,
 	       p->fsgid);
@@ -1660,12 +1662,14 @@ static int cmd_restore(int argc, char **argv)
 		int err;
 
 		/*
-		 * A session leader (a daemon) leads a session of its own
-		 * again; any other process joins ckpt's job, its process
-		 * group, so that the shell's job control and the terminal
-		 * treat the two as one.
+		 * A session leader without a terminal (a daemon) leads a
+		 * session of its own again; any other process, a shell on a
+		 * terminal too, joins ckpt's job, its process group, so that
+		 * the shell's job control and the terminal treat the two as
+		 * one: in the foreground of ckpt's terminal if ckpt is.
 		 */
-		if (ii.proc.flags & CKPT_PROC_SESSION_LEADER && setsid() < 0)
+		if ((ii.proc.flags & (CKPT_PROC_SESSION_LEADER | CKPT_PROC_TTY)) ==
+		    CKPT_PROC_SESSION_LEADER && setsid() < 0)
 			fprintf(stderr, "%s: cannot give the process a session of its own: %s\n",
 				prog, strerror(errno));
 		fd = child_fds(fd);

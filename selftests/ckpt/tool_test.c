@@ -7,11 +7,13 @@
  * host.
  */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <stdint.h>
 
 #pragma GCC diagnostic ignored "-Wunused-parameter"
@@ -534,6 +536,149 @@ TEST_F(tool, restore_puts_another_process_in_its_group)
 
 	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("%s (11: not in ckpt's group and session)",
 					       STATUS(st));
+}
+
+/*
+ * A shell on a terminal: a session leader with a pty as its controlling
+ * terminal and standard streams, in its foreground, without children,
+ * answers each line it reads with whether it is in its terminal's
+ * foreground.  Dumped with CKPT_DUMP_KILL, it is restored by ckpt restore
+ * run by a "shell" on another pty, in that one's foreground, and goes on
+ * reading there, in the foreground: it is not given a session of its own
+ * (which would have no terminal), it joins ckpt's job.
+ */
+static void __attribute__((noreturn)) tty_shell(void)
+{
+	char line[64], out[96];
+	ssize_t n;
+
+	for (;;) {
+		n = read(0, line, sizeof(line) - 1);
+		if (n <= 0)
+			_exit(n ? 20 : 21);
+		line[n] = 0;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(out, sizeof(out), "got %s %s\n", line,
+			 tcgetpgrp(0) == getpgrp() ? "fg" : "bg");
+		if (write(1, out, strlen(out)) != (ssize_t)strlen(out))
+			_exit(22);
+		if (!strcmp(line, "quit"))
+			_exit(CK_EXIT_RESTORED);
+	}
+}
+
+/*
+ * Fork a child that leads a session on a new pty (its controlling
+ * terminal, without echo, at 0-2) and runs the shell, or else the tool
+ * with argv.  The master in *master, and in *slave an open of the slave,
+ * so that the master never sees it closed meanwhile.
+ */
+static pid_t on_pty(int *master, int *slave_fd, char *const argv[])
+{
+	pid_t parent = getpid(), pid;
+	int m = posix_openpt(O_RDWR | O_NOCTTY), s = -1;
+	struct termios t;
+	char *slave;
+
+	*master = *slave_fd = -1;
+	/* no echo, no output processing, before anything is written */
+	if (m < 0 || grantpt(m) || unlockpt(m) || !(slave = ptsname(m)) ||
+	    (s = open(slave, O_RDWR | O_NOCTTY)) < 0 || tcgetattr(s, &t))
+		goto fail;
+	t.c_lflag &= ~(ECHO | ECHONL);
+	t.c_oflag &= ~OPOST;
+	if (tcsetattr(s, TCSANOW, &t))
+		goto fail;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		ck_child_init(parent);
+		if (setsid() < 0)
+			_exit(CK_EXIT_SETUP);
+		s = open(slave, O_RDWR);	/* becomes its terminal */
+		if (s < 0 || dup2(s, 0) || dup2(s, 1) != 1 || dup2(s, 2) != 2)
+			_exit(CK_EXIT_SETUP);
+		ck_only_fds(-1);
+		if (!argv)
+			tty_shell();
+		execv(CKPT_TOOL, argv);
+		_exit(127);
+	}
+	if (pid < 0)
+		goto fail;
+	*master = m;
+	*slave_fd = s;
+	return pid;
+fail:
+	if (s >= 0)
+		close(s);
+	if (m >= 0)
+		close(m);
+	return -1;
+}
+
+/* Say line to the terminal's master; the answer, in buf; 0 or -1. */
+static int say(int m, const char *line, char *buf, size_t n)
+{
+	struct pollfd p = { .fd = m, .events = POLLIN };
+	size_t got = 0;
+
+	if (write(m, line, strlen(line)) != (ssize_t)strlen(line))
+		return -1;
+	while (got < n - 1 && (!got || buf[got - 1] != '\n')) {
+		ssize_t r;
+
+		if (poll(&p, 1, 60000) != 1)
+			return -1;
+		r = read(m, buf + got, 1);
+		if (r != 1)
+			return -1;
+		got++;
+	}
+	buf[got] = 0;
+	return 0;
+}
+
+TEST_F(tool, a_shell_on_a_pty_goes_on_reading_on_ckpts_terminal)
+{
+	char *argv[] = { "ckpt", "restore", "/tmp/pty.img", NULL };
+	char buf[128];
+	struct ck_img im;
+	struct ck_rec r;
+	int m, s, img, st;
+	uint32_t flags;
+	pid_t pid;
+
+	pid = on_pty(&m, &s, NULL);
+	ASSERT_LT(0, pid) TH_LOG("no pty: %s", strerror(errno));
+	ASSERT_EQ(0, say(m, "one\n", buf, sizeof(buf)));
+	EXPECT_STREQ("got one fg\n", buf);
+	img = open("/tmp/pty.img", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, img);
+	EXPECT_EQ(0, ckpt_dump(pid, img, CKPT_DUMP_KILL)) TH_LOG("dump: %s",
+								 strerror(errno));
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
+	close(s);
+	close(m);
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	close(img);
+	ASSERT_EQ(1, ck_img_find(&im, CKPT_REC_PROC, 0, &r));
+	flags = ck_get32(r.p + CK_OFF(ckpt_proc, flags), ck_img_endian(&im));
+	EXPECT_EQ(CKPT_PROC_SESSION_LEADER | CKPT_PROC_GROUP_LEADER |
+		  CKPT_PROC_TTY | CKPT_PROC_FOREGROUND, flags);
+	free(im.buf);
+
+	pid = on_pty(&m, &s, argv);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, say(m, "two\n", buf, sizeof(buf)));
+	EXPECT_STREQ("got two fg\n", buf);
+	ASSERT_EQ(0, say(m, "quit\n", buf, sizeof(buf)));
+	EXPECT_STREQ("got quit fg\n", buf);
+	st = ck_wait(pid);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("ckpt restore: %s", STATUS(st));
+	close(s);
+	close(m);
+	unlink("/tmp/pty.img");
 }
 
 TEST_HARNESS_MAIN

@@ -455,8 +455,11 @@ struct ckpt_pages {
 #define CKPT_PROC_STOPPED	(1U << 0)	/* in a group stop at the dump */
 #define CKPT_PROC_SESSION_LEADER (1U << 1)	/* led its session (setsid()) */
 #define CKPT_PROC_GROUP_LEADER	(1U << 2)	/* led its process group */
+#define CKPT_PROC_TTY		(1U << 3)	/* had a controlling terminal */
+#define CKPT_PROC_FOREGROUND	(1U << 4)	/* in its terminal's foreground */
 #define CKPT_PROC_FLAGS		(CKPT_PROC_STOPPED | CKPT_PROC_SESSION_LEADER | \
-				 CKPT_PROC_GROUP_LEADER)
+				 CKPT_PROC_GROUP_LEADER | CKPT_PROC_TTY | \
+				 CKPT_PROC_FOREGROUND)
 
 /**
  * struct ckpt_rlimit - one resource limit; ~0 is RLIM_INFINITY
