@@ -5,6 +5,7 @@
  *
  *	ckpt dump PID [-o FILE|-] [--stop|--kill]
  *	ckpt restore [-d|--detach] [--allow-changed-files] [--without-children]
+ *		[--inherit-fd N=FD]...
  *		FILE|-
  *	ckpt rollback [--allow-changed-files] PID FILE|-
  *	ckpt show FILE|-
@@ -49,7 +50,7 @@ static const char *prog = "ckpt";
 static const char usage_text[] =
 "usage: ckpt dump PID [-o FILE|-] [--stop|--kill]\n"
 "       ckpt restore [-d|--detach] [--allow-changed-files]\n"
-"                    [--without-children] FILE|-\n"
+"                    [--without-children] [--inherit-fd N=FD]... FILE|-\n"
 "       ckpt rollback [--allow-changed-files] PID FILE|-\n"
 "       ckpt show FILE|-\n"
 "       ckpt -h|--help | --version\n"
@@ -65,6 +66,8 @@ static const char usage_text[] =
 "  --allow-changed-files  restore even if a file the process has open\n"
 "            changed since the dump (it then reads the file as it is)\n"
 "  --without-children  restore a process that had children without them\n"
+"  --inherit-fd N=FD  the restored process's pipe or terminal at fd N is\n"
+"            ckpt's fd FD\n"
 "  show      check an image and list its records\n"
 "\n"
 "FILE '-' is standard input (restore, rollback, show) or output (dump).\n"
@@ -102,16 +105,20 @@ static const struct {
 	  "...) is not dumped; the message names it.\n" },
 	{ "restore",
 	  "usage: ckpt restore [-d|--detach] [--allow-changed-files]\n"
-	  "                    [--without-children] FILE|-\n"
+	  "                    [--without-children] [--inherit-fd N=FD]... FILE|-\n"
 	  "Start the image's process again as a child of ckpt, with its old pid\n"
 	  "if that is free and allowed; its terminals and pipes at fds 0-2 are\n"
-	  "ckpt's, and it is in ckpt's process group (a session leader gets a\n"
-	  "session of its own again).\n"
+	  "ckpt's, and it is in ckpt's process group (a session leader without\n"
+	  "a terminal gets a session of its own again).\n"
 	  "  -d, --detach            print its pid and exit instead of waiting\n"
 	  "      --allow-changed-files  restore even if a file it has open was\n"
 	  "                          modified since the dump\n"
 	  "      --without-children  restore it even if it had children, which\n"
-	  "                          are not in the image: it has none then\n" },
+	  "                          are not in the image: it has none then\n"
+	  "      --inherit-fd N=FD   its pipe or terminal at fd N (to a process\n"
+	  "                          not in the image) is ckpt's fd FD instead:\n"
+	  "                          a pipe of the same direction, a terminal;\n"
+	  "                          may be given several times\n" },
 	{ "rollback",
 	  "usage: ckpt rollback [--allow-changed-files] PID FILE|-\n"
 	  "Put live process PID back into the state of the image: memory,\n"
@@ -221,8 +228,9 @@ static const struct err_text {
 	{ ESTALE, OP_IMAGE, "a file changed",
 	  "a file the checkpointed process had open or mapped was modified, "
 	  "replaced or moved since the dump, or a pipe or terminal it had "
-	  "is not open at the same fd (--allow-changed-files restores over a "
-	  "modified open file)" },
+	  "is not open at the same fd (--inherit-fd N=FD hands one of "
+	  "ckpt's over; --allow-changed-files restores over a modified open "
+	  "file)" },
 	{ ENOENT, OP_IMAGE, "a mapped file is missing",
 	  "a file the checkpointed process had mapped no longer exists" },
 	{ EACCES, OP_IMAGE, "permission denied",
@@ -1580,26 +1588,107 @@ static const char *set_tid_reason(int err)
 	}
 }
 
-/* In the child: keep 0, 1, 2 and the image, as fd 3. */
-static int child_fds(int fd)
+/* --inherit-fd N=FD: the restored process's fd N is ckpt's fd FD. */
+struct inherit {
+	int to, from;
+};
+
+#define MAX_INHERIT	64
+
+/* Close descriptors lo..hi (hi ~0u: all from lo). */
+static void close_fds(unsigned int lo, unsigned int hi)
 {
 	struct rlimit rl;
 	unsigned int i, max;
 
-	if (fd != 3) {
-		if (dup2(fd, 3) < 0)
-			return -1;
-		fd = 3;
-	}
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	if (syscall(__NR_close_range, 4u, ~0u, 0u) == 0)
-		return fd;
+	if (lo > hi || syscall(__NR_close_range, lo, hi, 0u) == 0)
+		return;
 	max = 65536;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < max)
 		max = (unsigned int)rl.rlim_cur;
-	for (i = 4; i < max; i++)
+	for (i = lo; i < max && i <= hi; i++)
 		close((int)i);
-	return fd;
+}
+
+static int inherited(const struct inherit *inh, unsigned int n, int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (inh[i].to == fd)
+			return 1;
+	return 0;
+}
+
+/*
+ * The restoring child's descriptors: 0-2 as ckpt's, each --inherit-fd
+ * source at its number, the image at the lowest number from 3 that none
+ * of them takes (close-on-exec), nothing else.  Returns the image's.
+ */
+static int child_fds(int fd, const struct inherit *inh, unsigned int n)
+{
+	int tmp[MAX_INHERIT], img = 3, base = fd, t;
+	unsigned int i, next = 3;
+
+	while (inherited(inh, n, img))
+		img++;
+	if (base < img)
+		base = img;
+	for (i = 0; i < n; i++) {
+		if (base < inh[i].to)
+			base = inh[i].to;
+		if (base < inh[i].from)
+			base = inh[i].from;
+	}
+	base++;
+	/* every source out of the way first: a number may be both */
+	for (i = 0; i < n; i++) {
+		tmp[i] = fcntl(inh[i].from, F_DUPFD, base);
+		if (tmp[i] < 0)
+			return -1;
+	}
+	t = fcntl(fd, F_DUPFD, base);
+	if (t < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (dup2(tmp[i], inh[i].to) < 0)
+			return -1;
+	if (dup2(t, img) < 0)
+		return -1;
+	fcntl(img, F_SETFD, FD_CLOEXEC);
+	/* close all from 3 up but the image and the inherited ones */
+	for (t = 3; t < base; t++) {
+		if (t != img && !inherited(inh, n, t))
+			continue;
+		close_fds(next, (unsigned int)t - 1);
+		next = (unsigned int)t + 1;
+	}
+	close_fds(next, ~0u);
+	return img;
+}
+
+/* Parse "N=FD" into *in; 0, or -1 with a message. */
+static int parse_inherit(const char *arg, struct inherit *in)
+{
+	char *end;
+	long to, from;
+
+	errno = 0;
+	to = strtol(arg, &end, 10);
+	if (errno || end == arg || *end != '=' || to < 0 || to > 65535)
+		return usage_error("restore: --inherit-fd %s: not N=FD", arg);
+	arg = end + 1;
+	from = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || from < 0 || from > 65535)
+		return usage_error("restore: --inherit-fd %s: not N=FD", arg);
+	if (fcntl((int)from, F_GETFD) < 0) {
+		fprintf(stderr, "%s: restore: --inherit-fd: fd %ld is not open\n",
+			prog, from);
+		return EXIT_USAGE;
+	}
+	in->to = (int)to;
+	in->from = (int)from;
+	return 0;
 }
 
 static volatile sig_atomic_t child_pid;
@@ -1616,13 +1705,15 @@ static int cmd_restore(int argc, char **argv)
 		{ "detach", no_argument, NULL, 'd' },
 		{ "allow-changed-files", no_argument, NULL, 'C' },
 		{ "without-children", no_argument, NULL, 'W' },
+		{ "inherit-fd", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct inherit inh[MAX_INHERIT];
 	const char *file = NULL;
 	struct image_info ii;
 	int detach = 0, fd, c, why, status, ret = 0;
-	unsigned int flags = 0;
+	unsigned int flags = 0, n_inh = 0, i;
 	pid_t pid, want;
 
 	optind = 1;
@@ -1631,6 +1722,18 @@ static int cmd_restore(int argc, char **argv)
 		case 'd': detach = 1; break;
 		case 'C': flags |= CKPT_RESTORE_CHANGED_FILES; break;
 		case 'W': flags |= CKPT_RESTORE_WITHOUT_CHILDREN; break;
+		case 'i':
+			if (n_inh == MAX_INHERIT)
+				return usage_error("restore: more than 64 --inherit-fd%s",
+						   "");
+			if (parse_inherit(optarg, &inh[n_inh]))
+				return EXIT_USAGE;
+			for (i = 0; i < n_inh; i++)
+				if (inh[i].to == inh[n_inh].to)
+					return usage_error("restore: --inherit-fd %s: fd given twice",
+							   optarg);
+			n_inh++;
+			break;
 		case 'h': return sub_help("restore");
 		default: return ret;
 		}
@@ -1672,9 +1775,9 @@ static int cmd_restore(int argc, char **argv)
 		    CKPT_PROC_SESSION_LEADER && setsid() < 0)
 			fprintf(stderr, "%s: cannot give the process a session of its own: %s\n",
 				prog, strerror(errno));
-		fd = child_fds(fd);
+		fd = child_fds(fd, inh, n_inh);
 		if (fd < 0) {
-			fprintf(stderr, "%s: cannot move the image to fd 3: %s\n",
+			fprintf(stderr, "%s: cannot set up the descriptors to restore with: %s\n",
 				prog, strerror(errno));
 			_exit(EXIT_NORESTORE);
 		}

@@ -681,4 +681,81 @@ TEST_F(tool, a_shell_on_a_pty_goes_on_reading_on_ckpts_terminal)
 	unlink("/tmp/pty.img");
 }
 
+/*
+ * --inherit-fd: a process reading numbers from a pipe at fd 7 whose
+ * writer is not in the image dumps itself; ckpt restore cannot restore
+ * it alone (it has no pipe at 7), but with --inherit-fd 7=0 the restored
+ * process reads, in order and to the end, what is written into the pipe
+ * at ckpt's standard input.
+ */
+static int p7[2];	/* the pipe the reader reads at fd 7 */
+
+static void __attribute__((noreturn)) run_reader(int img)
+{
+	static const int keep[] = { 7, 20 };
+	int null = open("/dev/null", O_RDWR);
+	uint64_t v, want = 1;
+	long ret;
+
+	if (null < 0 || dup2(null, 0) || dup2(null, 1) != 1 ||
+	    dup2(null, 2) != 2 || dup2(p7[0], 7) != 7 ||
+	    ck_move_fd(img, 20) != 20)
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds_of(keep, 2);
+	ret = ckpt_dump(0, 20, 0);
+	if (ret == 0)
+		_exit(0);
+	if (ret != CKPT_RESTORED)
+		_exit(CK_EXIT_DUMP_FAILED);
+	while (read(7, &v, sizeof(v)) == sizeof(v))
+		if (v != want++)
+			_exit(10);
+	_exit(want == 101 ? CK_EXIT_RESTORED : 11);
+}
+
+TEST_F(tool, inherit_fd_hands_a_pipe_over)
+{
+	char *plain[] = { "ckpt", "restore", "/tmp/inherit.img", NULL };
+	char *inherit[] = { "ckpt", "restore", "--inherit-fd", "7=0",
+			    "/tmp/inherit.img", NULL };
+	char *no_fd[] = { "ckpt", "restore", "--inherit-fd", "7=99",
+			  "/tmp/inherit.img", NULL };
+	char *bad[] = { "ckpt", "restore", "--inherit-fd", "7",
+			"/tmp/inherit.img", NULL };
+	struct ck_img im;
+	int img, fd, st, q[2];
+	uint64_t v;
+	pid_t t;
+
+	ASSERT_EQ(0, pipe(p7));
+	img = ck_dump_child("ckpt-reader", run_reader, &st);
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, st) TH_LOG("dumped process: %s", STATUS(st));
+	close(p7[0]);
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+	close(img);
+	fd = open("/tmp/inherit.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ck_write_all(fd, im.buf, im.len));
+	close(fd);
+	free(im.buf);
+
+	st = ck_wait(run_tool(plain, -1, -1, -1));
+	EXPECT_EQ(125, st) TH_LOG("without --inherit-fd: %s", STATUS(st));
+	EXPECT_EQ(2, ck_wait(run_tool(no_fd, -1, -1, -1)));
+	EXPECT_EQ(2, ck_wait(run_tool(bad, -1, -1, -1)));
+
+	ASSERT_EQ(0, pipe(q));
+	t = run_tool(inherit, q[0], -1, -1);
+	close(q[0]);
+	for (v = 1; v <= 100; v++)
+		ASSERT_EQ(sizeof(v), write(q[1], &v, sizeof(v)));
+	close(q[1]);
+	st = ck_wait(t);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("--inherit-fd 7=0: %s (10: out of order, 11: short)",
+					       STATUS(st));
+	close(p7[1]);
+	unlink("/tmp/inherit.img");
+}
+
 TEST_HARNESS_MAIN
