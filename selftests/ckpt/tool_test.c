@@ -214,6 +214,24 @@ static void print_base64(const unsigned char *p, size_t len)
 	fflush(stdout);
 }
 
+/* Copy the image in memfd img into the file path; closes img.  0 or -1. */
+static int save_image(int img, const char *path)
+{
+	struct ck_img im;
+	int fd, err;
+
+	err = ck_slurp(img, 1, &im);
+	close(img);
+	if (err)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	err = fd < 0 || ck_write_all(fd, im.buf, im.len) ? -1 : 0;
+	if (fd >= 0)
+		close(fd);
+	free(im.buf);
+	return err;
+}
+
 FIXTURE(tool) {
 	int rep[2];
 };
@@ -431,22 +449,15 @@ TEST_F(tool, restore_names_the_children)
 	char *argv[] = { "ckpt", "restore", "/tmp/kids.img", NULL };
 	char *argv_w[] = { "ckpt", "restore", "--without-children",
 			   "/tmp/kids.img", NULL };
-	struct ck_img im;
 	char *msg;
 	size_t len;
-	int img, fd, st, e[2];
+	int img, st, e[2];
 	pid_t t;
 
 	img = ck_dump_child("ckpt-kids", ck_run_with_children, &st);
 	ASSERT_LE(0, img);
 	ASSERT_EQ(0, st) TH_LOG("dumped process: %s", STATUS(st));
-	ASSERT_EQ(0, ck_slurp(img, 1, &im));
-	close(img);
-	fd = open("/tmp/kids.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ck_write_all(fd, im.buf, im.len));
-	close(fd);
-	free(im.buf);
+	ASSERT_EQ(0, save_image(img, "/tmp/kids.img"));
 
 	ASSERT_EQ(0, pipe(e));
 	t = run_tool(argv, -1, -1, e[1]);
@@ -506,18 +517,11 @@ static void __attribute__((noreturn)) run_group_member(int img)
 static int tool_restores(void (*run)(int img))
 {
 	char *argv[] = { "ckpt", "restore", "/tmp/session.img", NULL };
-	struct ck_img im;
-	int img, fd, st;
+	int img, st;
 
 	img = ck_dump_child("ckpt-session", run, &st);
-	if (img < 0 || st || ck_slurp(img, 1, &im))
+	if (img < 0 || st || save_image(img, "/tmp/session.img"))
 		return -1;
-	close(img);
-	fd = open("/tmp/session.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || ck_write_all(fd, im.buf, im.len))
-		return -1;
-	close(fd);
-	free(im.buf);
 	st = ck_wait(run_tool(argv, -1, -1, -1));
 	unlink("/tmp/session.img");
 	return st;
@@ -722,8 +726,7 @@ TEST_F(tool, inherit_fd_hands_a_pipe_over)
 			  "/tmp/inherit.img", NULL };
 	char *bad[] = { "ckpt", "restore", "--inherit-fd", "7",
 			"/tmp/inherit.img", NULL };
-	struct ck_img im;
-	int img, fd, st, q[2];
+	int img, st, q[2];
 	uint64_t v;
 	pid_t t;
 
@@ -732,13 +735,7 @@ TEST_F(tool, inherit_fd_hands_a_pipe_over)
 	ASSERT_LE(0, img);
 	ASSERT_EQ(0, st) TH_LOG("dumped process: %s", STATUS(st));
 	close(p7[0]);
-	ASSERT_EQ(0, ck_slurp(img, 1, &im));
-	close(img);
-	fd = open("/tmp/inherit.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ck_write_all(fd, im.buf, im.len));
-	close(fd);
-	free(im.buf);
+	ASSERT_EQ(0, save_image(img, "/tmp/inherit.img"));
 
 	st = ck_wait(run_tool(plain, -1, -1, -1));
 	EXPECT_EQ(125, st) TH_LOG("without --inherit-fd: %s", STATUS(st));
