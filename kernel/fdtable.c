@@ -316,6 +316,23 @@ static struct file *ckpt_live_file(struct ckpt_ctx *ctx,
 	return NULL;
 }
 
+/*
+ * A FIFO no live end of which is at its descriptor: opened again by its
+ * path, the very FIFO, without blocking.  Not one that had unread data:
+ * that lived in the ends open at the dump, and is not in the image.
+ */
+static struct file *ckpt_reopen_fifo(struct ckpt_ctx *ctx,
+				     const struct ckpt_obj *obj, unsigned int nr)
+{
+	if (obj->rec.size) {
+		pr_info_ratelimited("%s[%d]: fd %u: the FIFO %s had unread data, which only its open ends keep\n",
+				    current->comm, task_pid_nr(current), nr,
+				    obj->path);
+		return ERR_PTR(-ESTALE);
+	}
+	return ckpt_reopen_path(ctx, &obj->rec, obj->path);
+}
+
 /* Why no live object was found, for the log. */
 static const char *ckpt_live_missing(const struct ckpt_ctx *ctx,
 				     const struct ckpt_file *rec)
@@ -350,6 +367,41 @@ static bool ckpt_stage_has_fd(void *arg, u32 nr, u32 file)
 	return false;
 }
 
+/*
+ * Find the file of descriptor @i: the first descriptor of a live object
+ * finds it.  A FIFO reopened write-only waits for the second @pass, so
+ * that a read end of its own is open by then.
+ */
+static int ckpt_fd_file(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
+			unsigned int i, unsigned int pass)
+{
+	const struct ckpt_fd *fd = &st->fds[i];
+	struct ckpt_obj *obj;
+	struct file *file;
+
+	if (st->files[i] || fd->flags & CKPT_FD_IMAGE)
+		return 0;	/* the image's is closed: see ckpt_commit_fds() */
+	obj = ckpt_obj_find(ctx, fd->file);
+	if (!obj->file)
+		obj->file = ckpt_live_file(ctx, obj, fd->fd);
+	if (!obj->file && obj->path) {
+		if (!pass && (obj->rec.flags & O_ACCMODE) == O_WRONLY)
+			return 0;
+		file = ckpt_reopen_fifo(ctx, obj, fd->fd);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
+		obj->file = file;
+	}
+	if (!obj->file) {
+		pr_info_ratelimited("%s[%d]: fd %u: %s\n",
+				    current->comm, task_pid_nr(current),
+				    fd->fd, ckpt_live_missing(ctx, &obj->rec));
+		return -ESTALE;
+	}
+	st->files[i] = get_file(obj->file);
+	return 0;
+}
+
 /**
  * ckpt_stage_fds_precommit - find the file of every descriptor
  * @ctx: the context
@@ -357,13 +409,17 @@ static bool ckpt_stage_has_fd(void *arg, u32 nr, u32 file)
  *
  * Context: the committing task (the caller, or the parked leader of the
  * process rolled back), before the point of no return.
+ * A terminal or a pipe is the live one at its number; a FIFO that is not
+ * there is opened again by its path.
+ *
  * Return: 0; -EMFILE for a descriptor at or above the task's
  * RLIMIT_NOFILE; -ESTALE for a terminal or pipe not open at its number;
- * the errors of ckpt_live_pipes(); -ENOMEM.
+ * the errors of ckpt_live_pipes() and of reopening a FIFO (-ENXIO for a
+ * write end without a reader, -ENOENT, -EACCES, -ESTALE); -ENOMEM.
  */
 int ckpt_stage_fds_precommit(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st)
 {
-	unsigned int i;
+	unsigned int i, pass;
 	int err;
 
 	if (!st->nr)
@@ -381,23 +437,13 @@ int ckpt_stage_fds_precommit(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st)
 	st->files = kvcalloc(st->nr, sizeof(*st->files), GFP_KERNEL);
 	if (!st->files)
 		return -ENOMEM;
-	for (i = 0; i < st->nr; i++) {
-		const struct ckpt_fd *fd = &st->fds[i];
-		struct ckpt_obj *obj;
-
-		if (fd->flags & CKPT_FD_IMAGE)
-			continue;	/* closed: see ckpt_commit_fds() */
-		obj = ckpt_obj_find(ctx, fd->file);
-		/* the first descriptor of a live object finds it */
-		if (!obj->file)
-			obj->file = ckpt_live_file(ctx, obj, fd->fd);
-		if (!obj->file) {
-			pr_info_ratelimited("%s[%d]: fd %u: %s\n",
-					    current->comm, task_pid_nr(current),
-					    fd->fd, ckpt_live_missing(ctx, &obj->rec));
-			return -ESTALE;
+	/* a FIFO's write ends are opened again after its read ends */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < st->nr; i++) {
+			err = ckpt_fd_file(ctx, st, i, pass);
+			if (err)
+				return err;
 		}
-		st->files[i] = get_file(obj->file);
 	}
 	/* the epolls watch the files now known, live ones included */
 	return ckpt_epoll_precommit(ctx, ckpt_stage_has_fd, st);

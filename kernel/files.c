@@ -13,7 +13,8 @@
  * a regular file unlinked while open, with its content (filedata.c).
  * A terminal, a FIFO or an end of another pipe is not reopened: it is
  * recorded by identity, and a restore takes the live object a descriptor
- * of the same number refers to (fdtable.c).  Any other kind of file is
+ * of the same number refers to (fdtable.c); a FIFO not found so is
+ * reopened by its path.  Any other kind of file is
  * refused.
  */
 #define pr_fmt(fmt) "ckpt: " fmt
@@ -394,9 +395,23 @@ static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
 	return false;
 }
 
-/* Reopen a file recorded by path; NULL if it is not the one recorded. */
-static struct file *ckpt_reopen(struct ckpt_ctx *ctx,
-				const struct ckpt_file *rec, const char *path)
+/**
+ * ckpt_reopen_path - reopen a file recorded by path
+ * @ctx: the context
+ * @rec: its record
+ * @path: its path
+ *
+ * Only the very file recorded (device, inode, kind) is opened: looked up
+ * first, then opened without blocking (a FIFO with no reader is -ENXIO,
+ * never a wait) and checked again; with the caller's rights, and the
+ * process's too (ckpt_path_permission()).  The recorded flags and
+ * position are set.
+ *
+ * Return: the file; ERR_PTR(-ESTALE) for another file; the error of the
+ * lookup, the open, the check or the seek (logged).
+ */
+struct file *ckpt_reopen_path(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+			      const char *path)
 {
 	struct file *file;
 	loff_t pos;
@@ -463,10 +478,9 @@ out_fput:
  * FILE_DATA records (filedata.c, memfd.c); an eventfd, a signalfd or a
  * timerfd by the record that follows (eventfd.c, signalfd.c, timerfd.c);
  * an epoll is made empty, and watches its files from the commit on
- * (epoll.c).
- * Another terminal or pipe is only checked: the live one is found when the
- * file table is committed.  Each is entered in the object table under its
- * id.
+ * (epoll.c).  Another terminal or pipe is only checked: the live one is
+ * found when the file table is committed (a FIFO not found so is reopened
+ * by its path).  Each is entered in the object table under its id.
  *
  * Context: process context, no locks held.
  * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed one;
@@ -510,7 +524,7 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 		   rec->type != CKPT_FILE_TIMERFD) {
 		if (path[0] != '/')
 			goto out_free;
-		file = ckpt_reopen(ctx, rec, path);
+		file = ckpt_reopen_path(ctx, rec, path);
 	}
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
@@ -522,6 +536,12 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 		obj->rec = *rec;
 		obj->peer = maker;	/* filled by the FILE_DATA records */
 		obj->seals = -1;	/* a memfd's, from its MEMFD record */
+		/* a FIFO, if no live end of it is found */
+		if (rec->type == CKPT_FILE_PIPE && !rec->inode && path[0] == '/') {
+			obj->path = kstrdup(path, GFP_KERNEL);
+			if (!obj->path)
+				err = -ENOMEM;
+		}
 	} else if (maker) {
 		fput(maker);
 	}

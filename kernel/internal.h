@@ -41,6 +41,8 @@
  *	(borrowed: the object of that end holds it)
  * @seals: on restore, a memfd's F_SEAL_* from its MEMFD record, added by
  *	ckpt_memfd_precommit(); -1 before that record
+ * @path: on restore, a FIFO's path, reopened by when no live end of it is
+ *	found at the descriptor (ckpt_reopen_fifo())
  */
 struct ckpt_obj {
 	u32 id;
@@ -50,6 +52,7 @@ struct ckpt_obj {
 	unsigned int ends;
 	struct file *live;
 	int seals;
+	char *path;
 };
 
 struct ckpt_pipe_seen;
@@ -143,6 +146,8 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 bool ckpt_same_file(const struct ckpt_file *rec, struct inode *inode);
 bool ckpt_file_unchanged(const struct ckpt_obj *obj);
 const char *ckpt_file_where(char *buf, size_t len, int fd);
+struct file *ckpt_reopen_path(struct ckpt_ctx *ctx, const struct ckpt_file *rec,
+			      const char *path);
 
 /* filedata.c: files whose content is in the image */
 int ckpt_check_unlinked(struct ckpt_ctx *ctx, struct file *file, int fd,

@@ -95,6 +95,7 @@ void ckpt_obj_release(struct ckpt_ctx *ctx)
 			fput(ctx->objs[i].file);
 		if (ctx->objs[i].peer)
 			fput(ctx->objs[i].peer);
+		kfree(ctx->objs[i].path);
 	}
 	kfree(ctx->objs);
 	ctx->objs = NULL;

@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
 /* harness macros: unused parameters, int vs unsigned in EXPECT_*() */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
@@ -548,6 +549,129 @@ TEST(other_end_of_the_image_pipe_refused)
 	ck_wait(pid);
 	close(p[0]);
 	close(p[1]);
+}
+
+/*
+ * FIFOs are live objects, but one that no descriptor of the restorer (or
+ * of the process rolled back) has is opened again by its path: the very
+ * FIFO, never blocking.  A process with both ends of a FIFO at 5 (write)
+ * and 6 (read, non-blocking) is restored in a fresh restorer, which opens
+ * the read end first, and talks to itself through it; one with only the
+ * write end at 5 cannot be restored
+ * while the FIFO has no reader (ENXIO), and can once the test reads it.
+ */
+static char fifo[64];
+
+static int fifo_ok(int fd, int acc)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(fifo, &b) && S_ISFIFO(a.st_mode) &&
+	       a.st_ino == b.st_ino && a.st_dev == b.st_dev &&
+	       (fcntl(fd, F_GETFL) & (O_ACCMODE | O_NONBLOCK)) == acc;
+}
+
+static void __attribute__((noreturn)) run_fifo_both(int img)
+{
+	static const int keep[] = { 5, 6, IMG_FD };
+	char buf[8];
+	long ret;
+
+	if (ck_move_fd(img, IMG_FD) != IMG_FD ||
+	    ck_move_fd(open(fifo, O_RDONLY | O_NONBLOCK), 6) != 6 ||
+	    ck_move_fd(open(fifo, O_WRONLY), 5) != 5)
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds_of(keep, 3);
+	ret = ckpt_dump(0, IMG_FD, 0);
+	if (ret != 0 && ret != CKPT_RESTORED)
+		_exit(CK_EXIT_DUMP_FAILED);
+	if (!fifo_ok(6, O_RDONLY | O_NONBLOCK) || !fifo_ok(5, O_WRONLY))
+		_exit(10);
+	if (write(5, "ping", 4) != 4 || read(6, buf, sizeof(buf)) != 4 ||
+	    memcmp(buf, "ping", 4))
+		_exit(11);
+	_exit(ret ? CK_EXIT_RESTORED : 0);
+}
+
+static void __attribute__((noreturn)) run_fifo_writer(int img)
+{
+	static const int keep[] = { 5, IMG_FD };
+	int r, w;
+	long ret;
+
+	if (ck_move_fd(img, IMG_FD) != IMG_FD)
+		_exit(CK_EXIT_SETUP);
+	r = open(fifo, O_RDONLY | O_NONBLOCK);	/* so that it opens */
+	w = open(fifo, O_WRONLY);
+	if (r < 0 || w < 0 || close(r) || ck_move_fd(w, 5) != 5)
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds_of(keep, 2);
+	ret = ckpt_dump(0, IMG_FD, 0);
+	if (ret == 0)
+		_exit(0);
+	if (ret != CKPT_RESTORED)
+		_exit(CK_EXIT_DUMP_FAILED);
+	if (!fifo_ok(5, O_WRONLY))
+		_exit(10);
+	_exit(write(5, "hi", 2) == 2 ? CK_EXIT_RESTORED : 11);
+}
+
+FIXTURE(fifo) {};
+
+FIXTURE_SETUP(fifo)
+{
+	snprintf(fifo, sizeof(fifo), "/tmp/ckpt-fifo-%d", getpid());
+	unlink(fifo);
+	ASSERT_EQ(0, mkfifo(fifo, 0600));
+}
+
+FIXTURE_TEARDOWN(fifo)
+{
+	unlink(fifo);
+}
+
+TEST_F(fifo, both_ends_reopened_by_path)
+{
+	int img, st;
+
+	img = ck_dump_child("ckpt-fifo", run_fifo_both, &st);
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, st) TH_LOG("the dumped process: %s", STATUS(st));
+	st = ck_restore_fresh(img, 30, 0);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("restored: %s (10: not the FIFO, 11: no ping)",
+					       STATUS(st));
+	close(img);
+}
+
+TEST_F(fifo, a_write_end_needs_a_reader)
+{
+	char buf[4] = "";
+	int img, st, r;
+
+	img = ck_dump_child("ckpt-fifo-w", run_fifo_writer, &st);
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, st) TH_LOG("the dumped process: %s", STATUS(st));
+	st = ck_restore_fresh(img, 30, 0);
+	EXPECT_EQ(ENXIO, st) TH_LOG("no reader: %s", STATUS(st));
+	r = open(fifo, O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, r);
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	st = ck_restore_fresh(img, 30, 0);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("with a reader: %s", STATUS(st));
+	EXPECT_EQ(2, read(r, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "hi", 2));
+	close(r);
+	close(img);
+	/* moved away: the FIFO is not what was recorded */
+	img = ck_dump_child("ckpt-fifo-w", run_fifo_writer, &st);
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, unlink(fifo));
+	ASSERT_EQ(0, mkfifo(fifo, 0600));
+	r = open(fifo, O_RDONLY | O_NONBLOCK);
+	st = ck_restore_fresh(img, 30, 0);
+	EXPECT_EQ(ESTALE, st) TH_LOG("another FIFO: %s", STATUS(st));
+	close(r);
+	close(img);
 }
 
 TEST_HARNESS_MAIN
