@@ -84,9 +84,10 @@ static u32 ckpt_proc_tty_flags(struct task_struct *leader)
 
 	if (!IS_ENABLED(CONFIG_TTY))
 		return 0;
-	spin_lock_irqsave(&leader->sighand->siglock, irqflags);
-	tty = tty_kref_get(leader->signal->tty);
-	spin_unlock_irqrestore(&leader->sighand->siglock, irqflags);
+	if (lock_task_sighand(leader, &irqflags)) {
+		tty = tty_kref_get(leader->signal->tty);
+		unlock_task_sighand(leader, &irqflags);
+	}
 	if (!tty)
 		return 0;
 	flags = CKPT_PROC_TTY;
