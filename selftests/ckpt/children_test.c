@@ -26,13 +26,10 @@ TEST(children_named_in_the_image)
 {
 	struct ck_img im;
 	struct ck_rec r;
-	int img, st, e, i, kid = 0, zombie = 0;
+	int st, e, i, kid = 0, zombie = 0;
 
-	img = ck_dump_child("ckpt-children", ck_run_with_children, &st);
-	ASSERT_LE(0, img);
+	st = ck_dump_child_img("ckpt-children", ck_run_with_children, &im);
 	ASSERT_EQ(0, st) TH_LOG("dumped process: %s", STATUS(st));
-	ASSERT_EQ(0, ck_slurp(img, 1, &im));
-	close(img);
 	e = ck_img_endian(&im);
 	for (i = 0; ck_img_find(&im, CKPT_REC_CHILD, i, &r); i++) {
 		uint32_t flags = ck_get32(r.p + CK_OFF(ckpt_child, flags), e);
@@ -93,13 +90,10 @@ TEST(bad_child_records_einval)
 	struct ck_img im, c;
 	struct ck_rec r;
 	size_t at;
-	int img, st;
+	int st;
 
-	img = ck_dump_child("ckpt-children", ck_run_with_children, &st);
-	ASSERT_LE(0, img);
+	st = ck_dump_child_img("ckpt-children", ck_run_with_children, &im);
 	ASSERT_EQ(0, st);
-	ASSERT_EQ(0, ck_slurp(img, 1, &im));
-	close(img);
 	ASSERT_EQ(1, ck_img_find(&im, CKPT_REC_CHILD, 0, &r));
 	at = r.p - im.buf;
 

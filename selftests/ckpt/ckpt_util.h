@@ -836,6 +836,48 @@ static inline int ck_try_patched(const struct ck_img *im, size_t at,
 	return st;
 }
 
+/*
+ * Fork a child linked to the test by two pipes.  In the child (which gets
+ * 0, after ck_child_init()) *cmd is the end it reads commands from and
+ * *rep the end it reports to; in the test (which gets the pid) *cmd is
+ * the end to write commands to and *rep the end to read reports from.
+ * Returns -1 if a pipe or the fork fails.
+ */
+static inline pid_t ck_fork_piped(int *cmd, int *rep)
+{
+	pid_t parent = getpid(), pid;
+	int c[2], r[2];
+
+	*cmd = *rep = -1;
+	if (pipe(c))
+		return -1;
+	if (pipe(r)) {
+		close(c[0]);
+		close(c[1]);
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		ck_child_init(parent);
+		close(c[1]);
+		close(r[0]);
+		*cmd = c[0];
+		*rep = r[1];
+		return 0;
+	}
+	close(c[0]);
+	close(r[1]);
+	if (pid < 0) {
+		close(c[1]);
+		close(r[0]);
+		return -1;
+	}
+	*cmd = c[1];
+	*rep = r[0];
+	return pid;
+}
+
 /* Where a commanded child (ck_spawn_commanded()) reads and reports. */
 #define CK_CMD_FD	100
 #define CK_REP_FD	101
@@ -853,25 +895,14 @@ static inline pid_t ck_spawn_commanded(int (*setup)(void), const int *keep,
 				       int nkeep, void (*run)(void),
 				       int *cmd, int *rep)
 {
-	pid_t parent = getpid(), pid;
-	int c[2], r[2], i;
+	pid_t pid = ck_fork_piped(cmd, rep);
+	int i;
 
-	*cmd = *rep = -1;
-	if (pipe(c))
-		return -1;
-	if (pipe(r)) {
-		close(c[0]);
-		close(c[1]);
-		return -1;
-	}
-	fflush(NULL);
-	pid = fork();
 	if (pid == 0) {
 		int all[16];
 
-		ck_child_init(parent);
-		if (nkeep > 14 || ck_move_fd(c[0], CK_CMD_FD) != CK_CMD_FD ||
-		    ck_move_fd(r[1], CK_REP_FD) != CK_REP_FD ||
+		if (nkeep > 14 || ck_move_fd(*cmd, CK_CMD_FD) != CK_CMD_FD ||
+		    ck_move_fd(*rep, CK_REP_FD) != CK_REP_FD ||
 		    (setup && setup()))
 			_exit(CK_EXIT_SETUP);
 		for (i = 0; i < nkeep; i++)
@@ -883,14 +914,6 @@ static inline pid_t ck_spawn_commanded(int (*setup)(void), const int *keep,
 			_exit(CK_EXIT_SETUP);
 		run();
 		_exit(CK_EXIT_SETUP);
-	}
-	close(c[0]);
-	close(r[1]);
-	*cmd = c[1];
-	*rep = r[0];
-	if (pid < 0) {
-		close(c[1]);
-		close(r[0]);
 	}
 	return pid;
 }
@@ -922,6 +945,24 @@ static inline int ck_dump_child(const char *name, void (*run)(int img),
 		return -1;
 	}
 	return img;
+}
+
+/*
+ * ck_dump_child() with the image read into *im (ck_slurp()): 0, or the
+ * child's status (ck_wait()) if it did not exit 0, or -1 if it could not
+ * run or its image could not be read.
+ */
+static inline int ck_dump_child_img(const char *name, void (*run)(int img),
+				    struct ck_img *im)
+{
+	int st, img = ck_dump_child(name, run, &st);
+
+	if (img < 0)
+		return -1;
+	if (!st && ck_slurp(img, 1, im))
+		st = -1;
+	close(img);
+	return st;
 }
 
 /*

@@ -118,14 +118,11 @@ TEST(bad_epoll_item_records_einval)
 {
 	struct ck_img im;
 	struct ck_rec r;
-	int img, st;
+	int st;
 	size_t at;
 
-	img = ck_dump_child("ckpt-epoll", run_p, &st);
-	ASSERT_LE(0, img);
+	st = ck_dump_child_img("ckpt-epoll", run_p, &im);
 	ASSERT_EQ(0, st);
-	ASSERT_EQ(0, ck_slurp(img, 1, &im));
-	close(img);
 	ASSERT_EQ(1, ck_img_find(&im, CKPT_REC_EPOLL_ITEM, 0, &r));
 	at = r.p - im.buf;
 	st = ck_try_patched(&im, at + CK_OFF(ckpt_epoll_item, file), 9999, 4);

@@ -207,30 +207,11 @@ struct kid {
 
 static int spawn(struct kid *k, void (*fn)(int cmd, int rep))
 {
-	int c[2], r[2];
-	pid_t parent = getpid();
-
-	k->pid = -1;
-	if (pipe(c))
-		return -1;
-	if (pipe(r)) {
-		close(c[0]);
-		close(c[1]);
-		return -1;
-	}
-	fflush(NULL);
-	k->pid = fork();
+	k->pid = ck_fork_piped(&k->cmd, &k->rep);
 	if (k->pid == 0) {
-		ck_child_init(parent);
-		close(c[1]);
-		close(r[0]);
-		fn(c[0], r[1]);
+		fn(k->cmd, k->rep);
 		_exit(0);
 	}
-	close(c[0]);
-	close(r[1]);
-	k->cmd = c[1];
-	k->rep = r[0];
 	return k->pid < 0 ? -1 : 0;
 }
 
