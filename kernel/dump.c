@@ -60,7 +60,10 @@ static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 	if (!mm)
 		return -ESRCH;
 	/* Every descriptor can be recorded, or nothing is written. */
-	err = ckpt_dump_fds(ctx, leader, true) ?:
+	err = ckpt_dump_fds(ctx, leader, true);
+	/* file content is counted again as it is written */
+	ctx->file_data_left = ctx->file_data_max;
+	err = err ?:
 	      ckpt_write_image_hdr(ctx) ?:
 	      ckpt_dump_proc(ctx, leader, ckpt_quiesce_nr_threads(q),
 			     ckpt_quiesce_was_stopped(q)) ?:
@@ -83,6 +86,7 @@ static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
  * @leader: its thread group leader; the caller's own, or another process's
  * @file: the image, open for writing
  * @flags: the dump flags
+ * @file_data_max: with %CKPT_DUMP_FILE_DATA, the bound on file content
  *
  * Every thread but the caller is held still in its park while the image is
  * written, then released, stopped or killed as @flags say.
@@ -91,9 +95,14 @@ static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
  * Return: 0, or -errno.
  */
 long ckpt_dump_task(struct task_struct *leader, struct file *file,
-		    unsigned int flags)
+		    unsigned int flags, u64 file_data_max)
 {
-	struct ckpt_ctx ctx = { .flags = flags, .task = leader };
+	struct ckpt_ctx ctx = {
+		.flags = flags,
+		.task = leader,
+		.file_data_max = file_data_max,
+		.file_data_left = file_data_max,
+	};
 	struct ckpt_quiesce *q;
 	int sig = 0;
 	long err;

@@ -62,7 +62,7 @@ static bool ckpt_mem_device(dev_t rdev)
 }
 
 /* CKPT_FILE_* of a file, or 0 for a kind ckpt does not support. */
-static u32 ckpt_file_type(struct file *file)
+static u32 ckpt_file_type(const struct ckpt_ctx *ctx, struct file *file)
 {
 	struct inode *inode = file_inode(file);
 
@@ -71,6 +71,9 @@ static u32 ckpt_file_type(struct file *file)
 		return CKPT_FILE_UNLINKED;
 	if (S_ISREG(inode->i_mode) && ckpt_is_memfd(file))
 		return CKPT_FILE_MEMFD;
+	if (S_ISREG(inode->i_mode) && !(file->f_flags & O_PATH) &&
+	    ckpt_has_file_data(ctx, file))
+		return CKPT_FILE_CONTENT;
 	if (S_ISREG(inode->i_mode))
 		return CKPT_FILE_REG;
 	if (S_ISDIR(inode->i_mode))
@@ -131,7 +134,7 @@ static int ckpt_check_dump_file(struct ckpt_ctx *ctx, struct file *file,
 
 	ckpt_file_where(where, sizeof(where), fd);
 	if (!type || (fd < 0 && type != CKPT_FILE_REG &&
-		      type != CKPT_FILE_UNLINKED && type != CKPT_FILE_MEMFD))
+		      !ckpt_file_in_image(type)))
 		return ckpt_refuse_task(ctx->task, "%s%s (%s) is not supported",
 					where, kind, path);
 	/* The image is never copied into itself. */
@@ -142,7 +145,7 @@ static int ckpt_check_dump_file(struct ckpt_ctx *ctx, struct file *file,
 					where, path);
 	/* A kernel-internal mount (memfd, shmem) has no path to reopen. */
 	if ((type == CKPT_FILE_REG || type == CKPT_FILE_DIR ||
-	     type == CKPT_FILE_CHR) &&
+	     type == CKPT_FILE_CHR || type == CKPT_FILE_CONTENT) &&
 	    (d_unlinked(file->f_path.dentry) || path[0] != '/' ||
 	     file->f_path.mnt->mnt_flags & MNT_INTERNAL))
 		return ckpt_refuse_task(ctx->task,
@@ -195,7 +198,7 @@ int ckpt_check_file(struct ckpt_ctx *ctx, struct file *file, int fd)
 	if (!buf)
 		return -ENOMEM;
 	path = file_path(file, buf, PATH_MAX);
-	type = ckpt_file_type(file);
+	type = ckpt_file_type(ctx, file);
 	err = IS_ERR(path) ? PTR_ERR(path) :
 	      ckpt_check_dump_file(ctx, file, fd, type, path);
 	if (!err && ckpt_file_in_image(type))
@@ -203,6 +206,8 @@ int ckpt_check_file(struct ckpt_ctx *ctx, struct file *file, int fd)
 	kfree(buf);
 	if (!err && S_ISFIFO(file_inode(file)->i_mode))
 		err = ckpt_check_pipe(ctx, file, fd);
+	if (!err && type == CKPT_FILE_REG && fd >= 0)
+		err = ckpt_check_file_data(ctx, file, fd);
 	return err;
 }
 
@@ -221,7 +226,7 @@ int ckpt_check_file(struct ckpt_ctx *ctx, struct file *file, int fd)
 int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 {
 	struct inode *inode = file_inode(file);
-	u32 type = ckpt_file_type(file);
+	u32 type = ckpt_file_type(ctx, file);
 	struct ckpt_epoll_walk *walk = NULL;
 	struct ckpt_obj *first = NULL;
 	struct ckpt_file *rec;
@@ -266,6 +271,12 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 		shared = first->id;
 	size = type == CKPT_FILE_PIPE ? ckpt_pipe_unread(file) :
 	       i_size_read(inode);
+	/* counted again as written: the file may have grown since the check */
+	if (type == CKPT_FILE_CONTENT && !first) {
+		err = ckpt_charge_file_data(ctx, size, fd, path);
+		if (err)
+			goto out_free;
+	}
 	len = strlen(path) + 1;
 
 	rec = ckpt_rec_begin(ctx, CKPT_REC_FILE, sizeof(*rec) + len);
@@ -294,7 +305,8 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 	err = ckpt_obj_insert(ctx, ctx->nr_objs + 1, file);
 	if (!err)
 		*id = ctx->nr_objs;
-	if (!err && type == CKPT_FILE_UNLINKED && !first)
+	if (!err && (type == CKPT_FILE_UNLINKED || type == CKPT_FILE_CONTENT) &&
+	    !first)
 		err = ckpt_dump_file_data(ctx, file, *id, size);
 	if (!err && type == CKPT_FILE_MEMFD && !first)
 		err = ckpt_dump_memfd(ctx, file, *id, size);
@@ -367,6 +379,7 @@ static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
 		return fmt == S_IFREG && !rec->rdev;
 	case CKPT_FILE_UNLINKED:
 	case CKPT_FILE_MEMFD:
+	case CKPT_FILE_CONTENT:
 		return fmt == S_IFREG && !rec->rdev && rec->size <= LLONG_MAX &&
 		       !(rec->flags & (O_PATH | O_DIRECTORY));
 	case CKPT_FILE_DIR:
@@ -491,6 +504,7 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 {
 	struct ckpt_file *rec;
 	struct file *file = NULL, *maker = NULL;
+	struct ckpt_swap *swap = NULL;
 	struct ckpt_obj *obj;
 	const char *path;
 	int err;
@@ -515,6 +529,10 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 		file = ckpt_make_unlinked(ctx, rec, path, &maker);
 	} else if (rec->type == CKPT_FILE_MEMFD) {
 		file = ckpt_make_memfd(ctx, rec, path, &maker);
+	} else if (rec->type == CKPT_FILE_CONTENT) {
+		if (path[0] != '/')
+			goto out_free;
+		file = ckpt_make_content(ctx, rec, path, &maker, &swap);
 	} else if (rec->type == CKPT_FILE_EPOLL) {
 		/* its items are added at the commit */
 		file = epoll_file_create(0);
@@ -535,6 +553,7 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 		obj = ckpt_obj_find(ctx, rec->id);
 		obj->rec = *rec;
 		obj->peer = maker;	/* filled by the FILE_DATA records */
+		obj->swap = swap;	/* put in place at the commit */
 		obj->seals = -1;	/* a memfd's, from its MEMFD record */
 		/* a FIFO, if no live end of it is found */
 		if (rec->type == CKPT_FILE_PIPE && !rec->inode && path[0] == '/') {
@@ -542,8 +561,10 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 			if (!obj->path)
 				err = -ENOMEM;
 		}
-	} else if (maker) {
-		fput(maker);
+	} else {
+		if (maker)
+			fput(maker);
+		ckpt_swap_release(swap);
 	}
 	if (file)
 		fput(file);

@@ -172,6 +172,8 @@ void ckpt_ctx_fini(struct ckpt_ctx *ctx)
 	ckpt_obj_release(ctx);
 	kvfree(ctx->pipes);
 	ctx->pipes = NULL;
+	kvfree(ctx->data_inodes);
+	ctx->data_inodes = NULL;
 	kvfree(ctx->epoll_items);
 	ctx->epoll_items = NULL;
 	kvfree(ctx->buf);

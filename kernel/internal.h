@@ -43,6 +43,8 @@
  *	ckpt_memfd_precommit(); -1 before that record
  * @path: on restore, a FIFO's path, reopened by when no live end of it is
  *	found at the descriptor (ckpt_reopen_fifo())
+ * @swap: on restore, a file with its content: how it takes the place of
+ *	the file at its path at the commit (filedata.c)
  */
 struct ckpt_obj {
 	u32 id;
@@ -53,6 +55,7 @@ struct ckpt_obj {
 	struct file *live;
 	int seals;
 	char *path;
+	struct ckpt_swap *swap;
 };
 
 struct ckpt_pipe_seen;
@@ -80,6 +83,12 @@ struct ckpt_pipe_seen;
  * @pipes: on dump, the pipes the descriptors are on (pipe.c)
  * @nr_pipes: entries in @pipes
  * @max_pipes: room in @pipes
+ * @file_data_max: on dump, the bound of %CKPT_DUMP_FILE_DATA, else 0
+ * @file_data_left: on dump, the bytes of file content the bound still allows
+ * @data_inodes: on dump, the files whose content the image carries
+ *	(filedata.c)
+ * @nr_data_inodes: entries in @data_inodes
+ * @max_data_inodes: room in @data_inodes
  * @epoll_items: on restore, what the epolls made watch (epoll.c)
  * @nr_epoll_items: entries in @epoll_items
  * @max_epoll_items: room in @epoll_items
@@ -106,6 +115,11 @@ struct ckpt_ctx {
 	struct ckpt_pipe_seen *pipes;
 	unsigned int nr_pipes;
 	unsigned int max_pipes;
+	u64 file_data_max;
+	u64 file_data_left;
+	struct inode **data_inodes;
+	unsigned int nr_data_inodes;
+	unsigned int max_data_inodes;
 	struct ckpt_epoll_item *epoll_items;
 	unsigned int nr_epoll_items;
 	unsigned int max_epoll_items;
@@ -161,6 +175,16 @@ struct file *ckpt_make_unlinked(struct ckpt_ctx *ctx,
 struct file *ckpt_reopen_unlinked(struct ckpt_ctx *ctx,
 				  const struct ckpt_file *rec);
 int ckpt_restore_file_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+int ckpt_check_file_data(struct ckpt_ctx *ctx, struct file *file, int fd);
+bool ckpt_has_file_data(const struct ckpt_ctx *ctx, struct file *file);
+int ckpt_charge_file_data(struct ckpt_ctx *ctx, loff_t size, int fd,
+			  const char *path);
+struct file *ckpt_make_content(struct ckpt_ctx *ctx,
+			       const struct ckpt_file *rec, const char *path,
+			       struct file **maker, struct ckpt_swap **swap);
+int ckpt_swap_files(struct ckpt_ctx *ctx);
+void ckpt_unswap_files(struct ckpt_ctx *ctx);
+void ckpt_swap_release(struct ckpt_swap *sw);
 
 /* epoll.c */
 struct ckpt_epoll_walk;
@@ -189,7 +213,8 @@ int ckpt_memfd_precommit(struct ckpt_ctx *ctx);
 /* Is the content of a file of this CKPT_FILE_* in the image? */
 static inline bool ckpt_file_in_image(u32 type)
 {
-	return type == CKPT_FILE_UNLINKED || type == CKPT_FILE_MEMFD;
+	return type == CKPT_FILE_UNLINKED || type == CKPT_FILE_MEMFD ||
+	       type == CKPT_FILE_CONTENT;
 }
 
 /* timerfd.c */
@@ -316,10 +341,11 @@ int ckpt_mmap_permission(const struct ckpt_ctx *ctx, struct file *file,
 			 unsigned long prot, unsigned long flags);
 
 /* syscalls.c, dump.c, restore.c */
-long ckpt_do_dump(pid_t pid, int fd, unsigned int flags);
+long ckpt_do_dump(pid_t pid, int fd, unsigned int flags,
+		  const struct ckpt_dump_args __user *uargs, size_t usize);
 long ckpt_do_restore(pid_t pid, int fd, unsigned int flags);
 long ckpt_dump_task(struct task_struct *leader, struct file *file,
-		    unsigned int flags);
+		    unsigned int flags, u64 file_data_max);
 long ckpt_restore_task(struct task_struct *leader, struct file *file,
 		       unsigned int flags);
 

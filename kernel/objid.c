@@ -96,6 +96,7 @@ void ckpt_obj_release(struct ckpt_ctx *ctx)
 		if (ctx->objs[i].peer)
 			fput(ctx->objs[i].peer);
 		kfree(ctx->objs[i].path);
+		ckpt_swap_release(ctx->objs[i].swap);
 	}
 	kfree(ctx->objs);
 	ctx->objs = NULL;

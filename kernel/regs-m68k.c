@@ -30,7 +30,9 @@ const u16 ckpt_arch_machine = EM_68K;
 
 asmlinkage long m68k_ckpt_dump(struct pt_regs *regs)
 {
-	return ckpt_do_dump(regs->d1, regs->d2, regs->d3);
+	return ckpt_do_dump(regs->d1, regs->d2, regs->d3,
+			    (const struct ckpt_dump_args __user *)regs->d4,
+			    regs->d5);
 }
 
 asmlinkage long m68k_ckpt_restore(struct pt_regs *regs)

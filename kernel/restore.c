@@ -219,10 +219,16 @@ static long ckpt_commit(void *arg)
 		return ret;
 	/* bprm_creds_from_file(): none, the credentials were checked. */
 
-	/* The point of no return: the other threads are killed. */
-	ret = de_thread(me);
+	/* The files rolled back, last: undone if de_thread() fails. */
+	ret = ckpt_swap_files(&r->ctx);
 	if (ret)
 		return ret;
+	/* The point of no return: the other threads are killed. */
+	ret = de_thread(me);
+	if (ret) {
+		ckpt_unswap_files(&r->ctx);
+		return ret;
+	}
 #ifdef CONFIG_POSIX_TIMERS
 	/* The old program's timers: none may outlive it or its tid. */
 	spin_lock_irq(&me->sighand->siglock);

@@ -2,7 +2,8 @@
 /*
  * ckpt: the system calls.
  *
- *	long ckpt_dump(pid_t pid, int fd, unsigned int flags);
+ *	long ckpt_dump(pid_t pid, int fd, unsigned int flags,
+ *		       const struct ckpt_dump_args *args, size_t size);
  *	long ckpt_restore(pid_t pid, int fd, unsigned int flags);
  *
  * Both take the image as a file descriptor of any kind that can be written
@@ -15,6 +16,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/syscalls.h>
+#include <linux/uaccess.h>
 
 #include "internal.h"
 
@@ -57,16 +59,39 @@ static struct task_struct *ckpt_get_target(pid_t pid)
 	return t;
 }
 
+/*
+ * ckpt_dump()'s struct ckpt_dump_args, as clone3() copies its struct:
+ * any size from the first published one up to a page, the fields past
+ * this kernel's struct zero.  NULL with size 0 is a struct of zeros.
+ */
+static int ckpt_copy_dump_args(struct ckpt_dump_args *args,
+			       const struct ckpt_dump_args __user *uargs,
+			       size_t usize)
+{
+	memset(args, 0, sizeof(*args));
+	if (!usize)
+		return uargs ? -EINVAL : 0;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	if (usize < CKPT_DUMP_ARGS_SIZE_VER0)
+		return -EINVAL;
+	return copy_struct_from_user(args, sizeof(*args), uargs, usize);
+}
+
 /**
  * ckpt_do_dump - ckpt_dump() for every architecture's entry point
  * @pid: the process, 0 for the caller
  * @fd: the image, open for writing
  * @flags: CKPT_DUMP_*
+ * @uargs: struct ckpt_dump_args, or NULL
+ * @usize: its size, 0 with NULL
  *
  * Return: see sys_ckpt_dump().
  */
-long ckpt_do_dump(pid_t pid, int fd, unsigned int flags)
+long ckpt_do_dump(pid_t pid, int fd, unsigned int flags,
+		  const struct ckpt_dump_args __user *uargs, size_t usize)
 {
+	struct ckpt_dump_args args;
 	struct task_struct *target;
 	struct fd f;
 	long ret;
@@ -74,12 +99,19 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags)
 	if (flags & ~CKPT_DUMP_FLAGS ||
 	    (flags & CKPT_DUMP_STOP && flags & CKPT_DUMP_KILL))
 		return -EINVAL;
+	ret = ckpt_copy_dump_args(&args, uargs, usize);
+	if (ret)
+		return ret;
+	/* A bound without the flag, or the flag without one. */
+	if (!(flags & CKPT_DUMP_FILE_DATA) != !args.file_data_max)
+		return -EINVAL;
 	target = ckpt_get_target(pid);
 	if (IS_ERR(target))
 		return PTR_ERR(target);
 	/* Stopping or killing oneself after the dump makes no sense. */
 	ret = -EINVAL;
-	if (flags && same_thread_group(current, target))
+	if (flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL) &&
+	    same_thread_group(current, target))
 		goto out;
 
 	/* Its position is locked only once the process is held. */
@@ -88,7 +120,8 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags)
 	if (!f.file)
 		goto out;
 	if (f.file->f_mode & FMODE_WRITE)
-		ret = ckpt_dump_task(target, f.file, flags);
+		ret = ckpt_dump_task(target, f.file, flags,
+				     args.file_data_max);
 	fdput(f);
 out:
 	put_task_struct(target);
@@ -132,30 +165,40 @@ out:
  * sys_ckpt_dump - write an image of a process
  * @pid: the process, 0 for the caller's
  * @fd: where the image goes: a file descriptor open for writing
- * @flags: CKPT_DUMP_STOP or CKPT_DUMP_KILL for another process, else 0
+ * @flags: %CKPT_DUMP_STOP or %CKPT_DUMP_KILL for another process;
+ *	%CKPT_DUMP_FILE_DATA
+ * @uargs: struct ckpt_dump_args, or NULL
+ * @usize: sizeof(*@uargs), or 0 with NULL
  *
  * Writes the process's credentials, directories, limits, address space,
- * signal handlers and pending signals, and every thread's registers (with
- * FPU state and TLS), signal mask and alternate stack, to @fd.  Another
- * process is held still while it is read: each of its threads parks on
- * its way to user mode, and then resumes, or stays stopped or is killed as
- * @flags say.  A process restored from an image of itself returns from
- * this call with %CKPT_RESTORED.
+ * signal handlers and pending signals, file descriptor table, and every
+ * thread's registers (with FPU state and TLS), signal mask and alternate
+ * stack, to @fd.  Another process is held still while it is read: each of
+ * its threads parks on its way to user mode, and then resumes, or stays
+ * stopped or is killed as @flags say.  A process restored from an image
+ * of itself returns from this call with %CKPT_RESTORED.  With
+ * %CKPT_DUMP_FILE_DATA the image also carries the content of every
+ * regular file the process has open for writing, at most
+ * @uargs->file_data_max bytes in all, and a restore puts it back.
  *
  * Context: process context; sleeps.
  * Return: 0 when the image is written; %CKPT_RESTORED in a process
- * restored from it; -EINVAL for unknown flags, both flags, flags with the
- * caller's pid, or a negative pid; -ESRCH if there is no such process or
+ * restored from it; -EINVAL for unknown flags, both flags, %CKPT_DUMP_STOP
+ * or %CKPT_DUMP_KILL with the caller's pid, a negative pid,
+ * %CKPT_DUMP_FILE_DATA without a bound or a bound without it, or @usize
+ * too small; -E2BIG if @uargs has fields this kernel does not know, not 0;
+ * -EFAULT if @uargs cannot be read; -ESRCH if there is no such process or
  * it exits during the dump (the image then has no END record); -EPERM if
  * the caller may not ptrace it; -EDEADLK if the caller is its vfork()
  * child, which it waits for; -EBADF if @fd is not open for writing;
- * -EOPNOTSUPP for a 32-bit compat caller or state the image cannot hold
- * (the kernel log names it); -EINTR if interrupted; the error of writing
- * to @fd; -ENOMEM.
+ * -EOPNOTSUPP for a 32-bit compat caller or state the image cannot hold,
+ * -EFBIG for file content beyond the bound (the kernel log names either);
+ * -EINTR if interrupted; the error of writing to @fd; -ENOMEM.
  */
-SYSCALL_DEFINE3(ckpt_dump, pid_t, pid, int, fd, unsigned int, flags)
+SYSCALL_DEFINE5(ckpt_dump, pid_t, pid, int, fd, unsigned int, flags,
+		const struct ckpt_dump_args __user *, uargs, size_t, usize)
 {
-	return ckpt_do_dump(pid, fd, flags);
+	return ckpt_do_dump(pid, fd, flags, uargs, usize);
 }
 
 /**

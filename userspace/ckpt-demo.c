@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			fflush(NULL);
-			ret = ckpt_dump(0, fd, 0);
+			ret = ckpt_dump(0, fd, 0, NULL, 0);
 			if (ret < 0) {
 				fprintf(stderr, "ckpt-demo: ckpt_dump: %s\n",
 					strerror(errno));

@@ -95,12 +95,16 @@ static const struct {
 	const char *text;
 } cmd_help[] = {
 	{ "dump",
-	  "usage: ckpt dump PID [-o FILE|-] [--stop|--kill]\n"
+	  "usage: ckpt dump PID [-o FILE|-] [--stop|--kill] [--file-data[=SIZE]]\n"
 	  "Write an image of process PID (0: ckpt itself) to FILE, or to standard\n"
 	  "output (-o -, the default; never to a terminal).\n"
 	  "  -o, --output FILE  where the image goes\n"
 	  "      --stop         leave the process stopped afterwards\n"
 	  "      --kill         kill the process afterwards\n"
+	  "      --file-data[=SIZE]  also save the content of the files it has\n"
+	  "                     open for writing, at most SIZE bytes in all (K, M,\n"
+	  "                     G: KiB, MiB, GiB; default 64M); a restore or\n"
+	  "                     rollback then puts those files back too\n"
 	  "A process holding something ckpt cannot save (a socket, an epoll fd,\n"
 	  "...) is not dumped; the message names it.\n" },
 	{ "restore",
@@ -230,7 +234,7 @@ static const struct err_text {
 	  "replaced or moved since the dump, or a pipe or terminal it had "
 	  "is not open at the same fd (--inherit-fd N=FD hands one of "
 	  "ckpt's over; --allow-changed-files restores over a modified open "
-	  "file)" },
+	  "file; an image made with ckpt dump --file-data puts it back)" },
 	{ ENOENT, OP_IMAGE, "a mapped file is missing",
 	  "a file the checkpointed process had mapped no longer exists" },
 	{ EACCES, OP_IMAGE, "permission denied",
@@ -254,8 +258,9 @@ static const struct err_text {
 	  "your quota on the file system of the image is used up; no "
 	  "complete image was written" },
 	{ EFBIG, OP_DUMP, "file too large",
-	  "the image exceeds a file size limit (RLIMIT_FSIZE or the file "
-	  "system's)" },
+	  "the files the process has open for writing do not fit in "
+	  "--file-data's SIZE (the kernel log names the file), or the image "
+	  "exceeds a file size limit (RLIMIT_FSIZE or the file system's)" },
 	{ EPIPE, OP_DUMP, "broken pipe",
 	  "the program reading the image exited before the dump was "
 	  "complete" },
@@ -521,6 +526,7 @@ static const char *file_type_name(uint32_t type)
 	case CKPT_FILE_SIGNALFD: return "signalfd";
 	case CKPT_FILE_MEMFD:	return "memfd";
 	case CKPT_FILE_TIMERFD:	return "timerfd";
+	case CKPT_FILE_CONTENT:	return "content";
 	}
 	return "unknown-type";
 }
@@ -555,6 +561,9 @@ static int files_explain(int fd, const struct image_info *ii)
 		if (stat(path, &st) < 0) {
 			detail("%s: %s", path, strerror(errno));
 			found++;
+		} else if (f->type == CKPT_FILE_CONTENT) {
+			/* replaced by the image's copy, whatever it is now */
+			continue;
 		} else if ((uint64_t)st.st_ino != f->ino) {
 			detail("%s: replaced (inode %llu, was %llu)", path,
 			       U64(st.st_ino), U64(f->ino));
@@ -935,7 +944,7 @@ static void show_siginfo(const struct ckpt_record *rec)
 /* What `ckpt show` keeps of the file table, for its summary. */
 struct show_file {
 	uint32_t id, type, flags, inode;
-	uint64_t pos;
+	uint64_t pos, size;
 	char *path;
 };
 
@@ -970,6 +979,7 @@ static void note_file(struct show_fds *t, const struct ckpt_record *rec)
 	f->flags = rec->u.file.flags;
 	f->inode = rec->u.file.inode;
 	f->pos = rec->u.file.pos;
+	f->size = rec->u.file.size;
 	f->path = strdup(rec->path);
 }
 
@@ -1021,7 +1031,8 @@ static void show_fd_table(const struct show_fds *t)
 			if (f->flags & fl[k].bit)
 				printf("|%s", fl[k].name);
 		if (f->type == CKPT_FILE_REG || f->type == CKPT_FILE_UNLINKED ||
-		    f->type == CKPT_FILE_MEMFD || f->type == CKPT_FILE_DIR)
+		    f->type == CKPT_FILE_MEMFD || f->type == CKPT_FILE_DIR ||
+		    f->type == CKPT_FILE_CONTENT)
 			printf(" pos %llu", U64(f->pos));
 		if (d->flags & CKPT_FD_CLOEXEC)
 			printf(" cloexec");
@@ -1034,8 +1045,12 @@ static void show_fd_table(const struct show_fds *t)
 		else if (f->type == CKPT_FILE_PIPE || f->type == CKPT_FILE_TTY)
 			printf(", a live one on restore");
 		if ((f->type == CKPT_FILE_UNLINKED ||
-		     f->type == CKPT_FILE_MEMFD) && f->inode)
+		     f->type == CKPT_FILE_MEMFD ||
+		     f->type == CKPT_FILE_CONTENT) && f->inode)
 			printf(", the same file as file %u", f->inode);
+		else if (f->type == CKPT_FILE_CONTENT)
+			printf(", %llu bytes in the image, put back on restore",
+			       U64(f->size));
 		printf("\n");
 	}
 }
@@ -1088,9 +1103,10 @@ static int cmd_show(const char *path)
 		printf("  word size   %u\n", h->word_size);
 		printf("  version     %u\n", h->version);
 		printf("  page size   %u\n", h->page_size);
-		printf("  flags       %#x%s%s\n", h->flags,
+		printf("  flags       %#x%s%s%s\n", h->flags,
 		       (h->flags & CKPT_DUMP_STOP) ? " stop" : "",
-		       (h->flags & CKPT_DUMP_KILL) ? " kill" : "");
+		       (h->flags & CKPT_DUMP_KILL) ? " kill" : "",
+		       (h->flags & CKPT_DUMP_FILE_DATA) ? " file-data" : "");
 		printf("  header crc  %08x ok\n", h->crc);
 		printf("  release     %s\n", rel);
 		printf("records:\n");
@@ -1429,6 +1445,30 @@ out:
 	return ret < 0 ? -ret : ret;
 }
 
+/* "4096", "64K", "16M", "1G": a size in bytes, not 0. */
+static int parse_size(const char *s, unsigned long long *size)
+{
+	unsigned long long n;
+	unsigned int shift = 0;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	}
+	if (*end || !n || n > (~0ULL >> shift))
+		return -1;
+	*size = n << shift;
+	return 0;
+}
+
 static int parse_pid(const char *s, long *pid)
 {
 	char *end;
@@ -1448,10 +1488,12 @@ static int cmd_dump(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "stop", no_argument, NULL, 'S' },
 		{ "kill", no_argument, NULL, 'K' },
+		{ "file-data", optional_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *out = "-", *pidstr = NULL;
+	struct ckpt_dump_args args = { 0 };
 	unsigned int flags = 0;
 	int fd, c, err, regular = 0, ret = 0;
 	struct stat st;
@@ -1464,6 +1506,13 @@ static int cmd_dump(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'S': flags |= CKPT_DUMP_STOP; break;
 		case 'K': flags |= CKPT_DUMP_KILL; break;
+		case 'F':
+			flags |= CKPT_DUMP_FILE_DATA;
+			args.file_data_max = 64ULL << 20;
+			if (optarg && parse_size(optarg, &args.file_data_max))
+				return usage_error("dump: --file-data: '%s' is not a size",
+						   optarg);
+			break;
 		case 'h': return sub_help("dump");
 		default: return ret;
 		}
@@ -1478,9 +1527,10 @@ static int cmd_dump(int argc, char **argv)
 		return usage_error("dump: which process? %s", "give its PID");
 	if (parse_pid(pidstr, &pid))
 		return usage_error("dump: '%s' is not a process id", pidstr);
-	if (flags == (CKPT_DUMP_STOP | CKPT_DUMP_KILL))
+	if ((flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL)) ==
+	    (CKPT_DUMP_STOP | CKPT_DUMP_KILL))
 		return usage_error("dump: %s", "--stop and --kill exclude each other");
-	if (flags && pid == 0)
+	if (flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL) && pid == 0)
 		return usage_error("dump: %s", "--stop and --kill need a PID other than 0");
 	if (!*out)
 		return usage_error("dump: %s", "empty output file name");
@@ -1505,7 +1555,7 @@ static int cmd_dump(int argc, char **argv)
 	/* a reader that goes away is an error to report, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
 	fflush(NULL);
-	ret = ckpt_dump((pid_t)pid, fd, flags);
+	ret = ckpt_dump((pid_t)pid, fd, flags, &args, sizeof(args));
 	if (ret == CKPT_RESTORED) {
 		/* "ckpt dump 0" restored: the image was of ckpt itself */
 		fprintf(stderr, "%s: restored\n", prog);

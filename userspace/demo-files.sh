@@ -1,6 +1,6 @@
 #!/bin/sh
 # The README's transcript: a process with an open file, checkpointed and
-# rolled back.  Run in the guest: scripts/run-user.sh x86_64 userspace --
+# rolled back, then rolled back with the file's content.  Run in the guest: scripts/run-user.sh x86_64 userspace --
 # /user/demo-files.sh (each command is printed, then its output).
 cd /tmp
 say() { printf '/ # %s\n' "$*"; }
@@ -21,5 +21,18 @@ say "ckpt rollback --allow-changed-files \$! /tmp/p.img"
 ckpt rollback --allow-changed-files $P /tmp/p.img
 sleep 3
 say "cat /tmp/log | xargs             # counting again from the checkpoint"
+xargs < /tmp/log
+say "ckpt dump \$! --file-data -o /tmp/d.img   # /tmp/log's content too"
+ckpt dump $P --file-data -o /tmp/d.img
+say "ckpt show /tmp/d.img | grep ' 3 content'"
+ckpt show /tmp/d.img | grep ' 3 content'
+sleep 3
+say "cat /tmp/log | xargs"
+xargs < /tmp/log
+say "ckpt rollback \$! /tmp/d.img; cat /tmp/log | xargs   # the log goes back too"
+ckpt rollback $P /tmp/d.img
+xargs < /tmp/log
+sleep 2
+say "cat /tmp/log | xargs             # and grows from there"
 xargs < /tmp/log
 kill $P

@@ -42,9 +42,11 @@ _Static_assert(offsetof(struct ckpt_image_hdr, crc) == 28, "hdr layout");
 /* ------------------------------------------------------------------ */
 /* System calls */
 
-long ckpt_dump(pid_t pid, int fd, unsigned int flags)
+long ckpt_dump(pid_t pid, int fd, unsigned int flags,
+	       const struct ckpt_dump_args *args, size_t size)
 {
-	return syscall(__NR_ckpt_dump, (long)pid, (long)fd, (long)flags);
+	return syscall(__NR_ckpt_dump, (long)pid, (long)fd, (long)flags,
+		       args, size);
 }
 
 long ckpt_restore(pid_t pid, int fd, unsigned int flags)

@@ -48,14 +48,15 @@
 #define EM_AARCH64	183
 #endif
 
-#define LIBCKPT_VERSION	"2.0"
+#define LIBCKPT_VERSION	"3.0"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* System calls: return -1 and set errno on failure, like libc. */
-long ckpt_dump(pid_t pid, int fd, unsigned int flags);
+long ckpt_dump(pid_t pid, int fd, unsigned int flags,
+	       const struct ckpt_dump_args *args, size_t size);
 long ckpt_restore(pid_t pid, int fd, unsigned int flags);
 
 /*

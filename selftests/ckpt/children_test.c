@@ -161,7 +161,7 @@ TEST(rollback_keeps_the_live_children)
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(1, read(rep, v, 1));		/* ready */
 	ASSERT_EQ(sizeof(v), read(rep, v, sizeof(v)));
-	ASSERT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	ASSERT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
 	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
 	ASSERT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
 	ASSERT_EQ(1, write(cmd, "w", 1));

@@ -66,9 +66,11 @@
 /* System calls */
 
 #ifndef CK_HAVE_CKPT_WRAPPERS	/* (defined when used with libckpt) */
-static inline long ckpt_dump(pid_t pid, int fd, unsigned int flags)
+static inline long ckpt_dump(pid_t pid, int fd, unsigned int flags,
+			     const struct ckpt_dump_args *args, size_t size)
 {
-	return syscall(__NR_ckpt_dump, (long)pid, (long)fd, (long)flags);
+	return syscall(__NR_ckpt_dump, (long)pid, (long)fd, (long)flags,
+		       args, size);
 }
 
 static inline long ckpt_restore(pid_t pid, int fd, unsigned int flags)
@@ -722,7 +724,7 @@ static inline pid_t ck_spawn_paused(int (*setup)(void))
  */
 static inline void ck_dump_self_or_exit(int fd)
 {
-	long ret = ckpt_dump(0, fd, 0);
+	long ret = ckpt_dump(0, fd, 0, NULL, 0);
 
 	if (ret == 0)
 		_exit(0);
@@ -1023,7 +1025,7 @@ static inline void __attribute__((noreturn)) ck_run_with_children(int img)
 	    waitid(P_PID, zombie, &si, WEXITED | WNOWAIT))
 		_exit(CK_EXIT_SETUP);
 	ck_only_fds(img);
-	ret = ckpt_dump(0, img, 0);
+	ret = ckpt_dump(0, img, 0, NULL, 0);
 	if (ret == CKPT_RESTORED)
 		_exit(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD ?
 		      CK_EXIT_RESTORED : 10);
@@ -1053,7 +1055,7 @@ static inline int ck_sample_image(struct ck_img *im)
 
 		ck_child_init(parent);
 		ck_only_fds(fd);
-		ret = ckpt_dump(0, fd, 0);
+		ret = ckpt_dump(0, fd, 0, NULL, 0);
 		if (ret == 0)
 			_exit(0);
 		if (ret == CKPT_RESTORED)

@@ -90,7 +90,7 @@ static void __attribute__((noreturn)) run_p(int img)
 	    epoll_ctl(EP_FD, EPOLL_CTL_ADD, EV_FD, &e2) ||
 	    write(WR_FD, "x", 1) != 1)
 		_exit(CK_EXIT_SETUP);
-	ret = ckpt_dump(0, IMG_FD, 0);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
 	if (ret == 0)
 		_exit(run_sequence(0));
 	if (ret != CKPT_RESTORED)
@@ -154,7 +154,7 @@ TEST(epoll_in_an_epoll_refused)
 	pid = ck_spawn_paused(nested_epoll);
 	ASSERT_LT(0, pid);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(pid, img, 0));
+	EXPECT_EQ(-1, ckpt_dump(pid, img, 0, NULL, 0));
 	EXPECT_EQ(EOPNOTSUPP, errno);
 	EXPECT_EQ(0, lseek(img, 0, SEEK_END));
 	kill(pid, SIGKILL);

@@ -65,7 +65,7 @@ TEST(unknown_flags_einval)
 	ASSERT_LE(0, fd);
 	for (i = 0; i < sizeof(dump_bad) / sizeof(dump_bad[0]); i++) {
 		errno = 0;
-		EXPECT_EQ(-1, ckpt_dump(0, fd, dump_bad[i]));
+		EXPECT_EQ(-1, ckpt_dump(0, fd, dump_bad[i], NULL, 0));
 		EXPECT_EQ(EINVAL, errno) TH_LOG("dump flags %#x", dump_bad[i]);
 	}
 	/* nothing was written */
@@ -90,13 +90,13 @@ TEST(bad_fd_ebadf)
 	ASSERT_LE(0, fd);
 	close(fd);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(0, -1, 0));
+	EXPECT_EQ(-1, ckpt_dump(0, -1, 0, NULL, 0));
 	EXPECT_EQ(EBADF, errno);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(0, fd, 0));
+	EXPECT_EQ(-1, ckpt_dump(0, fd, 0, NULL, 0));
 	EXPECT_EQ(EBADF, errno);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(0, 100000, 0));
+	EXPECT_EQ(-1, ckpt_dump(0, 100000, 0, NULL, 0));
 	EXPECT_EQ(EBADF, errno);
 	errno = 0;
 	EXPECT_EQ(-1, ckpt_restore(0, -1, 0));
@@ -117,14 +117,14 @@ TEST(dump_to_readonly_fd_ebadf)
 	ro = open(path, O_RDONLY);
 	ASSERT_LE(0, ro);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(0, ro, 0));
+	EXPECT_EQ(-1, ckpt_dump(0, ro, 0, NULL, 0));
 	EXPECT_EQ(EBADF, errno);
 	/* a regular file opened read-only, too */
 	close(ro);
 	ro = open("/proc/self/exe", O_RDONLY);
 	ASSERT_LE(0, ro);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(0, ro, 0));
+	EXPECT_EQ(-1, ckpt_dump(0, ro, 0, NULL, 0));
 	EXPECT_EQ(EBADF, errno);
 	close(ro);
 	EXPECT_EQ(0, lseek(fd, 0, SEEK_END));
@@ -172,31 +172,31 @@ TEST(dump_other_process_bad_arguments)
 		_exit(0);
 	}
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(pid, fd, CKPT_DUMP_STOP | CKPT_DUMP_KILL));
+	EXPECT_EQ(-1, ckpt_dump(pid, fd, CKPT_DUMP_STOP | CKPT_DUMP_KILL, NULL, 0));
 	EXPECT_EQ(EINVAL, errno);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(pid, fd, 1u << 7));
+	EXPECT_EQ(-1, ckpt_dump(pid, fd, 1u << 7, NULL, 0));
 	EXPECT_EQ(EINVAL, errno);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(pid, rd, 0));
+	EXPECT_EQ(-1, ckpt_dump(pid, rd, 0, NULL, 0));
 	EXPECT_EQ(EBADF, errno);
 	errno = 0;
 	EXPECT_EQ(-1, ckpt_restore(pid, fd, 1u << 7));
 	EXPECT_EQ(EINVAL, errno);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(0, fd, CKPT_DUMP_KILL));	/* oneself */
+	EXPECT_EQ(-1, ckpt_dump(0, fd, CKPT_DUMP_KILL, NULL, 0));	/* oneself */
 	EXPECT_EQ(EINVAL, errno);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(-2, fd, 0));
+	EXPECT_EQ(-1, ckpt_dump(-2, fd, 0, NULL, 0));
 	EXPECT_EQ(EINVAL, errno);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(0x3ffffff, fd, 0));
+	EXPECT_EQ(-1, ckpt_dump(0x3ffffff, fd, 0, NULL, 0));
 	EXPECT_EQ(ESRCH, errno);
 	errno = 0;
 	EXPECT_EQ(-1, ckpt_restore(0x3ffffff, fd, 0));
 	EXPECT_EQ(ESRCH, errno);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(2, fd, 0));		/* kthreadd */
+	EXPECT_EQ(-1, ckpt_dump(2, fd, 0, NULL, 0));		/* kthreadd */
 	EXPECT_EQ(EPERM, errno);
 	/* Nothing was written, and the child still pauses. */
 	EXPECT_EQ(0, lseek(fd, 0, SEEK_END));
@@ -225,7 +225,7 @@ TEST(dump_mlocked_memory_eopnotsupp)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (m == MAP_FAILED || mlock(m, 4096))
 			_exit(CK_EXIT_SETUP);
-		ret = ckpt_dump(0, fd, 0);
+		ret = ckpt_dump(0, fd, 0, NULL, 0);
 		if (ret == 0 || ret == CKPT_RESTORED)
 			_exit(CK_EXIT_BAD_RETURN);
 		_exit(errno & 0xff);

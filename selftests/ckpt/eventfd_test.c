@@ -75,7 +75,7 @@ static void __attribute__((noreturn)) run_p(int img)
 	if (eventfd(5, EFD_NONBLOCK) != 3 || write(3, &v, sizeof(v)) != sizeof(v) ||
 	    eventfd(3, EFD_SEMAPHORE | EFD_CLOEXEC) != 4 || dup2(3, 5) != 5)
 		_exit(CK_EXIT_SETUP);
-	ret = ckpt_dump(0, IMG_FD, 0);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
 	if (ret == 0)
 		_exit(check_eventfds(0));
 	if (ret != CKPT_RESTORED)
@@ -173,7 +173,7 @@ static uint64_t rolled_back(struct __test_metadata *_metadata, char cmd_c)
 	if (img < 0 || pid < 0)
 		return 0;
 	EXPECT_EQ(1, read(rep, &v, 1));		/* ready */
-	EXPECT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	EXPECT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
 	EXPECT_EQ(1, write(cmd, &cmd_c, 1));
 	EXPECT_EQ(sizeof(v), read(rep, &v, sizeof(v)));
 	EXPECT_EQ(0, lseek(img, 0, SEEK_SET));

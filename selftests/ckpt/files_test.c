@@ -294,7 +294,7 @@ static void refused_kind(struct __test_metadata *_metadata, int (*setup)(void))
 	pid = ck_spawn_paused(setup);
 	ASSERT_LT(0, pid);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(pid, img, 0));
+	EXPECT_EQ(-1, ckpt_dump(pid, img, 0, NULL, 0));
 	EXPECT_EQ(EOPNOTSUPP, errno);
 	EXPECT_EQ(0, lseek(img, 0, SEEK_END));		/* nothing written */
 	EXPECT_EQ(0, waitpid(pid, NULL, WNOHANG));	/* it runs on */
@@ -566,7 +566,7 @@ TEST(rollback_closes_new_fds_and_reopens_closed_ones)
 	ASSERT_EQ(1, write(cmd, "r", 1));
 	ASSERT_EQ(sizeof(v), read(rep, v, sizeof(v)));
 	ASSERT_EQ(50, v[0]);
-	ASSERT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	ASSERT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
 	ASSERT_EQ(1, write(cmd, "c", 1));
 	ASSERT_EQ(1, write(cmd, "r", 1));
 	ASSERT_EQ(sizeof(v), read(rep, v, sizeof(v)));

@@ -158,10 +158,10 @@ static int dump_times_err(pid_t pid, int n, int err)
 		if (fd < 0)
 			return -1;
 		if (err)
-			bad = ckpt_dump(pid, fd, 0) != -1 || errno != err ||
+			bad = ckpt_dump(pid, fd, 0, NULL, 0) != -1 || errno != err ||
 			      lseek(fd, 0, SEEK_END) != 0;
 		else
-			bad = ckpt_dump(pid, fd, 0) != 0;
+			bad = ckpt_dump(pid, fd, 0, NULL, 0) != 0;
 		close(fd);
 		if (bad)
 			return -1;
@@ -381,7 +381,7 @@ TEST_F_TIMEOUT(live, thousands_of_threads_dumped_killed_restored, 600)
 	ASSERT_EQ(MANY_THREADS, threads_of(self->pid));
 	img = ck_memfd("many");
 	ASSERT_LE(0, img);
-	ASSERT_EQ(0, ckpt_dump(self->pid, img, CKPT_DUMP_KILL))
+	ASSERT_EQ(0, ckpt_dump(self->pid, img, CKPT_DUMP_KILL, NULL, 0))
 		TH_LOG("ckpt_dump: %s", strerror(errno));
 	waitpid(self->pid, NULL, 0);
 	self->pid = -1;
@@ -434,7 +434,7 @@ TEST_F_TIMEOUT(live, a_dump_of_thousands_of_threads_can_be_killed_any_time, 600)
 		if (d == 0) {
 			int fd = ck_memfd("killed");
 
-			ckpt_dump(self->pid, fd, 0);
+			ckpt_dump(self->pid, fd, 0, NULL, 0);
 			_exit(0);
 		}
 		usleep(delays_ms[i] * 1000);

@@ -289,7 +289,7 @@ static void __attribute__((noreturn)) run_p(int fd, int what)
 	if (what == T_MAPS && read_maps(maps_before, sizeof(maps_before)) <= 0)
 		_exit(CK_EXIT_SETUP);
 	fflush(NULL);
-	ret = ckpt_dump(0, fd, 0);
+	ret = ckpt_dump(0, fd, 0, NULL, 0);
 	if (ret == 0) {
 		memcpy(shared_map + 100, "P-after", 7);
 		mprotect(ro_region, 2 * page, PROT_READ | PROT_WRITE);
@@ -554,7 +554,7 @@ TEST(dump_mapping_of_a_deleted_name_linked_elsewhere_eopnotsupp)
 		if (m == MAP_FAILED)
 			_exit(CK_EXIT_SETUP);
 		fflush(NULL);
-		ret = ckpt_dump(0, fd, 0);
+		ret = ckpt_dump(0, fd, 0, NULL, 0);
 		unlink(other);
 		if (ret == 0 || ret == CKPT_RESTORED)
 			_exit(CK_EXIT_BAD_RETURN);

@@ -226,7 +226,7 @@ static void __attribute__((noreturn)) run_p(int img)
 	ck_only_fds(IMG_FD);
 	if (make_memfds())
 		_exit(CK_EXIT_SETUP);
-	ret = ckpt_dump(0, IMG_FD, 0);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
 	if (ret == 0)
 		_exit(check_memfds(0));
 	if (ret != CKPT_RESTORED)
@@ -323,7 +323,7 @@ TEST(rollback_gives_a_memfd_its_content_and_seals_back)
 	pid = ck_spawn_commanded(kid_setup, keep, 1, kid, &cmd, &rep);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(1, read(rep, buf, 1));		/* ready */
-	EXPECT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	EXPECT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
 	EXPECT_EQ(1, write(cmd, "c", 1));
 	EXPECT_EQ(sizeof(buf), read(rep, buf, sizeof(buf)));
 	EXPECT_EQ(1, write(cmd, "r", 1));

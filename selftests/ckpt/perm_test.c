@@ -95,7 +95,7 @@ static int try_as(uid_t uid, enum op op, pid_t pid, int img)
 		ck_child_init(parent);
 		become(uid);
 		if (op == DUMP) {
-			ret = ckpt_dump(pid, fd, 0);
+			ret = ckpt_dump(pid, fd, 0, NULL, 0);
 		} else {
 			if (lseek(img, 0, SEEK_SET) || dup2(img, IMG_FD) != IMG_FD)
 				_exit(CK_EXIT_SETUP);
@@ -110,7 +110,7 @@ static int dump_to(pid_t pid, int img)
 {
 	if (ftruncate(img, 0) || lseek(img, 0, SEEK_SET))
 		return -1;
-	return ckpt_dump(pid, img, 0);
+	return ckpt_dump(pid, img, 0, NULL, 0);
 }
 
 FIXTURE(perm) {

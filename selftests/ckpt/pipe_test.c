@@ -129,7 +129,7 @@ static void __attribute__((noreturn)) run_p(int img)
 	    fcntl(4, F_SETFL, O_NONBLOCK))
 		_exit(CK_EXIT_SETUP);
 	small_size = fcntl(3, F_GETPIPE_SZ);
-	ret = ckpt_dump(0, IMG_FD, 0);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
 	if (ret == 0)
 		_exit(check_pipes(0));
 	if (ret != CKPT_RESTORED)
@@ -320,7 +320,7 @@ TEST_F(rollback, own_pipe)
 	pid = ck_spawn_commanded(kid_setup, keep, 2, kid, &cmd, &rep);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(1, read(rep, buf, 1));	/* ready */
-	ASSERT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	ASSERT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
 	ASSERT_EQ(1, write(cmd, &variant->cmd, 1));
 	ASSERT_EQ(1, read(rep, buf, 1));
 	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
@@ -468,7 +468,7 @@ TEST_F(pipeline, consumer_rolled_back_reads_on_from_the_live_producer)
 	ASSERT_LE(0, img);
 	hundred(_metadata, self->cmd[1], self->rep[0], v);
 	EXPECT_EQ(0, v[0]);
-	ASSERT_EQ(0, ckpt_dump(self->consumer, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	ASSERT_EQ(0, ckpt_dump(self->consumer, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
 	hundred(_metadata, self->cmd[1], self->rep[0], v);
 	EXPECT_EQ(100, v[0]);
 	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
@@ -487,7 +487,7 @@ TEST_F(pipeline, consumer_restored_with_the_pipe_handed_over_reads_on)
 
 	ASSERT_LE(0, img);
 	hundred(_metadata, self->cmd[1], self->rep[0], v);
-	ASSERT_EQ(0, ckpt_dump(self->consumer, img, CKPT_DUMP_KILL))
+	ASSERT_EQ(0, ckpt_dump(self->consumer, img, CKPT_DUMP_KILL, NULL, 0))
 		TH_LOG("dump: %s", strerror(errno));
 	EXPECT_EQ(1000 + SIGKILL, ck_wait(self->consumer));
 	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
@@ -540,7 +540,7 @@ TEST(other_end_of_the_image_pipe_refused)
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	close(ready[0]);
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(pid, p[1], 0));
+	EXPECT_EQ(-1, ckpt_dump(pid, p[1], 0, NULL, 0));
 	EXPECT_EQ(EOPNOTSUPP, errno);
 	EXPECT_EQ(0, ioctl(p[0], FIONREAD, &n));
 	EXPECT_EQ(0, n);				/* nothing written */
@@ -582,7 +582,7 @@ static void __attribute__((noreturn)) run_fifo_both(int img)
 	    ck_move_fd(open(fifo, O_WRONLY), 5) != 5)
 		_exit(CK_EXIT_SETUP);
 	ck_only_fds_of(keep, 3);
-	ret = ckpt_dump(0, IMG_FD, 0);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
 	if (ret != 0 && ret != CKPT_RESTORED)
 		_exit(CK_EXIT_DUMP_FAILED);
 	if (!fifo_ok(6, O_RDONLY | O_NONBLOCK) || !fifo_ok(5, O_WRONLY))
@@ -606,7 +606,7 @@ static void __attribute__((noreturn)) run_fifo_writer(int img)
 	if (r < 0 || w < 0 || close(r) || ck_move_fd(w, 5) != 5)
 		_exit(CK_EXIT_SETUP);
 	ck_only_fds_of(keep, 2);
-	ret = ckpt_dump(0, IMG_FD, 0);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
 	if (ret == 0)
 		_exit(0);
 	if (ret != CKPT_RESTORED)

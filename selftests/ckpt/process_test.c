@@ -162,7 +162,7 @@ static int dump(pid_t pid, int img, unsigned int flags)
 {
 	if (ftruncate(img, 0) || lseek(img, 0, SEEK_SET))
 		return -1;
-	return ckpt_dump(pid, img, flags);
+	return ckpt_dump(pid, img, flags, NULL, 0);
 }
 
 /*
@@ -527,7 +527,7 @@ static void threads_dump_themselves(void)
 		if (pthread_create(&th[i], NULL, worker, (void *)i))
 			_exit(CK_EXIT_SETUP);
 	usleep(50000);
-	ret = ckpt_dump(0, IMG_FD, 0);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
 	if (ret == 0)
 		_exit(0);			/* the original: done */
 	if (ret != CKPT_RESTORED)
@@ -952,7 +952,7 @@ TEST_F(proc, exited_target_esrch)
 		_exit(0);
 	ASSERT_EQ(0, ck_wait(pid));
 	errno = 0;
-	EXPECT_EQ(-1, ckpt_dump(pid, self->img, 0));
+	EXPECT_EQ(-1, ckpt_dump(pid, self->img, 0, NULL, 0));
 	EXPECT_EQ(ESRCH, errno);
 	errno = 0;
 	EXPECT_EQ(-1, rollback(pid, self->img));
@@ -989,7 +989,7 @@ TEST_F(proc, target_killed_during_dump_esrch)
 	if (dumper == 0) {
 		ck_child_init(parent);
 		close(p[0]);
-		_exit(ckpt_dump(pid, p[1], 0) ? errno : 0);
+		_exit(ckpt_dump(pid, p[1], 0, NULL, 0) ? errno : 0);
 	}
 	close(p[1]);
 	/* The dumper fills the pipe and waits: the target is held. */

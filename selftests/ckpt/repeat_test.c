@@ -92,7 +92,7 @@ static void __attribute__((noreturn)) run_p(int imgfd, int expfd)
 	    pipe_end_at(CHAIN_FD, 1))
 		_exit(CK_EXIT_SETUP);
 	fflush(NULL);
-	ret = ckpt_dump(0, imgfd, 0);
+	ret = ckpt_dump(0, imgfd, 0, NULL, 0);
 	if (ret == 0) {
 		memset(heap, 0, HEAP_SIZE);
 		lcg = 0;
@@ -108,7 +108,7 @@ static void __attribute__((noreturn)) run_p(int imgfd, int expfd)
 		/* change our state, checkpoint ourselves again */
 		lcg ^= CHAIN_KEY;
 		fflush(NULL);
-		ret = ckpt_dump(0, CHAIN_FD, 0);
+		ret = ckpt_dump(0, CHAIN_FD, 0, NULL, 0);
 		if (ret < 0) {
 			fprintf(stderr, "restored: ckpt_dump: %s\n", strerror(errno));
 			_exit(CK_EXIT_DUMP_FAILED);

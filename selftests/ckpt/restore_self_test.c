@@ -251,6 +251,14 @@ static void __attribute__((noreturn)) run_p(int imgfd)
 	for (i = 0; i < 40; i++)
 		local[i] = 0xABCD000000000000ull + (uint64_t)i * 0x10101;
 	fill_regs(&in_p, 1);
+	/* ckpt_dump()'s fourth and fifth arguments: no struct ckpt_dump_args */
+#if defined(__x86_64__)
+	in_p.g.q[RS_R10] = in_p.g.q[RS_R8] = 0;
+#elif defined(__aarch64__)
+	in_p.g.q[3] = in_p.g.q[4] = 0;
+#elif defined(__m68k__)
+	in_p.g.w[4] = in_p.g.w[5] = 0;
+#endif
 	memset(&out_p, 0, sizeof(out_p));
 	out_p.avx = in_p.avx;
 

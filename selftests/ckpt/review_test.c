@@ -451,7 +451,7 @@ static int posix_timers_after_restore(struct __test_metadata *_metadata,
 
 		ck_child_init(parent);
 		/* No POSIX timer yet: a process with one cannot be dumped. */
-		ret = ckpt_dump(0, t1_img, 0);
+		ret = ckpt_dump(0, t1_img, 0, NULL, 0);
 		if (ret == 0 && !from_thread)
 			t1_restorer(NULL);	/* the leader itself */
 		if (ret == 0) {
@@ -684,7 +684,7 @@ TEST(cwd_in_other_mount_namespace_refused)
 	usleep(20000);
 
 	errno = 0;
-	ret = ckpt_dump(k.pid, img, 0);
+	ret = ckpt_dump(k.pid, img, 0, NULL, 0);
 	err = errno;
 	EXPECT_EQ(-1, ret);
 	EXPECT_EQ(EOPNOTSUPP, err) TH_LOG("dump: %ld, %s", ret, strerror(err));
@@ -735,7 +735,7 @@ TEST(io_uring_process_refused_waiter_undisturbed)
 	ASSERT_EQ(0, up) TH_LOG("thread not waiting in io_uring_enter()");
 
 	errno = 0;
-	ret = ckpt_dump(k.pid, img, 0);
+	ret = ckpt_dump(k.pid, img, 0, NULL, 0);
 	err = errno;
 	EXPECT_EQ(-1, ret);
 	EXPECT_EQ(EOPNOTSUPP, err) TH_LOG("dump: %ld, %s", ret, strerror(err));
@@ -765,7 +765,7 @@ static int t5_img;
 
 static void chroot_child(int cmd, int rep)
 {
-	long ret = ckpt_dump(0, t5_img, 0);
+	long ret = ckpt_dump(0, t5_img, 0, NULL, 0);
 
 	if (ret == CKPT_RESTORED) {
 		rep_put(rep, "X", 1);	/* rolled back */
@@ -870,7 +870,7 @@ static int shmem_sample_image(struct ck_img *im)
 		if (m == MAP_FAILED)
 			_exit(CK_EXIT_SETUP);
 		strcpy(m, "shared anonymous");
-		ret = ckpt_dump(0, fd, 0);
+		ret = ckpt_dump(0, fd, 0, NULL, 0);
 		if (ret == 0)
 			_exit(0);
 		if (ret == CKPT_RESTORED)
@@ -1012,7 +1012,7 @@ TEST(rollback_from_sigsuspend_gets_image_mask)
 	ASSERT_EQ('R', c);
 	ASSERT_EQ(0, wait_state(k.pid, k.pid, "S", 10000));
 	usleep(20000);
-	ASSERT_EQ(0, ckpt_dump(k.pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	ASSERT_EQ(0, ckpt_dump(k.pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
 	ASSERT_EQ(0, kid_put(&k, 'm'));
 	ASSERT_EQ(0, kid_get(&k, &bits, sizeof(bits)));
 	ASSERT_EQ(0, bits);
@@ -1105,7 +1105,7 @@ TEST(stopped_target_stays_stopped_traced_thread_refused)
 	ASSERT_EQ(0, stop_kid(&k, tid));
 
 	errno = 0;
-	ret = ckpt_dump(k.pid, img, 0);
+	ret = ckpt_dump(k.pid, img, 0, NULL, 0);
 	err = errno;
 	EXPECT_EQ(-1, ret);
 	EXPECT_EQ(EOPNOTSUPP, err) TH_LOG("dump: %ld, %s", ret, strerror(err));
@@ -1144,7 +1144,7 @@ TEST(stopped_target_stays_stopped_io_uring_refused)
 	ASSERT_EQ(0, stop_kid(&k, uring->tid));
 
 	errno = 0;
-	ret = ckpt_dump(k.pid, img, 0);
+	ret = ckpt_dump(k.pid, img, 0, NULL, 0);
 	err = errno;
 	EXPECT_EQ(-1, ret);
 	EXPECT_EQ(EOPNOTSUPP, err) TH_LOG("dump: %ld, %s", ret, strerror(err));
@@ -1199,7 +1199,7 @@ TEST(pipe_data_after_image_left_unread)
 	}
 	ASSERT_EQ(2, v);
 	ASSERT_EQ(0, wait_state(k.pid, k.pid, "S", 10000));
-	ASSERT_EQ(0, ckpt_dump(k.pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	ASSERT_EQ(0, ckpt_dump(k.pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
 	ASSERT_EQ(0, kid_put(&k, '+'));
 	ASSERT_EQ(0, kid_get(&k, &v, sizeof(v)));
 	ASSERT_EQ(3, v);
@@ -1275,7 +1275,7 @@ TEST(vfork_child_dumping_parent_edeadlk)
 	if (pid == 0) {
 		/* shares the parent's memory until it _exit()s */
 		alarm(10);
-		t10_ret = ckpt_dump(getppid(), img, 0);
+		t10_ret = ckpt_dump(getppid(), img, 0, NULL, 0);
 		t10_err = errno;
 		_exit(0);
 	}
@@ -1350,7 +1350,7 @@ static void mutual_child(int cmd, int rep, int me)
 				_exit(CK_EXIT_SETUP);
 		if (ftruncate(img, 0) || lseek(img, 0, SEEK_SET))
 			_exit(CK_EXIT_SETUP);
-		r.ret = ckpt_dump(t10b->pid[!me], img, 0);
+		r.ret = ckpt_dump(t10b->pid[!me], img, 0, NULL, 0);
 		r.err = r.ret ? errno : 0;
 		rep_put(rep, &r, sizeof(r));
 	}
@@ -1456,7 +1456,7 @@ static void dumper_kid(int cmd, int rep, int me)
 			rep_put(rep, &c, 1);
 			continue;
 		}
-		r.ret = ckpt_dump(t10c->target[me], fd, 0);
+		r.ret = ckpt_dump(t10c->target[me], fd, 0, NULL, 0);
 		r.err = r.ret ? errno : 0;
 		rep_put(rep, &r, sizeof(r));
 	}
@@ -1721,7 +1721,7 @@ TEST(itimer_threads_restore_30_times)
 		if (setitimer(ITIMER_REAL, &it, NULL) || t11_all_run())
 			_exit(CK_EXIT_SETUP);
 		for (n = 0; n < 5; n++) {
-			ret = ckpt_dump(0, img, 0);
+			ret = ckpt_dump(0, img, 0, NULL, 0);
 			if (ret != -1 || errno != EINTR)
 				break;
 			if (ftruncate(img, 0) || lseek(img, 0, SEEK_SET))
@@ -1932,7 +1932,7 @@ TEST(fifo_in_place_of_a_mapped_file_is_not_opened)
 		m = r16_page(path);
 		if (m == MAP_FAILED)
 			_exit(CK_EXIT_SETUP);
-		ret = ckpt_dump(0, img, 0);
+		ret = ckpt_dump(0, img, 0, NULL, 0);
 		if (ret == 0)
 			_exit(0);
 		_exit(ret == CKPT_RESTORED && !strcmp(m, page) ? CK_EXIT_RESTORED :
@@ -1992,7 +1992,7 @@ TEST(threaded_restore_in_an_unshared_pid_namespace_fails_cleanly)
 		for (i = 0; i < 2; i++)
 			if (pthread_create(&t, NULL, r8c_thread, NULL))
 				_exit(CK_EXIT_SETUP);
-		ret = ckpt_dump(0, img, 0);
+		ret = ckpt_dump(0, img, 0, NULL, 0);
 		_exit(ret == 0 ? 0 : ret == CKPT_RESTORED ? CK_EXIT_RESTORED :
 		      CK_EXIT_DUMP_FAILED);
 	}
@@ -2143,7 +2143,7 @@ TEST(rollback_takes_dumpability_at_the_commit)
 	ASSERT_EQ(0, spawn(&k, dumpable_child));
 	ASSERT_EQ(0, kid_get(&k, &c, 1));
 	ASSERT_EQ(0, wait_state(k.pid, k.pid, "S", 10000));
-	ASSERT_EQ(0, ckpt_dump(k.pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	ASSERT_EQ(0, ckpt_dump(k.pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
 	ASSERT_EQ(0, ck_slurp(img, 1, &im));
 	ASSERT_LE(CK_HDR_SIZE + CK_RHDR_SIZE, im.len);
 
@@ -2240,7 +2240,7 @@ TEST(threads_above_pid_max_get_new_tids)
 		for (i = 0; i < 2; i++)
 			if (pthread_create(&t, NULL, r8c_thread, NULL))
 				_exit(CK_EXIT_SETUP);
-		ret = ckpt_dump(0, img, 0);
+		ret = ckpt_dump(0, img, 0, NULL, 0);
 		_exit(ret == 0 ? 0 : ret == CKPT_RESTORED ? CK_EXIT_RESTORED :
 		      CK_EXIT_DUMP_FAILED);
 	}
@@ -2317,7 +2317,7 @@ TEST(threads_past_rlimit_nproc_refused_before_the_point_of_no_return)
 		/* threads first: the limit only counts new ones */
 		if (setrlimit(RLIMIT_NPROC, &rl))
 			_exit(CK_EXIT_SETUP);
-		ret = ckpt_dump(0, img, 0);
+		ret = ckpt_dump(0, img, 0, NULL, 0);
 		_exit(ret == 0 ? 0 : ret == CKPT_RESTORED ? CK_EXIT_RESTORED :
 		      CK_EXIT_DUMP_FAILED);
 	}

@@ -61,7 +61,7 @@ static void __attribute__((noreturn)) run_p(int img)
 	    signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC) != SFD ||
 	    sigqueue(getpid(), SIGUSR2, v))
 		_exit(CK_EXIT_SETUP);
-	ret = ckpt_dump(0, IMG_FD, 0);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
 	if (ret == 0)
 		_exit(check_signalfd(0));
 	if (ret != CKPT_RESTORED)

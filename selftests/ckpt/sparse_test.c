@@ -77,7 +77,7 @@ static void __attribute__((noreturn)) run_p(int fd)
 		bad += region[i * page_size + 5];
 
 	fflush(NULL);
-	ret = ckpt_dump(0, fd, 0);
+	ret = ckpt_dump(0, fd, 0, NULL, 0);
 	if (ret == 0) {
 		/* overwrite the touched pages, touch others */
 		for (i = 0; i < NTOUCH; i++)

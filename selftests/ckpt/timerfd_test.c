@@ -147,7 +147,7 @@ static void __attribute__((noreturn)) run_p(int img)
 	ck_only_fds(IMG_FD);
 	if (make_timerfds())
 		_exit(CK_EXIT_SETUP);
-	ret = ckpt_dump(0, IMG_FD, 0);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
 	if (ret == 0)
 		_exit(check_timerfds(0));
 	if (ret != CKPT_RESTORED)
@@ -244,7 +244,7 @@ TEST(rollback_gives_a_timerfd_its_setting_back)
 	pid = ck_spawn_commanded(kid_setup, keep, 1, kid, &cmd, &rep);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(1, read(rep, &c, 1));		/* ready */
-	EXPECT_EQ(0, ckpt_dump(pid, img, 0)) TH_LOG("dump: %s", strerror(errno));
+	EXPECT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
 	EXPECT_EQ(1, write(cmd, "d", 1));
 	EXPECT_EQ(sizeof(left), read(rep, &left, sizeof(left)));
 	EXPECT_EQ(0, left);

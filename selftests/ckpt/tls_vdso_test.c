@@ -142,7 +142,7 @@ static void __attribute__((noreturn)) run_p(int fd, int check_vdso)
 	clock_gettime(CLOCK_REALTIME, &before.real);
 
 	fflush(NULL);
-	ret = ckpt_dump(0, fd, 0);
+	ret = ckpt_dump(0, fd, 0, NULL, 0);
 	if (ret == 0) {
 		tls_var = 0;
 		strcpy(tls_str, "changed");

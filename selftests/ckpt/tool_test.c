@@ -492,7 +492,7 @@ static void __attribute__((noreturn)) dump_as(int img, int leader)
 	    dup2(null, 2) != 2 || (leader && setsid() < 0))
 		_exit(CK_EXIT_SETUP);
 	ck_only_fds(img);
-	ret = ckpt_dump(0, img, 0);
+	ret = ckpt_dump(0, img, 0, NULL, 0);
 	if (ret == 0)
 		_exit(0);
 	if (ret != CKPT_RESTORED)
@@ -659,7 +659,7 @@ TEST_F(tool, a_shell_on_a_pty_goes_on_reading_on_ckpts_terminal)
 	EXPECT_STREQ("got one fg\n", buf);
 	img = open("/tmp/pty.img", O_RDWR | O_CREAT | O_TRUNC, 0600);
 	ASSERT_LE(0, img);
-	EXPECT_EQ(0, ckpt_dump(pid, img, CKPT_DUMP_KILL)) TH_LOG("dump: %s",
+	EXPECT_EQ(0, ckpt_dump(pid, img, CKPT_DUMP_KILL, NULL, 0)) TH_LOG("dump: %s",
 								 strerror(errno));
 	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
 	close(s);
@@ -706,7 +706,7 @@ static void __attribute__((noreturn)) run_reader(int img)
 	    ck_move_fd(img, 20) != 20)
 		_exit(CK_EXIT_SETUP);
 	ck_only_fds_of(keep, 2);
-	ret = ckpt_dump(0, 20, 0);
+	ret = ckpt_dump(0, 20, 0, NULL, 0);
 	if (ret == 0)
 		_exit(0);
 	if (ret != CKPT_RESTORED)
@@ -753,6 +753,95 @@ TEST_F(tool, inherit_fd_hands_a_pipe_over)
 					       STATUS(st));
 	close(p7[1]);
 	unlink("/tmp/inherit.img");
+}
+
+/*
+ * ckpt dump --file-data: ckpt show lists the log with its content, a
+ * rollback from an image without it names the changed log, and one with
+ * it puts the log back.
+ */
+#define FD_LOG		"/tmp/ckpt-tool-log"
+
+static int open_log(void)
+{
+	int fd = open(FD_LOG, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC, 0600);
+
+	return fd < 0 || ck_write_all(fd, "one\n", 4) || ck_move_fd(fd, 5) != 5;
+}
+
+static char *tool_output(struct __test_metadata *_metadata,
+			 char *const argv[], int status)
+{
+	size_t len;
+	char *msg;
+	int o[2];
+	pid_t t;
+
+	if (pipe(o))
+		return NULL;
+	t = run_tool(argv, -1, o[1], o[1]);
+	close(o[1]);
+	msg = slurp(o[0], &len);
+	close(o[0]);
+	EXPECT_EQ(status, ck_wait(t)) TH_LOG("%s: %s", argv[1], msg);
+	return msg;
+}
+
+TEST_F(tool, file_data_rolls_a_log_back)
+{
+	char pidstr[16];
+	char *plain_argv[] = { "ckpt", "dump", pidstr, "-o", "/tmp/log.img", NULL };
+	char *data_argv[] = { "ckpt", "dump", pidstr, "--file-data=1K", "-o",
+			      "/tmp/logd.img", NULL };
+	char *small_argv[] = { "ckpt", "dump", pidstr, "--file-data=3", "-o",
+			       "/tmp/logs.img", NULL };
+	char *show_argv[] = { "ckpt", "show", "/tmp/logd.img", NULL };
+	char *rb_argv[] = { "ckpt", "rollback", pidstr, "/tmp/log.img", NULL };
+	char *rbd_argv[] = { "ckpt", "rollback", pidstr, "/tmp/logd.img", NULL };
+	char *msg, buf[16];
+	ssize_t n;
+	pid_t pid;
+	int fd;
+
+	pid = ck_spawn_paused(open_log);
+	ASSERT_LT(0, pid);
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	free(tool_output(_metadata, plain_argv, 0));
+	free(tool_output(_metadata, data_argv, 0));
+	msg = tool_output(_metadata, small_argv, 1);
+	ASSERT_NE(NULL, msg);
+	EXPECT_NE(NULL, strstr(msg, "EFBIG")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "--file-data")) TH_LOG("%s", msg);
+	free(msg);
+	EXPECT_NE(0, access("/tmp/logs.img", F_OK));
+	msg = tool_output(_metadata, show_argv, 0);
+	ASSERT_NE(NULL, msg);
+	EXPECT_NE(NULL, strstr(msg, "content  " FD_LOG " O_WRONLY|O_APPEND pos 4"))
+		TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "4 bytes in the image")) TH_LOG("%s", msg);
+	free(msg);
+
+	fd = open(FD_LOG, O_WRONLY | O_APPEND);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ck_write_all(fd, "two\n", 4));
+	close(fd);
+	msg = tool_output(_metadata, rb_argv, 1);
+	ASSERT_NE(NULL, msg);
+	EXPECT_NE(NULL, strstr(msg, FD_LOG ": modified")) TH_LOG("%s", msg);
+	free(msg);
+	free(tool_output(_metadata, rbd_argv, 0));
+	fd = open(FD_LOG, O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	EXPECT_EQ(4, n);
+	EXPECT_EQ(0, memcmp(buf, "one\n", 4));
+	EXPECT_EQ(0, waitpid(pid, NULL, WNOHANG));
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	unlink("/tmp/log.img");
+	unlink("/tmp/logd.img");
+	unlink(FD_LOG);
 }
 
 TEST_HARNESS_MAIN

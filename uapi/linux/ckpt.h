@@ -2,7 +2,8 @@
 /*
  * ckpt: checkpoint a process into an image and restore it from one.
  *
- *	long ckpt_dump(pid_t pid, int fd, unsigned int flags);
+ *	long ckpt_dump(pid_t pid, int fd, unsigned int flags,
+ *		       const struct ckpt_dump_args *args, size_t size);
  *	long ckpt_restore(pid_t pid, int fd, unsigned int flags);
  *
  * The image is a byte stream: a struct ckpt_image_hdr, then records, each a
@@ -38,7 +39,26 @@
 /* ckpt_dump() flags */
 #define CKPT_DUMP_STOP		(1U << 0)	/* leave the target stopped */
 #define CKPT_DUMP_KILL		(1U << 1)	/* kill the target after the dump */
-#define CKPT_DUMP_FLAGS		(CKPT_DUMP_STOP | CKPT_DUMP_KILL)
+#define CKPT_DUMP_FILE_DATA	(1U << 2)	/* with the files open for writing */
+#define CKPT_DUMP_FLAGS		(CKPT_DUMP_STOP | CKPT_DUMP_KILL | \
+				 CKPT_DUMP_FILE_DATA)
+
+/**
+ * struct ckpt_dump_args - ckpt_dump()'s arguments beyond its flags
+ * @file_data_max: with %CKPT_DUMP_FILE_DATA, the most bytes of file
+ *	content the image may carry, over all files; else 0
+ *
+ * Passed with its size, as clone3() and openat2() take theirs: a caller
+ * built against an older, shorter struct passes its size, and the kernel
+ * takes the fields it lacks as 0; a newer, longer one is accepted if the
+ * fields this kernel does not know are 0.  NULL with size 0 stands for a
+ * struct of zeros.
+ */
+struct ckpt_dump_args {
+	__aligned_u64 file_data_max;
+};
+
+#define CKPT_DUMP_ARGS_SIZE_VER0 8	/* sizeof first published struct */
 
 /* ckpt_restore() flags */
 #define CKPT_RESTORE_CHANGED_FILES (1U << 0)	/* open files may have changed */
@@ -127,6 +147,7 @@ struct ckpt_rec_hdr {
 #define CKPT_FILE_SIGNALFD	9	/* a signalfd: CKPT_REC_SIGNALFD follows */
 #define CKPT_FILE_MEMFD		10	/* a memfd: CKPT_REC_MEMFD follows */
 #define CKPT_FILE_TIMERFD	11	/* a timerfd: CKPT_REC_TIMERFD follows */
+#define CKPT_FILE_CONTENT	12	/* a regular file, with its content */
 
 /**
  * struct ckpt_file - an open file (CKPT_REC_FILE)
@@ -144,7 +165,8 @@ struct ckpt_rec_hdr {
  * @rdev: st_rdev of a device (new_encode_dev), else 0
  * @inode: of a file whose inode the image rebuilds, the object id of that
  *	inode's record: for an end of a pipe in the image, its PIPE record;
- *	for another open of an unlinked file or a memfd, the first one's
+ *	for another open of an unlinked file, a memfd or a file with its
+ *	content, the first one's
  *	FILE record; else 0
  *
  * The path is absolute, as seen from the dumped process's root; a pipe's
@@ -155,8 +177,11 @@ struct ckpt_rec_hdr {
  * content in FILE_DATA records and made again as an unlinked file in DIR.
  * A memfd (path "/memfd:NAME (deleted)") is followed by a MEMFD record,
  * then its content in FILE_DATA records, and made again by that name.
- * A terminal, a FIFO or
- * a pipe of which the process holds one end is a live object on restore:
+ * A regular file the process has open for writing, dumped with
+ * %CKPT_DUMP_FILE_DATA (CKPT_FILE_CONTENT), is followed by its content in
+ * FILE_DATA records; restore puts a new file with that content in its
+ * place at its path, whatever the file there is now.  A terminal, a FIFO
+ * or a pipe of which the process holds one end is a live object on restore:
  * in a rollback, the one the descriptor of the same number still refers
  * to; in a new process, the restorer's descriptor of that number, a pipe
  * or a terminal open the same way (a pipe only if none of its data was
