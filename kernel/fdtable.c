@@ -136,6 +136,7 @@ int ckpt_dump_fds(struct ckpt_ctx *ctx, struct task_struct *leader, bool check)
 	files = ckpt_get_files(leader);
 	if (IS_ERR(files))
 		return PTR_ERR(files);
+	ctx->files = files;	/* a socket's peer is found in it */
 	for (;; fd++) {
 		struct ckpt_fd rec = { 0 };
 		struct file *file;
@@ -151,7 +152,9 @@ int ckpt_dump_fds(struct ckpt_ctx *ctx, struct task_struct *leader, bool check)
 		else if (check)
 			err = ckpt_check_file(ctx, file, fd) ?:
 			      (ckpt_is_epoll(file) ?
-			       ckpt_check_epoll(ctx, files, file, fd) : 0);
+			       ckpt_check_epoll(ctx, files, file, fd) : 0) ?:
+			      (ckpt_is_socket(file) ?
+			       ckpt_check_socket(ctx, files, file, fd) : 0);
 		else
 			err = ckpt_dump_file(ctx, file, fd, &rec.file);
 		fput(file);
@@ -160,6 +163,7 @@ int ckpt_dump_fds(struct ckpt_ctx *ctx, struct task_struct *leader, bool check)
 		if (err)
 			break;
 	}
+	ctx->files = NULL;
 	put_files_struct(files);
 	return err;
 }
@@ -232,12 +236,13 @@ int ckpt_stage_fd_rec(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
 	} else {
 		/*
 		 * A FILE record's object, not a pipe's; with its file, but a
-		 * terminal's or a live pipe's, found at the commit.
+		 * terminal's or a live pipe's, found at the commit, and a
+		 * socket's, made then.
 		 */
 		obj = ckpt_obj_find(ctx, fd->file);
 		if (!obj || !obj->rec.type ||
 		    (!obj->file && obj->rec.type != CKPT_FILE_TTY &&
-		     obj->rec.type != CKPT_FILE_PIPE))
+		     obj->rec.type != CKPT_FILE_PIPE && !obj->sock))
 			goto out;
 	}
 	if (obj && obj->rec.type == CKPT_FILE_REG &&

@@ -92,6 +92,8 @@ static u32 ckpt_file_type(const struct ckpt_ctx *ctx, struct file *file)
 		return CKPT_FILE_SIGNALFD;
 	if (ckpt_is_timerfd(file))
 		return CKPT_FILE_TIMERFD;
+	if (S_ISSOCK(inode->i_mode) && ckpt_is_socket(file))
+		return CKPT_FILE_SOCKET;
 	return 0;
 }
 
@@ -316,6 +318,8 @@ int ckpt_dump_file(struct ckpt_ctx *ctx, struct file *file, int fd, u32 *id)
 		err = ckpt_dump_signalfd(ctx, file, *id);
 	if (!err && type == CKPT_FILE_TIMERFD)
 		err = ckpt_dump_timerfd(ctx, file, *id);
+	if (!err && type == CKPT_FILE_SOCKET)
+		err = ckpt_dump_socket(ctx, file, *id);
 	if (!err && walk) {
 		err = ckpt_dump_epoll_items(ctx, walk, *id);
 		walk = NULL;
@@ -391,6 +395,11 @@ static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
 	case CKPT_FILE_EPOLL:
 		return !fmt && !rec->rdev &&
 		       !(rec->flags & ~(O_ACCMODE | O_LARGEFILE)) &&
+		       (rec->flags & O_ACCMODE) == O_RDWR;
+	case CKPT_FILE_SOCKET:
+		/* socket(), socketpair(): O_RDWR, maybe O_NONBLOCK */
+		return fmt == S_IFSOCK && !rec->rdev &&
+		       !(rec->flags & ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE)) &&
 		       (rec->flags & O_ACCMODE) == O_RDWR;
 	case CKPT_FILE_SIGNALFD:
 	case CKPT_FILE_EVENTFD:
@@ -539,7 +548,8 @@ int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	} else if (rec->type != CKPT_FILE_TTY && rec->type != CKPT_FILE_PIPE &&
 		   rec->type != CKPT_FILE_EVENTFD &&
 		   rec->type != CKPT_FILE_SIGNALFD &&
-		   rec->type != CKPT_FILE_TIMERFD) {
+		   rec->type != CKPT_FILE_TIMERFD &&
+		   rec->type != CKPT_FILE_SOCKET) {
 		if (path[0] != '/')
 			goto out_free;
 		file = ckpt_reopen_path(ctx, rec, path);

@@ -45,6 +45,7 @@
  *	found at the descriptor (ckpt_reopen_fifo())
  * @swap: on restore, a file with its content: how it takes the place of
  *	the file at its path at the commit (filedata.c)
+ * @sock: on restore, a socket staged, made by ckpt_socket_precommit()
  */
 struct ckpt_obj {
 	u32 id;
@@ -56,6 +57,7 @@ struct ckpt_obj {
 	int seals;
 	char *path;
 	struct ckpt_swap *swap;
+	struct ckpt_sock_stage *sock;
 };
 
 struct ckpt_pipe_seen;
@@ -83,6 +85,9 @@ struct ckpt_pipe_seen;
  * @pipes: on dump, the pipes the descriptors are on (pipe.c)
  * @nr_pipes: entries in @pipes
  * @max_pipes: room in @pipes
+ * @files: on dump, the process's file table, while ckpt_dump_fds() runs
+ * @sock_bytes: the bytes queued in the sockets checked (dump) or staged
+ *	(restore) so far
  * @file_data_max: on dump, the bound of %CKPT_DUMP_FILE_DATA, else 0
  * @file_data_left: on dump, the bytes of file content the bound still allows
  * @data_inodes: on dump, the files whose content the image carries
@@ -115,6 +120,8 @@ struct ckpt_ctx {
 	struct ckpt_pipe_seen *pipes;
 	unsigned int nr_pipes;
 	unsigned int max_pipes;
+	struct files_struct *files;
+	u64 sock_bytes;
 	u64 file_data_max;
 	u64 file_data_left;
 	struct inode **data_inodes;
@@ -216,6 +223,58 @@ static inline bool ckpt_file_in_image(u32 type)
 	return type == CKPT_FILE_UNLINKED || type == CKPT_FILE_MEMFD ||
 	       type == CKPT_FILE_CONTENT;
 }
+
+/* socket.c: unix sockets without an address */
+struct ckpt_sock_stage;
+#if IS_BUILTIN(CONFIG_UNIX)
+bool ckpt_is_socket(struct file *file);
+int ckpt_check_socket(struct ckpt_ctx *ctx, struct files_struct *files,
+		      struct file *file, int fd);
+int ckpt_dump_socket(struct ckpt_ctx *ctx, struct file *file, u32 id);
+int ckpt_restore_socket(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+int ckpt_restore_sock_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+int ckpt_socket_precommit(struct ckpt_ctx *ctx);
+void ckpt_sock_stage_free(struct ckpt_sock_stage *st);
+#else
+static inline bool ckpt_is_socket(struct file *file)
+{
+	return false;
+}
+
+static inline int ckpt_check_socket(struct ckpt_ctx *ctx,
+				    struct files_struct *files,
+				    struct file *file, int fd)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckpt_dump_socket(struct ckpt_ctx *ctx, struct file *file,
+				   u32 id)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckpt_restore_socket(struct ckpt_ctx *ctx,
+				      const struct ckpt_rec_hdr *h)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckpt_restore_sock_data(struct ckpt_ctx *ctx,
+					 const struct ckpt_rec_hdr *h)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ckpt_socket_precommit(struct ckpt_ctx *ctx)
+{
+	return 0;
+}
+
+static inline void ckpt_sock_stage_free(struct ckpt_sock_stage *st)
+{
+}
+#endif
 
 /* timerfd.c */
 bool ckpt_is_timerfd(struct file *file);

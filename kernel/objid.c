@@ -97,6 +97,7 @@ void ckpt_obj_release(struct ckpt_ctx *ctx)
 			fput(ctx->objs[i].peer);
 		kfree(ctx->objs[i].path);
 		ckpt_swap_release(ctx->objs[i].swap);
+		ckpt_sock_stage_free(ctx->objs[i].sock);
 	}
 	kfree(ctx->objs);
 	ctx->objs = NULL;

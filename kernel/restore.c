@@ -98,6 +98,12 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		case CKPT_REC_TIMERFD:
 			err = ckpt_restore_timerfd(ctx, &h);
 			break;
+		case CKPT_REC_SOCKET:
+			err = ckpt_restore_socket(ctx, &h);
+			break;
+		case CKPT_REC_SOCK_DATA:
+			err = ckpt_restore_sock_data(ctx, &h);
+			break;
 		case CKPT_REC_MM:
 		case CKPT_REC_VMA:
 		case CKPT_REC_PAGES:
@@ -192,6 +198,10 @@ static int ckpt_precommit(struct ckpt_restore *r)
 		return err;
 	/* Sealed once their mappings are made, as they were in the process. */
 	err = ckpt_memfd_precommit(&r->ctx);
+	if (err)
+		return err;
+	/* Made as the process would make them, in its network namespace. */
+	err = ckpt_socket_precommit(&r->ctx);
 	if (err)
 		return err;
 	/* The terminals and pipes of the image, in the committing task. */

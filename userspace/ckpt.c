@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -527,6 +528,7 @@ static const char *file_type_name(uint32_t type)
 	case CKPT_FILE_MEMFD:	return "memfd";
 	case CKPT_FILE_TIMERFD:	return "timerfd";
 	case CKPT_FILE_CONTENT:	return "content";
+	case CKPT_FILE_SOCKET:	return "socket";
 	}
 	return "unknown-type";
 }
@@ -554,7 +556,7 @@ static int files_explain(int fd, const struct image_info *ii)
 		    f->type == CKPT_FILE_PIPE || f->type == CKPT_FILE_UNLINKED ||
 		    f->type == CKPT_FILE_EVENTFD || f->type == CKPT_FILE_EPOLL ||
 		    f->type == CKPT_FILE_SIGNALFD || f->type == CKPT_FILE_MEMFD ||
-		    f->type == CKPT_FILE_TIMERFD)
+		    f->type == CKPT_FILE_TIMERFD || f->type == CKPT_FILE_SOCKET)
 			continue;
 		snprintf(path, sizeof(path), "%s%s",
 			 strcmp(ii->root, "/") ? ii->root : "", rec.path);
@@ -1153,6 +1155,33 @@ static int cmd_show(const char *path)
 			       t->interval_nsec, U64(t->ticks));
 			break;
 		}
+		case CKPT_REC_SOCKET: {
+			const struct ckpt_socket *k = &rec.u.socket;
+
+			printf("SOCKET file %u %s %s", k->id,
+			       k->family == AF_UNIX ? "unix" : "family?",
+			       k->type == SOCK_STREAM ? "stream" :
+			       k->type == SOCK_DGRAM ? "dgram" :
+			       k->type == SOCK_SEQPACKET ? "seqpacket" : "type?");
+			if (k->flags & CKPT_SOCK_CONNECTED)
+				printf(" pair (its peer follows)");
+			else if (k->peer)
+				printf(" pair with file %u", k->peer);
+			else
+				printf(" unconnected");
+			printf("%s%s%s%s sndbuf %u%s rcvbuf %u%s\n",
+			       k->flags & CKPT_SOCK_SHUT_RD ? " shut-rd" : "",
+			       k->flags & CKPT_SOCK_SHUT_WR ? " shut-wr" : "",
+			       k->flags & CKPT_SOCK_PASSCRED ? " passcred" : "",
+			       k->flags & CKPT_SOCK_PASSSEC ? " passsec" : "",
+			       k->sndbuf, k->flags & CKPT_SOCK_SNDBUF ? " (set)" : "",
+			       k->rcvbuf, k->flags & CKPT_SOCK_RCVBUF ? " (set)" : "");
+			break;
+		}
+		case CKPT_REC_SOCK_DATA:
+			printf("SOCK_DATA socket %u len %u\n", rec.u.sock_data.id,
+			       rec.u.sock_data.len);
+			break;
 		case CKPT_REC_EPOLL_ITEM:
 			printf("EPOLL_ITEM epoll %u watches fd %u (file %u) events %#x data %#llx\n",
 			       rec.u.epoll_item.id, rec.u.epoll_item.fd,

@@ -241,6 +241,18 @@ static void swap_timerfd(struct ckpt_timerfd *t)
 	SWAP(t->value_nsec); SWAP(t->interval_nsec);
 }
 
+static void swap_socket(struct ckpt_socket *k)
+{
+	SWAP(k->id); SWAP(k->family); SWAP(k->type); SWAP(k->flags);
+	SWAP(k->peer); SWAP(k->sndbuf); SWAP(k->rcvbuf); SWAP(k->rcvlowat);
+	SWAP(k->pad); SWAP(k->rcvtimeo_us); SWAP(k->sndtimeo_us);
+}
+
+static void swap_sock_data(struct ckpt_sock_data *d)
+{
+	SWAP(d->id); SWAP(d->len);
+}
+
 static void swap_epoll_item(struct ckpt_epoll_item *e)
 {
 	SWAP(e->id); SWAP(e->fd); SWAP(e->file); SWAP(e->events);
@@ -400,6 +412,8 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_SIGNALFD:	return "SIGNALFD";
 	case CKPT_REC_MEMFD:	return "MEMFD";
 	case CKPT_REC_TIMERFD:	return "TIMERFD";
+	case CKPT_REC_SOCKET:	return "SOCKET";
+	case CKPT_REC_SOCK_DATA: return "SOCK_DATA";
 	default:		return "UNKNOWN";
 	}
 }
@@ -838,6 +852,24 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 		if (r->swap)
 			swap_timerfd(&rec->u.timerfd);
 		break;
+	case CKPT_REC_SOCKET:
+		if (len != sizeof(struct ckpt_socket))
+			return fail(r, -EINVAL, off, "SOCKET record of wrong size");
+		memcpy(&rec->u.socket, p, sizeof(struct ckpt_socket));
+		if (r->swap)
+			swap_socket(&rec->u.socket);
+		break;
+	case CKPT_REC_SOCK_DATA:
+		if (len < sizeof(struct ckpt_sock_data))
+			return fail(r, -EINVAL, off, "SOCK_DATA record too short");
+		memcpy(&rec->u.sock_data, p, sizeof(struct ckpt_sock_data));
+		if (r->swap)
+			swap_sock_data(&rec->u.sock_data);
+		if (rec->u.sock_data.len != len - sizeof(struct ckpt_sock_data))
+			return fail(r, -EINVAL, off,
+				    "SOCK_DATA record: %u bytes of data do not match record length",
+				    rec->u.sock_data.len);
+		break;
 	case CKPT_REC_EPOLL_ITEM:
 		if (len != sizeof(struct ckpt_epoll_item))
 			return fail(r, -EINVAL, off, "EPOLL_ITEM record of wrong size");
@@ -1024,9 +1056,16 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 	case CKPT_REC_SIGNALFD:
 	case CKPT_REC_MEMFD:
 	case CKPT_REC_TIMERFD:
+	case CKPT_REC_SOCKET:
 		if (r->last_type != CKPT_REC_FILE)
 			return out_of_order(r, rec,
-					    "EVENTFD, SIGNALFD, MEMFD and TIMERFD follow their FILE");
+					    "EVENTFD, SIGNALFD, MEMFD, TIMERFD and SOCKET follow their FILE");
+		break;
+	case CKPT_REC_SOCK_DATA:
+		if (r->last_type != CKPT_REC_SOCKET &&
+		    r->last_type != CKPT_REC_SOCK_DATA)
+			return out_of_order(r, rec,
+					    "SOCK_DATA follows its pair's SOCKET records");
 		break;
 	case CKPT_REC_EPOLL_ITEM:
 		if (r->last_type != CKPT_REC_FILE &&

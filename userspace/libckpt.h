@@ -91,6 +91,8 @@ struct ckpt_record {
 		struct ckpt_signalfd signalfd;
 		struct ckpt_memfd memfd;
 		struct ckpt_timerfd timerfd;
+		struct ckpt_socket socket;
+		struct ckpt_sock_data sock_data;
 		struct ckpt_mm mm;
 		struct ckpt_vma vma;
 		struct ckpt_pages pages;

@@ -120,6 +120,8 @@ struct ckpt_image_hdr {
 #define CKPT_REC_SIGNALFD	17	/* struct ckpt_signalfd */
 #define CKPT_REC_MEMFD		18	/* struct ckpt_memfd */
 #define CKPT_REC_TIMERFD	19	/* struct ckpt_timerfd */
+#define CKPT_REC_SOCKET		20	/* struct ckpt_socket */
+#define CKPT_REC_SOCK_DATA	21	/* struct ckpt_sock_data + bytes */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -148,6 +150,7 @@ struct ckpt_rec_hdr {
 #define CKPT_FILE_MEMFD		10	/* a memfd: CKPT_REC_MEMFD follows */
 #define CKPT_FILE_TIMERFD	11	/* a timerfd: CKPT_REC_TIMERFD follows */
 #define CKPT_FILE_CONTENT	12	/* a regular file, with its content */
+#define CKPT_FILE_SOCKET	13	/* a socket: CKPT_REC_SOCKET follows */
 
 /**
  * struct ckpt_file - an open file (CKPT_REC_FILE)
@@ -295,6 +298,66 @@ struct ckpt_timerfd {
 	__aligned_u64 interval_sec;
 	__u32	value_nsec;
 	__u32	interval_nsec;
+};
+
+/* struct ckpt_socket.flags */
+#define CKPT_SOCK_CONNECTED	(1U << 0)	/* its peer's SOCKET follows */
+#define CKPT_SOCK_PASSCRED	(1U << 1)	/* SO_PASSCRED */
+#define CKPT_SOCK_PASSSEC	(1U << 2)	/* SO_PASSSEC */
+#define CKPT_SOCK_SNDBUF	(1U << 3)	/* @sndbuf set by SO_SNDBUF */
+#define CKPT_SOCK_RCVBUF	(1U << 4)	/* @rcvbuf set by SO_RCVBUF */
+#define CKPT_SOCK_SHUT_RD	(1U << 5)	/* shutdown(SHUT_RD), or the peer's SHUT_WR */
+#define CKPT_SOCK_SHUT_WR	(1U << 6)	/* shutdown(SHUT_WR), or the peer's SHUT_RD */
+#define CKPT_SOCK_FLAGS		((1U << 7) - 1)
+
+/**
+ * struct ckpt_socket - a socket (CKPT_REC_SOCKET)
+ * @id: the object id of its FILE record, which comes just before
+ * @family: AF_UNIX
+ * @type: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET
+ * @flags: CKPT_SOCK_*
+ * @peer: the object id of its peer's FILE record, for the second socket
+ *	of a connected pair (the first has %CKPT_SOCK_CONNECTED); else 0
+ * @sndbuf: SO_SNDBUF, as getsockopt() reads it
+ * @rcvbuf: SO_RCVBUF, as getsockopt() reads it
+ * @rcvlowat: SO_RCVLOWAT
+ * @pad: zero
+ * @rcvtimeo_us: SO_RCVTIMEO in microseconds; 0: none
+ * @sndtimeo_us: SO_SNDTIMEO in microseconds; 0: none
+ *
+ * A unix socket without an address: made by socket(), or an end of a pair
+ * made by socketpair() whose other end the process holds too.  The two
+ * ends of a pair follow each other, FILE and SOCKET records; then come
+ * the SOCK_DATA records of each end's receive queue.  Restore makes new
+ * sockets, a pair as socketpair() does, in the committing task.
+ */
+struct ckpt_socket {
+	__u32	id;
+	__u16	family;
+	__u16	type;
+	__u32	flags;
+	__u32	peer;
+	__u32	sndbuf;
+	__u32	rcvbuf;
+	__u32	rcvlowat;
+	__u32	pad;
+	__aligned_u64 rcvtimeo_us;
+	__aligned_u64 sndtimeo_us;
+};
+
+/**
+ * struct ckpt_sock_data - data queued for a socket (CKPT_REC_SOCK_DATA)
+ * @id: the object id of the socket's FILE record
+ * @len: bytes that follow
+ *
+ * What the socket has received and not read yet, oldest first, read at
+ * the dump without consuming it.  For a datagram or seqpacket socket one
+ * record is one message; for a stream socket the bytes may be cut into
+ * records anywhere.  Restore sends it again from the socket's peer.
+ */
+struct ckpt_sock_data {
+	__u32	id;
+	__u32	len;
 };
 
 /**
