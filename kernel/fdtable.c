@@ -154,7 +154,7 @@ int ckpt_dump_fds(struct ckpt_ctx *ctx, struct task_struct *leader, bool check)
 			      (ckpt_is_epoll(file) ?
 			       ckpt_check_epoll(ctx, files, file, fd) : 0) ?:
 			      (ckpt_is_socket(file) ?
-			       ckpt_check_socket(ctx, files, file, fd) : 0);
+			       ckpt_check_socket(ctx, file, fd) : 0);
 		else
 			err = ckpt_dump_file(ctx, file, fd, &rec.file);
 		fput(file);

@@ -372,6 +372,7 @@ int ckpt_charge_file_data(struct ckpt_ctx *ctx, loff_t size, int fd,
  * @ctx: the context
  * @file: the file, open at a descriptor
  * @fd: the descriptor
+ * @path: its path
  *
  * With %CKPT_DUMP_FILE_DATA, a regular file with a name that the process
  * has open for writing: entered in the table of such files, which every
@@ -383,24 +384,18 @@ int ckpt_charge_file_data(struct ckpt_ctx *ctx, loff_t size, int fd,
  * Return: 0; -EFBIG (logged) beyond the bound; the errors of
  * ckpt_check_unlinked(); -ENOMEM.
  */
-int ckpt_check_file_data(struct ckpt_ctx *ctx, struct file *file, int fd)
+int ckpt_check_file_data(struct ckpt_ctx *ctx, struct file *file, int fd,
+			 const char *path)
 {
 	struct inode *inode = file_inode(file);
-	char *buf, *path;
 	int err;
 
 	if (!(ctx->flags & CKPT_DUMP_FILE_DATA) || !S_ISREG(inode->i_mode) ||
 	    !(file->f_mode & FMODE_WRITE) || ckpt_is_memfd(file) ||
 	    d_unlinked(file->f_path.dentry) || ckpt_has_file_data(ctx, file))
 		return 0;
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	path = file_path(file, buf, PATH_MAX);
-	err = IS_ERR(path) ? PTR_ERR(path) :
-	      ckpt_check_unlinked(ctx, file, fd, path) ?:
+	err = ckpt_check_unlinked(ctx, file, fd, path) ?:
 	      ckpt_charge_file_data(ctx, i_size_read(inode), fd, path);
-	kfree(buf);
 	if (err)
 		return err;
 	if (ctx->nr_data_inodes == ctx->max_data_inodes) {
@@ -433,11 +428,12 @@ struct ckpt_swap {
 /* @dentry's name in its parent. */
 static char *ckpt_dentry_name(struct dentry *dentry)
 {
+	struct name_snapshot snap;
 	char *name;
 
-	spin_lock(&dentry->d_lock);
-	name = kstrndup(dentry->d_name.name, dentry->d_name.len, GFP_ATOMIC);
-	spin_unlock(&dentry->d_lock);
+	take_dentry_name_snapshot(&snap, dentry);
+	name = kstrdup(snap.name.name, GFP_KERNEL);
+	release_dentry_name_snapshot(&snap);
 	return name;
 }
 

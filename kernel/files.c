@@ -205,11 +205,11 @@ int ckpt_check_file(struct ckpt_ctx *ctx, struct file *file, int fd)
 	      ckpt_check_dump_file(ctx, file, fd, type, path);
 	if (!err && ckpt_file_in_image(type))
 		err = ckpt_check_unlinked(ctx, file, fd, path);
+	if (!err && type == CKPT_FILE_REG && fd >= 0)
+		err = ckpt_check_file_data(ctx, file, fd, path);
 	kfree(buf);
 	if (!err && S_ISFIFO(file_inode(file)->i_mode))
 		err = ckpt_check_pipe(ctx, file, fd);
-	if (!err && type == CKPT_FILE_REG && fd >= 0)
-		err = ckpt_check_file_data(ctx, file, fd);
 	return err;
 }
 
@@ -397,15 +397,15 @@ static bool ckpt_file_rec_ok(const struct ckpt_file *rec)
 		       !(rec->flags & ~(O_ACCMODE | O_LARGEFILE)) &&
 		       (rec->flags & O_ACCMODE) == O_RDWR;
 	case CKPT_FILE_SOCKET:
-		/* socket(), socketpair(): O_RDWR, maybe O_NONBLOCK */
-		return fmt == S_IFSOCK && !rec->rdev &&
-		       !(rec->flags & ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE)) &&
-		       (rec->flags & O_ACCMODE) == O_RDWR;
 	case CKPT_FILE_SIGNALFD:
 	case CKPT_FILE_EVENTFD:
 	case CKPT_FILE_TIMERFD:
-		/* eventfd2(), signalfd4(), timerfd_create(): O_RDWR, maybe O_NONBLOCK */
-		return !fmt && !rec->rdev &&
+		/*
+		 * socket(), eventfd2(), signalfd4(), timerfd_create(): O_RDWR,
+		 * maybe O_NONBLOCK; an anonymous inode but for a socket
+		 */
+		return fmt == (rec->type == CKPT_FILE_SOCKET ? S_IFSOCK : 0) &&
+		       !rec->rdev &&
 		       !(rec->flags & ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE)) &&
 		       (rec->flags & O_ACCMODE) == O_RDWR;
 	case CKPT_FILE_PIPE:

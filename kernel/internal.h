@@ -182,7 +182,8 @@ struct file *ckpt_make_unlinked(struct ckpt_ctx *ctx,
 struct file *ckpt_reopen_unlinked(struct ckpt_ctx *ctx,
 				  const struct ckpt_file *rec);
 int ckpt_restore_file_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
-int ckpt_check_file_data(struct ckpt_ctx *ctx, struct file *file, int fd);
+int ckpt_check_file_data(struct ckpt_ctx *ctx, struct file *file, int fd,
+			 const char *path);
 bool ckpt_has_file_data(const struct ckpt_ctx *ctx, struct file *file);
 int ckpt_charge_file_data(struct ckpt_ctx *ctx, loff_t size, int fd,
 			  const char *path);
@@ -228,8 +229,7 @@ static inline bool ckpt_file_in_image(u32 type)
 struct ckpt_sock_stage;
 #if IS_BUILTIN(CONFIG_UNIX)
 bool ckpt_is_socket(struct file *file);
-int ckpt_check_socket(struct ckpt_ctx *ctx, struct files_struct *files,
-		      struct file *file, int fd);
+int ckpt_check_socket(struct ckpt_ctx *ctx, struct file *file, int fd);
 int ckpt_dump_socket(struct ckpt_ctx *ctx, struct file *file, u32 id);
 int ckpt_restore_socket(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 int ckpt_restore_sock_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
@@ -241,9 +241,8 @@ static inline bool ckpt_is_socket(struct file *file)
 	return false;
 }
 
-static inline int ckpt_check_socket(struct ckpt_ctx *ctx,
-				    struct files_struct *files,
-				    struct file *file, int fd)
+static inline int ckpt_check_socket(struct ckpt_ctx *ctx, struct file *file,
+				    int fd)
 {
 	return -EOPNOTSUPP;
 }

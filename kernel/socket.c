@@ -172,8 +172,7 @@ static const char *ckpt_sock_refusal(struct ckpt_ctx *ctx, struct socket *sock)
 
 /**
  * ckpt_check_socket - can a socket be recorded?
- * @ctx: the context
- * @files: the process's file table
+ * @ctx: the context, in ckpt_dump_fds() (@ctx->files)
  * @file: the socket
  * @fd: its descriptor
  *
@@ -182,8 +181,7 @@ static const char *ckpt_sock_refusal(struct ckpt_ctx *ctx, struct socket *sock)
  *
  * Return: 0, or -EOPNOTSUPP (logged, naming the descriptor and why).
  */
-int ckpt_check_socket(struct ckpt_ctx *ctx, struct files_struct *files,
-		      struct file *file, int fd)
+int ckpt_check_socket(struct ckpt_ctx *ctx, struct file *file, int fd)
 {
 	struct socket *sock = sock_from_file(file);
 	const char *why = ckpt_sock_refusal(ctx, sock);
@@ -201,7 +199,7 @@ int ckpt_check_socket(struct ckpt_ctx *ctx, struct files_struct *files,
 			why = "the other end of the socket the image is written to";
 		else if (unix_peer(peer) != sock->sk)
 			why = "a unix socket connected to one that is not connected to it";
-		else if (ckpt_files_fd(files, pfile) < 0)
+		else if (ckpt_files_fd(ctx->files, pfile) < 0)
 			why = "a unix socket connected to a socket outside the process";
 		if (pfile)
 			fput(pfile);
@@ -657,8 +655,6 @@ int ckpt_socket_precommit(struct ckpt_ctx *ctx)
 			b = a->sock->peer ? ckpt_obj_find(ctx, a->sock->peer) : NULL;
 			if (!b)
 				return -EINVAL;
-		} else if (a->sock->nr_msgs) {
-			return -EINVAL;
 		}
 		err = ckpt_make_sockets(a, b);
 		if (err)

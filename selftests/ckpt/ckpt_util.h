@@ -921,6 +921,35 @@ static inline pid_t ck_spawn_commanded(int (*setup)(void), const int *keep,
 }
 
 /*
+ * Dump a paused child set up by setup() (ck_spawn_paused()), which must be
+ * refused: the dump's errno (EOPNOTSUPP...) if nothing was written and the
+ * child runs on; 0 if the dump succeeded; -1 if the child could not be
+ * made, -2 if bytes were written, -3 if the child is gone.
+ */
+static inline int ck_dump_refused(const char *name, int (*setup)(void))
+{
+	int img = ck_memfd(name), err;
+	pid_t pid;
+
+	if (img < 0)
+		return -1;
+	pid = ck_spawn_paused(setup);
+	if (pid < 0) {
+		close(img);
+		return -1;
+	}
+	err = ckpt_dump(pid, img, 0, NULL, 0) ? errno : 0;
+	if (err && lseek(img, 0, SEEK_END) != 0)
+		err = -2;
+	else if (err && waitpid(pid, NULL, WNOHANG) != 0)
+		err = -3;
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	close(img);
+	return err;
+}
+
+/*
  * Fork a child that runs run(img), img a fresh memfd it is to dump itself
  * into (run() never returns).  Returns the memfd at offset 0, or -1; the
  * child's exit status (ck_wait()) in *status.
