@@ -11,10 +11,10 @@
  *
  * Restore: the records are staged with the files (reopened while staging);
  * in the committing task, before the point of no return, each descriptor of
- * a terminal or a pipe is matched with the live object the descriptor of
- * the same number refers to; at the point of exec's unshare_files() the
- * table is replaced by the image's, which can then only fail for want of
- * memory.
+ * a terminal, a pipe or a socket kept by identity is matched with the live
+ * object the descriptor of the same number refers to; at the point of
+ * exec's unshare_files() the table is replaced by the image's, which can
+ * then only fail for want of memory.
  */
 #define pr_fmt(fmt) "ckpt: " fmt
 
@@ -270,15 +270,18 @@ static fmode_t ckpt_acc_fmode(unsigned int flags)
 	return (flags & O_PATH) ? 0 : OPEN_FMODE(flags);
 }
 
-/* Is @file the kind of live object @rec records, open the same way? */
+/* Is @file the kind of live object @obj records, open the same way? */
 static bool ckpt_live_match(const struct ckpt_ctx *ctx,
-			    const struct ckpt_file *rec, struct file *file)
+			    const struct ckpt_obj *obj, struct file *file)
 {
+	const struct ckpt_file *rec = &obj->rec;
 	bool same = ckpt_same_file(rec, file_inode(file));
 
 	if ((file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
 	    ckpt_acc_fmode(rec->flags))
 		return false;
+	if (rec->type == CKPT_FILE_SOCKET)
+		return ckpt_sock_live_match(ctx, obj, file);
 	if (rec->type == CKPT_FILE_TTY && !tty_file_is_tty(file))
 		return false;
 	/* A rollback keeps the very object; a new process takes the caller's. */
@@ -291,7 +294,8 @@ static bool ckpt_live_match(const struct ckpt_ctx *ctx,
 }
 
 /*
- * The live object for a terminal or a pipe of the image at descriptor @nr:
+ * The live object for a terminal, a pipe or a socket kept by identity of
+ * the image at descriptor @nr:
  * the current task's descriptor @nr if it refers to it (a rollback), or is
  * of its kind (a restore as a new process: the restorer hands over its own
  * pipe or terminal at that number).  A terminal of a new process falls
@@ -305,7 +309,7 @@ static struct file *ckpt_live_file(struct ckpt_ctx *ctx,
 	struct file *file;
 
 	file = fget_raw(nr);
-	if (file && ckpt_live_match(ctx, &obj->rec, file))
+	if (file && ckpt_live_match(ctx, obj, file))
 		return file;
 	if (file)
 		fput(file);
@@ -313,7 +317,7 @@ static struct file *ckpt_live_file(struct ckpt_ctx *ctx,
 		return NULL;
 	for (i = 0; i < 3; i++) {
 		file = fget_raw(i);
-		if (file && ckpt_live_match(ctx, &obj->rec, file))
+		if (file && ckpt_live_match(ctx, obj, file))
 			return file;
 		if (file)
 			fput(file);
@@ -346,6 +350,10 @@ static const char *ckpt_live_missing(const struct ckpt_ctx *ctx,
 		return ctx->in_place ?
 		       "the terminal checkpointed is no longer open there" :
 		       "the restoring process has no terminal there nor on fds 0-2";
+	if (rec->type == CKPT_FILE_SOCKET)
+		return ctx->in_place ?
+		       "the socket checkpointed is gone, nor can its record make it" :
+		       "no socket handed over there is it or like it, nor can its record make it";
 	if (ctx->in_place)
 		return "the pipe checkpointed is no longer open there";
 	if (rec->size)
@@ -389,6 +397,13 @@ static int ckpt_fd_file(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
 	obj = ckpt_obj_find(ctx, fd->file);
 	if (!obj->file)
 		obj->file = ckpt_live_file(ctx, obj, fd->fd);
+	if (!obj->file && obj->sock) {
+		/* a socket kept by identity, made again if its record allows */
+		file = ckpt_sock_remake(ctx, obj, fd->fd);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
+		obj->file = file;
+	}
 	if (!obj->file && obj->path) {
 		if (!pass && (obj->rec.flags & O_ACCMODE) == O_WRONLY)
 			return 0;
@@ -414,11 +429,12 @@ static int ckpt_fd_file(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
  *
  * Context: the committing task (the caller, or the parked leader of the
  * process rolled back), before the point of no return.
- * A terminal or a pipe is the live one at its number; a FIFO that is not
- * there is opened again by its path.
+ * A terminal, a pipe or a socket kept by identity is the live one at its
+ * number; a FIFO that is not there is opened again by its path.
  *
  * Return: 0; -EMFILE for a descriptor at or above the task's
- * RLIMIT_NOFILE; -ESTALE for a terminal or pipe not open at its number;
+ * RLIMIT_NOFILE; -ESTALE for a terminal, pipe or socket not open at its
+ * number;
  * the errors of ckpt_live_pipes() and of reopening a FIFO (-ENXIO for a
  * write end without a reader, -ENOENT, -EACCES, -ESTALE); -ENOMEM.
  */
@@ -462,7 +478,7 @@ int ckpt_stage_fds_precommit(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st)
  * As exec's unshare_files(): a table shared with another process is left
  * to it.  Every descriptor is closed, then each of the image's is
  * installed but the image's own (CKPT_FD_IMAGE), which stays closed; a
- * live terminal or pipe gets the image's O_NONBLOCK.
+ * live terminal, pipe or socket gets the image's O_NONBLOCK.
  *
  * Context: the restored process's only thread, after the point of no
  * return.
@@ -494,7 +510,8 @@ int ckpt_commit_fds(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st)
 			return err;
 		obj = ckpt_obj_find(ctx, fd->file);
 		if (obj->rec.type == CKPT_FILE_TTY ||
-		    obj->rec.type == CKPT_FILE_PIPE) {
+		    obj->rec.type == CKPT_FILE_PIPE ||
+		    obj->rec.type == CKPT_FILE_SOCKET) {
 			spin_lock(&file->f_lock);
 			file->f_flags = (file->f_flags & ~O_NONBLOCK) |
 					(obj->rec.flags & O_NONBLOCK);

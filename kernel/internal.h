@@ -225,7 +225,7 @@ static inline bool ckpt_file_in_image(u32 type)
 	       type == CKPT_FILE_CONTENT;
 }
 
-/* socket.c: unix sockets without an address */
+/* socket.c: unix sockets by value, and sockets kept by identity */
 struct ckpt_sock_stage;
 #if IS_BUILTIN(CONFIG_UNIX)
 bool ckpt_is_socket(struct file *file);
@@ -234,6 +234,10 @@ int ckpt_dump_socket(struct ckpt_ctx *ctx, struct file *file, u32 id);
 int ckpt_restore_socket(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 int ckpt_restore_sock_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 int ckpt_socket_precommit(struct ckpt_ctx *ctx);
+bool ckpt_sock_live_match(const struct ckpt_ctx *ctx,
+			  const struct ckpt_obj *obj, struct file *file);
+struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
+			      unsigned int fd);
 void ckpt_sock_stage_free(struct ckpt_sock_stage *st);
 #else
 static inline bool ckpt_is_socket(struct file *file)
@@ -268,6 +272,20 @@ static inline int ckpt_restore_sock_data(struct ckpt_ctx *ctx,
 static inline int ckpt_socket_precommit(struct ckpt_ctx *ctx)
 {
 	return 0;
+}
+
+static inline bool ckpt_sock_live_match(const struct ckpt_ctx *ctx,
+					const struct ckpt_obj *obj,
+					struct file *file)
+{
+	return false;
+}
+
+static inline struct file *ckpt_sock_remake(struct ckpt_ctx *ctx,
+					    struct ckpt_obj *obj,
+					    unsigned int fd)
+{
+	return NULL;
 }
 
 static inline void ckpt_sock_stage_free(struct ckpt_sock_stage *st)

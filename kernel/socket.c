@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ckpt: unix sockets without an address.
+ * ckpt: sockets.
  *
- * A socket made by socket() and never bound or connected, or an end of a
- * pair made by socketpair() whose other end the process holds too.  Its
+ * A unix socket without an address is the process's own, recorded by
+ * value: one made by socket() and never bound or connected, or an end of
+ * a pair made by socketpair() whose other end the process holds too.  Its
  * FILE record is followed by a SOCKET record with its type, options and
  * shutdown state; the two ends of a pair follow each other, and then come
  * the bytes or messages queued in each end's receive queue, read without
@@ -12,9 +13,24 @@
  * options, the queued data sent again from each end's peer (so that a
  * queue longer than the socket's limits fails as send() would) and
  * shutdown(); a rollback too, and another process that shared a socket
- * keeps the old one.  Anything else a unix socket can hold (an address,
- * a descriptor in flight, out-of-band data, credentials a receiver would
- * read) is refused by name.
+ * keeps the old one.  What else such a socket can hold (a descriptor in
+ * flight, out-of-band data, credentials a receiver would read) is refused
+ * by name.
+ *
+ * Any other socket is part of something outside the process: a name in
+ * the filesystem or the abstract namespace that others connect to, a peer
+ * in another process or on the network.  A unix socket with an address or
+ * an outside peer, and a TCP or UDP socket, is kept by identity, as a
+ * terminal or a pipeline's pipe is: the record names it (its cookie, kind,
+ * state and addresses) and holds nothing of it.  A rollback keeps the very
+ * socket, live, at its descriptor; a restore as a new process takes the
+ * one the restorer hands over at that descriptor, which must be the same
+ * or of the same kind on the same addresses.  Failing that, a TCP listener
+ * or unconnected socket, or a UDP socket, is made again if the record
+ * holds all of it (nothing was queued, no option but those recorded):
+ * socket(), setsockopt(), bind(), listen() or connect(), with their
+ * checks, in the committing task.  Other families and types (netlink,
+ * packet, raw) are refused by name.
  */
 #define pr_fmt(fmt) "ckpt: " fmt
 
@@ -26,8 +42,15 @@
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/sockptr.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 #include <net/af_unix.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "internal.h"
 
@@ -45,9 +68,13 @@
  * @max_msgs: room in @msgs
  * @peer: for the first end of a pair, the object id of the second, once
  *	its SOCKET record is read
+ * @addr: the address of a socket kept by identity, @rec.addr_len bytes
+ * @peer_addr: its peer's, @rec.peer_len bytes
  */
 struct ckpt_sock_stage {
 	struct ckpt_socket rec;
+	u8 addr[CKPT_SOCK_ADDR_MAX];
+	u8 peer_addr[CKPT_SOCK_ADDR_MAX];
 	struct ckpt_sock_data **msgs;
 	unsigned int nr_msgs;
 	unsigned int max_msgs;
@@ -125,33 +152,92 @@ static const char *ckpt_sock_queue_refusal(struct ckpt_ctx *ctx,
 	return why;
 }
 
-/* Why the unix socket @sock cannot be recorded, or NULL. */
-static const char *ckpt_sock_refusal(struct ckpt_ctx *ctx, struct socket *sock)
+/*
+ * Is the unix socket @sk kept by identity: with an address, listening, or
+ * connected otherwise than to the other end of a pair without addresses
+ * the process holds?  *@why says if it cannot be recorded at all.
+ */
+static bool ckpt_unix_kept(struct ckpt_ctx *ctx, struct sock *sk,
+			   const char **why)
+{
+	struct file *pfile = NULL;
+	struct sock *peer;
+	bool kept = false;
+
+	if (READ_ONCE(unix_sk(sk)->addr) || READ_ONCE(sk->sk_state) == TCP_LISTEN)
+		return true;
+	peer = unix_peer_get(sk);
+	if (!peer)
+		return false;
+	pfile = ckpt_sock_file(peer);
+	if (pfile && pfile == ctx->file)
+		*why = "the other end of the socket the image is written to";
+	else if (!pfile || unix_peer(peer) != sk ||
+		 READ_ONCE(unix_sk(peer)->addr) ||
+		 ckpt_files_fd(ctx->files, pfile) < 0)
+		kept = true;
+	if (pfile)
+		fput(pfile);
+	sock_put(peer);
+	return kept;
+}
+
+/*
+ * Is @sock recorded by identity rather than by value?  *@why says if its
+ * family or type cannot be recorded at all.
+ */
+static bool ckpt_sock_kept(struct ckpt_ctx *ctx, struct socket *sock,
+			   const char **why)
 {
 	struct sock *sk = sock->sk;
-	struct unix_sock *u = unix_sk(sk);
+	bool kept;
 
+	*why = NULL;
 	switch (sk->sk_family) {
 	case AF_UNIX:
 		break;
 	case AF_INET:
-		return "an IPv4 socket (TCP, UDP, raw...)";
 	case AF_INET6:
-		return "an IPv6 socket (TCP, UDP, raw...)";
+		kept = (sk->sk_type == SOCK_STREAM &&
+			sk->sk_protocol == IPPROTO_TCP) ||
+		       (sk->sk_type == SOCK_DGRAM &&
+			sk->sk_protocol == IPPROTO_UDP);
+		if (!kept)
+			*why = sk->sk_family == AF_INET ?
+			       "an IPv4 socket other than TCP and UDP (raw, ICMP, SCTP...)" :
+			       "an IPv6 socket other than TCP and UDP (raw, ICMP, SCTP...)";
+		return kept;
 	case AF_NETLINK:
-		return "a netlink socket";
+		*why = "a netlink socket";
+		return false;
 	case AF_PACKET:
-		return "a packet socket";
+		*why = "a packet socket";
+		return false;
 	default:
-		return "a socket of a family other than unix";
+		*why = "a socket of a family other than unix, IPv4 and IPv6";
+		return false;
 	}
 	if (sk->sk_type != SOCK_STREAM && sk->sk_type != SOCK_DGRAM &&
-	    sk->sk_type != SOCK_SEQPACKET)
-		return "a unix socket of this type";
-	if (READ_ONCE(u->addr))
-		return "a unix socket with an address (bound, listening, or connected to one)";
-	if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
-		return "a listening unix socket";
+	    sk->sk_type != SOCK_SEQPACKET) {
+		*why = "a unix socket of this type";
+		return false;
+	}
+	return ckpt_unix_kept(ctx, sk, why);
+}
+
+/*
+ * Why @sock cannot be recorded, or NULL; *@kept says if it is recorded
+ * by identity rather than by value.
+ */
+static const char *ckpt_sock_refusal(struct ckpt_ctx *ctx, struct socket *sock,
+				     bool *kept)
+{
+	struct sock *sk = sock->sk;
+	const char *why;
+
+	*kept = ckpt_sock_kept(ctx, sock, &why);
+	if (why || *kept)
+		return why;
 	if (READ_ONCE(sk->sk_err))
 		return "a unix socket with an error pending";
 	if (READ_ONCE(sk->sk_peek_off) >= 0)
@@ -164,7 +250,7 @@ static const char *ckpt_sock_refusal(struct ckpt_ctx *ctx, struct socket *sock)
 	    sock_flag(sk, SOCK_RXQ_OVFL))
 		return "a unix socket with SO_TIMESTAMP* or SO_RXQ_OVFL";
 #if IS_ENABLED(CONFIG_AF_UNIX_OOB)
-	if (READ_ONCE(u->oob_skb))
+	if (READ_ONCE(unix_sk(sk)->oob_skb))
 		return "a unix socket with out-of-band data (MSG_OOB)";
 #endif
 	return ckpt_sock_queue_refusal(ctx, sock);
@@ -176,35 +262,18 @@ static const char *ckpt_sock_refusal(struct ckpt_ctx *ctx, struct socket *sock)
  * @file: the socket
  * @fd: its descriptor
  *
- * A unix socket without an address, unconnected or with its peer open at
- * a descriptor of the process too (its pair's other end).
+ * By value, a unix socket without an address, unconnected or with its
+ * peer, without an address either, open at a descriptor of the process
+ * too (its pair's other end); by identity, another unix socket, or a TCP
+ * or UDP one.
  *
  * Return: 0, or -EOPNOTSUPP (logged, naming the descriptor and why).
  */
 int ckpt_check_socket(struct ckpt_ctx *ctx, struct file *file, int fd)
 {
-	struct socket *sock = sock_from_file(file);
-	const char *why = ckpt_sock_refusal(ctx, sock);
-	struct file *pfile = NULL;
-	struct sock *peer = NULL;
+	bool kept;
+	const char *why = ckpt_sock_refusal(ctx, sock_from_file(file), &kept);
 
-	if (!why && sock->sk->sk_family == AF_UNIX)
-		peer = unix_peer_get(sock->sk);
-	if (peer) {
-		/* its own descriptor's check looks at the peer's state */
-		pfile = ckpt_sock_file(peer);
-		if (!pfile)
-			why = "a unix socket whose peer is closed";
-		else if (pfile == ctx->file)
-			why = "the other end of the socket the image is written to";
-		else if (unix_peer(peer) != sock->sk)
-			why = "a unix socket connected to one that is not connected to it";
-		else if (ckpt_files_fd(ctx->files, pfile) < 0)
-			why = "a unix socket connected to a socket outside the process";
-		if (pfile)
-			fput(pfile);
-		sock_put(peer);
-	}
 	if (!why)
 		return 0;
 	return ckpt_refuse_task(ctx->task, "fd %d: %s is not supported", fd,
@@ -312,17 +381,134 @@ static u64 ckpt_timeo_us(long timeo)
 	return div_u64(jiffies64_to_nsecs(timeo), NSEC_PER_USEC) ?: 1;
 }
 
+/* getsockname(), or getpeername() if @peer, into @addr; 0 if none. */
+static int ckpt_sock_name(struct socket *sock, bool peer,
+			  struct sockaddr_storage *addr)
+{
+	int len;
+
+	memset(addr, 0, sizeof(*addr));
+	len = peer ? kernel_getpeername(sock, (struct sockaddr *)addr) :
+		     kernel_getsockname(sock, (struct sockaddr *)addr);
+	return clamp_t(int, len, 0, CKPT_SOCK_ADDR_MAX);
+}
+
+/*
+ * Can restore make the TCP or UDP socket @sk again from its record, when
+ * the live one is not there?  Only if the record holds all of it: a TCP
+ * listener or unconnected socket, or a UDP socket, with nothing queued (no
+ * connection waiting to be accepted, no datagram) and no option but those
+ * the record has, which this fills in.
+ */
+static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	bool ok;
+
+	lock_sock(sk);
+	if (sk->sk_reuse == SK_CAN_REUSE)
+		rec->flags |= CKPT_SOCK_REUSEADDR;
+	if (sk->sk_reuseport)
+		rec->flags |= CKPT_SOCK_REUSEPORT;
+	if (sk->sk_family == AF_INET6 && sk->sk_ipv6only)
+		rec->flags |= CKPT_SOCK_V6ONLY;
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		rec->flags |= CKPT_SOCK_KEEPALIVE;
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		rec->flags |= CKPT_SOCK_SNDBUF;
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		rec->flags |= CKPT_SOCK_RCVBUF;
+	ok = !sk->sk_mark && !sk->sk_priority && !sk->sk_bound_dev_if &&
+	     !sk->sk_err && !rcu_access_pointer(sk->sk_filter) &&
+	     !sock_flag(sk, SOCK_LINGER) && sk->sk_peek_off < 0 &&
+	     !sk->sk_shutdown && !inet->cmsg_flags && inet->uc_ttl == -1 &&
+	     !inet->tos && !rcu_access_pointer(inet->mc_list) &&
+	     !inet->freebind && !inet->transparent && !inet->recverr &&
+	     !inet->bind_address_no_port;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		struct ipv6_pinfo *np = inet6_sk(sk);
+
+		ok = ok && !np->rxopt.all && np->hop_limit == -1 &&
+		     !np->tclass && !rcu_access_pointer(np->ipv6_mc_list) &&
+		     !rcu_access_pointer(np->opt);
+	}
+#endif
+	if (sk->sk_protocol == IPPROTO_TCP) {
+		struct inet_connection_sock *icsk = inet_csk(sk);
+		struct tcp_sock *tp = tcp_sk(sk);
+
+		if (tp->nonagle & TCP_NAGLE_OFF)
+			rec->flags |= CKPT_SOCK_NODELAY;
+		if (sk->sk_state == TCP_LISTEN)
+			rec->backlog = READ_ONCE(sk->sk_max_ack_backlog);
+		ok = ok && (sk->sk_state == TCP_LISTEN ||
+			    sk->sk_state == TCP_CLOSE) &&
+		     !(tp->nonagle & ~(TCP_NAGLE_OFF | TCP_NAGLE_PUSH)) &&
+		     !tp->rx_opt.user_mss &&
+		     !tp->keepalive_time && !tp->keepalive_intvl &&
+		     !tp->keepalive_probes && !tp->linger2 &&
+		     !icsk->icsk_user_timeout && !icsk->icsk_ca_setsockopt &&
+		     !icsk->icsk_accept_queue.rskq_defer_accept &&
+		     !icsk->icsk_accept_queue.fastopenq.max_qlen &&
+		     !READ_ONCE(sk->sk_ack_backlog) &&
+		     !inet_csk_reqsk_queue_len(sk);
+	} else {
+		struct udp_sock *up = udp_sk(sk);
+
+		ok = ok && !READ_ONCE(up->udp_flags) && !up->encap_type &&
+		     !up->pcflag && !up->gso_size && !up->pending &&
+		     skb_queue_empty_lockless(&sk->sk_receive_queue) &&
+		     skb_queue_empty_lockless(&up->reader_queue);
+	}
+	release_sock(sk);
+	return ok;
+}
+
+/* The SOCKET record of a socket kept by identity, and its addresses. */
+static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
+				 struct ckpt_socket *rec)
+{
+	struct sockaddr_storage *addr;
+	struct ckpt_socket *r;
+	int alen, plen;
+
+	addr = kmalloc_array(2, sizeof(*addr), GFP_KERNEL);
+	if (!addr)
+		return -ENOMEM;
+	alen = ckpt_sock_name(sock, false, &addr[0]);
+	plen = ckpt_sock_name(sock, true, &addr[1]);
+	rec->flags = CKPT_SOCK_LIVE;
+	if (sock->sk->sk_family != AF_UNIX &&
+	    ckpt_inet_remake(sock->sk, rec))
+		rec->flags |= CKPT_SOCK_REMAKE;
+	else
+		rec->flags &= CKPT_SOCK_LIVE;
+	rec->addr_len = alen;
+	rec->peer_len = plen;
+	r = ckpt_rec_begin(ctx, CKPT_REC_SOCKET, sizeof(*rec) + alen + plen);
+	if (!IS_ERR(r)) {
+		*r = *rec;
+		memcpy(r + 1, &addr[0], alen);
+		memcpy((u8 *)(r + 1) + alen, &addr[1], plen);
+		ckpt_rec_end(ctx, sizeof(*rec) + alen + plen);
+	}
+	kfree(addr);
+	return PTR_ERR_OR_ZERO(r);
+}
+
 /**
  * ckpt_dump_socket - write the SOCKET record of a socket, and its peer's
  * @ctx: the context
  * @file: the socket, checked by ckpt_check_socket()
  * @id: the object id of its FILE record, just written
  *
- * The first end of a pair is followed by its peer's FILE and SOCKET
- * records, and the second by the data queued for both.
+ * A socket kept by identity has its record alone.  Of a pair, the first
+ * end is followed by its peer's FILE and SOCKET records, and the second
+ * by the data queued for both.
  *
  * Context: process context, no locks held; in ckpt_dump_fds().
- * Return: 0; -EOPNOTSUPP if the pair changed since the check; -ENOMEM;
+ * Return: 0; -EOPNOTSUPP if the socket changed since the check; -ENOMEM;
  * or a write error.
  */
 int ckpt_dump_socket(struct ckpt_ctx *ctx, struct file *file, u32 id)
@@ -331,8 +517,11 @@ int ckpt_dump_socket(struct ckpt_ctx *ctx, struct file *file, u32 id)
 	struct sock *sk = sock->sk, *peer;
 	struct ckpt_socket rec = {
 		.id = id,
-		.family = AF_UNIX,
+		.family = sk->sk_family,
 		.type = sk->sk_type,
+		.protocol = sk->sk_protocol,
+		.state = READ_ONCE(sk->sk_state),
+		.cookie = sock_gen_cookie(sk),
 		.sndbuf = READ_ONCE(sk->sk_sndbuf),
 		.rcvbuf = READ_ONCE(sk->sk_rcvbuf),
 		.rcvlowat = READ_ONCE(sk->sk_rcvlowat),
@@ -342,8 +531,13 @@ int ckpt_dump_socket(struct ckpt_ctx *ctx, struct file *file, u32 id)
 	struct file *pfile = NULL;
 	u8 shut = READ_ONCE(sk->sk_shutdown);
 	u32 peer_id = 0, pid;
+	const char *why;
 	int err, pfd;
 
+	if (ckpt_sock_kept(ctx, sock, &why))
+		return ckpt_dump_kept_socket(ctx, sock, &rec);
+	if (why)
+		return -EOPNOTSUPP;	/* changed since the check */
 	if (test_bit(SOCK_PASSCRED, &sock->flags))
 		rec.flags |= CKPT_SOCK_PASSCRED;
 	if (test_bit(SOCK_PASSSEC, &sock->flags))
@@ -390,13 +584,56 @@ out:
 	return err;
 }
 
+/* The flags of a record by value, and of one kept by identity. */
+#define CKPT_SOCK_VALUE_FLAGS	(CKPT_SOCK_LIVE - 1)
+#define CKPT_SOCK_INET_FLAGS	(CKPT_SOCK_REMAKE | CKPT_SOCK_REUSEADDR | \
+				 CKPT_SOCK_REUSEPORT | CKPT_SOCK_V6ONLY | \
+				 CKPT_SOCK_KEEPALIVE | CKPT_SOCK_NODELAY | \
+				 CKPT_SOCK_SNDBUF | CKPT_SOCK_RCVBUF)
+
+/* Is the record of a socket kept by identity, with its addresses, sound? */
+static bool ckpt_kept_rec_valid(const struct ckpt_socket *rec,
+				const u8 *addr)
+{
+	u16 fam, len = rec->family == AF_INET ? sizeof(struct sockaddr_in) :
+		       sizeof(struct sockaddr_in6);
+	bool tcp, udp;
+
+	if (rec->family == AF_UNIX)
+		return rec->flags == CKPT_SOCK_LIVE && !rec->backlog;
+	tcp = rec->type == SOCK_STREAM && rec->protocol == IPPROTO_TCP;
+	udp = rec->type == SOCK_DGRAM && rec->protocol == IPPROTO_UDP;
+	if ((rec->family != AF_INET && rec->family != AF_INET6) ||
+	    rec->flags & ~(CKPT_SOCK_LIVE | CKPT_SOCK_INET_FLAGS) ||
+	    (!tcp && !udp) || (rec->flags & CKPT_SOCK_NODELAY && !tcp) ||
+	    (rec->flags & CKPT_SOCK_V6ONLY && rec->family != AF_INET6) ||
+	    (rec->backlog && rec->state != TCP_LISTEN))
+		return false;
+	if (!(rec->flags & CKPT_SOCK_REMAKE))
+		return true;
+	/* what bind() and connect() will be given */
+	if (rec->addr_len != len || (rec->peer_len && rec->peer_len != len))
+		return false;
+	memcpy(&fam, addr, sizeof(fam));
+	if (fam != rec->family)
+		return false;
+	memcpy(&fam, addr + rec->addr_len, sizeof(fam));
+	if (rec->peer_len && fam != rec->family)
+		return false;
+	if (tcp)
+		return (rec->state == TCP_LISTEN || rec->state == TCP_CLOSE) &&
+		       !rec->peer_len;
+	return rec->state == (rec->peer_len ? TCP_ESTABLISHED : TCP_CLOSE);
+}
+
 /**
  * ckpt_restore_socket - take in a CKPT_REC_SOCKET record
  * @ctx: the context
  * @h: the record's header
  *
  * Stages the socket of the FILE record just before; the second end of a
- * pair names the first, which must be waiting for it.
+ * pair names the first, which must be waiting for it.  A socket kept by
+ * identity is found at the commit (ckpt_sock_live_match()).
  *
  * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed or
  * misplaced one; -ENOMEM.
@@ -408,19 +645,32 @@ int ckpt_restore_socket(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	struct ckpt_socket *rec;
 	int err = -EINVAL;
 
-	rec = ckpt_read_payload(ctx, h, sizeof(*rec), sizeof(*rec));
+	rec = ckpt_read_payload(ctx, h, sizeof(*rec),
+				sizeof(*rec) + 2 * CKPT_SOCK_ADDR_MAX);
 	if (IS_ERR(rec))
 		return PTR_ERR(rec);
 	if (!obj || obj->id != rec->id || obj->rec.type != CKPT_FILE_SOCKET ||
-	    obj->sock || rec->family != AF_UNIX || rec->pad ||
+	    obj->sock || rec->pad ||
 	    rec->flags & ~CKPT_SOCK_FLAGS ||
 	    (rec->type != SOCK_STREAM && rec->type != SOCK_DGRAM &&
 	     rec->type != SOCK_SEQPACKET) ||
-	    rec->sndbuf > INT_MAX || rec->rcvbuf > INT_MAX ||
+	    rec->addr_len > CKPT_SOCK_ADDR_MAX ||
+	    rec->peer_len > CKPT_SOCK_ADDR_MAX ||
+	    h->len != sizeof(*rec) + rec->addr_len + rec->peer_len)
+		goto out;
+	if (rec->sndbuf > INT_MAX || rec->rcvbuf > INT_MAX ||
 	    !rec->rcvlowat || rec->rcvlowat > INT_MAX ||
 	    div_u64(rec->rcvtimeo_us, USEC_PER_SEC) > INT_MAX ||
-	    div_u64(rec->sndtimeo_us, USEC_PER_SEC) > INT_MAX)
+	    div_u64(rec->sndtimeo_us, USEC_PER_SEC) > INT_MAX ||
+	    rec->backlog > INT_MAX)
 		goto out;
+	if (rec->flags & CKPT_SOCK_LIVE) {
+		if (rec->peer || !ckpt_kept_rec_valid(rec, (const void *)(rec + 1)))
+			goto out;
+	} else if (rec->family != AF_UNIX || rec->addr_len || rec->peer_len ||
+		   rec->backlog || rec->flags & ~CKPT_SOCK_VALUE_FLAGS) {
+		goto out;
+	}
 	if (rec->peer) {
 		first = ckpt_obj_find(ctx, rec->peer);
 		if (rec->flags & CKPT_SOCK_CONNECTED || !first || !first->sock ||
@@ -433,6 +683,9 @@ int ckpt_restore_socket(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	if (!obj->sock)
 		goto out;
 	obj->sock->rec = *rec;
+	memcpy(obj->sock->addr, rec + 1, rec->addr_len);
+	memcpy(obj->sock->peer_addr, (u8 *)(rec + 1) + rec->addr_len,
+	       rec->peer_len);
 	if (first)
 		first->sock->peer = rec->id;
 	err = 0;
@@ -649,7 +902,8 @@ int ckpt_socket_precommit(struct ckpt_ctx *ctx)
 	for (i = 0; i < ctx->nr_objs; i++) {
 		struct ckpt_obj *a = &ctx->objs[i], *b = NULL;
 
-		if (!a->sock || a->file || a->sock->rec.peer)
+		if (!a->sock || a->file || a->sock->rec.peer ||
+		    a->sock->rec.flags & CKPT_SOCK_LIVE)
 			continue;
 		if (a->sock->rec.flags & CKPT_SOCK_CONNECTED) {
 			b = a->sock->peer ? ckpt_obj_find(ctx, a->sock->peer) : NULL;
@@ -661,4 +915,137 @@ int ckpt_socket_precommit(struct ckpt_ctx *ctx)
 			return err;
 	}
 	return 0;
+}
+
+/* Is the address of @sock, or of its peer, the @len bytes at @want? */
+static bool ckpt_sock_name_is(struct socket *sock, bool peer,
+			      const u8 *want, unsigned int len)
+{
+	struct sockaddr_storage addr;
+
+	return ckpt_sock_name(sock, peer, &addr) == len &&
+	       !memcmp(&addr, want, len);
+}
+
+/**
+ * ckpt_sock_live_match - is @file the socket kept by identity in @obj?
+ * @ctx: the restore
+ * @obj: a socket's object, with its SOCKET record
+ * @file: the file the committing task has at the socket's descriptor
+ *
+ * A rollback keeps the very socket, whatever it holds now.  A restore as
+ * a new process takes it too, or another one the restorer hands over: of
+ * the same family, type, protocol and state, on the same address and with
+ * the same peer address.
+ *
+ * Context: the committing task, before the point of no return.
+ */
+bool ckpt_sock_live_match(const struct ckpt_ctx *ctx,
+			  const struct ckpt_obj *obj, struct file *file)
+{
+	const struct ckpt_sock_stage *st = obj->sock;
+	struct socket *sock = sock_from_file(file);
+	struct sock *sk;
+
+	if (!st || !(st->rec.flags & CKPT_SOCK_LIVE) || !sock)
+		return false;
+	sk = sock->sk;
+	if (sock_gen_cookie(sk) == st->rec.cookie)
+		return true;
+	if (ctx->in_place)
+		return false;
+	return sk->sk_family == st->rec.family &&
+	       sk->sk_type == st->rec.type &&
+	       sk->sk_protocol == st->rec.protocol &&
+	       READ_ONCE(sk->sk_state) == st->rec.state &&
+	       ckpt_sock_name_is(sock, false, st->addr, st->rec.addr_len) &&
+	       ckpt_sock_name_is(sock, true, st->peer_addr, st->rec.peer_len);
+}
+
+/* A TCP or UDP option through the protocol's setsockopt(). */
+static int ckpt_sock_setopt_at(struct socket *sock, int level, int opt)
+{
+	int one = 1;
+
+	return sock->ops->setsockopt(sock, level, opt, KERNEL_SOCKPTR(&one),
+				     sizeof(one));
+}
+
+/* The port of the address of a record kept by identity (network order). */
+static __be16 ckpt_rec_port(const struct ckpt_socket *rec, const u8 *addr)
+{
+	struct sockaddr_in6 in6;
+	struct sockaddr_in in;
+
+	if (rec->family == AF_INET) {
+		memcpy(&in, addr, sizeof(in));
+		return in.sin_port;
+	}
+	memcpy(&in6, addr, sizeof(in6));
+	return in6.sin6_port;
+}
+
+/**
+ * ckpt_sock_remake - make a socket kept by identity again from its record
+ * @ctx: the restore
+ * @obj: the socket's object, whose live socket was not found
+ * @fd: its first descriptor, for messages
+ *
+ * As the process made it: socket(), setsockopt() for the options the
+ * record has, bind() to its address if it had a port, then listen() with
+ * its backlog or connect() to its peer, each with the security hook the
+ * system call runs and the protocol's own checks (a port below
+ * ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE in the network
+ * namespace; an address in use is -EADDRINUSE).
+ *
+ * Context: the committing task, before the point of no return.
+ * Return: the socket's file; NULL if the record does not allow it (the
+ * live socket only); or an ERR_PTR() of those calls' errors.
+ */
+struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
+			      unsigned int fd)
+{
+	const struct ckpt_sock_stage *st = obj->sock;
+	const struct ckpt_socket *rec = &st->rec;
+	struct sockaddr *addr = (struct sockaddr *)st->addr;
+	struct sockaddr *peer = (struct sockaddr *)st->peer_addr;
+	struct socket *sock;
+	struct file *file;
+	int one = 1, err;
+
+	if (!(rec->flags & CKPT_SOCK_REMAKE))
+		return NULL;
+	err = sock_create(rec->family, rec->type, rec->protocol, &sock);
+	if (err)
+		return ERR_PTR(err);
+	if (rec->flags & CKPT_SOCK_REUSEADDR)
+		err = ckpt_sock_setopt(sock, SO_REUSEADDR, &one, sizeof(one));
+	if (!err && rec->flags & CKPT_SOCK_REUSEPORT)
+		err = ckpt_sock_setopt(sock, SO_REUSEPORT, &one, sizeof(one));
+	if (!err && rec->flags & CKPT_SOCK_KEEPALIVE)
+		err = ckpt_sock_setopt(sock, SO_KEEPALIVE, &one, sizeof(one));
+	if (!err && rec->flags & CKPT_SOCK_V6ONLY)
+		err = ckpt_sock_setopt_at(sock, SOL_IPV6, IPV6_V6ONLY);
+	if (!err && rec->flags & CKPT_SOCK_NODELAY)
+		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_NODELAY);
+	if (!err)
+		err = ckpt_sock_setopts(sock, rec);
+	if (!err && ckpt_rec_port(rec, st->addr))
+		err = security_socket_bind(sock, addr, rec->addr_len) ?:
+		      sock->ops->bind(sock, addr, rec->addr_len);
+	if (!err && rec->state == TCP_LISTEN)
+		err = security_socket_listen(sock, rec->backlog) ?:
+		      sock->ops->listen(sock, rec->backlog);
+	if (!err && rec->peer_len)
+		err = security_socket_connect(sock, peer, rec->peer_len) ?:
+		      sock->ops->connect(sock, peer, rec->peer_len, 0);
+	if (err) {
+		pr_info_ratelimited("%s[%d]: fd %u: cannot make its socket again: error %d\n",
+				    current->comm, task_pid_nr(current), fd, err);
+		sock_release(sock);
+		return ERR_PTR(err);
+	}
+	/* sock_alloc_file() releases the socket if it fails */
+	file = sock_alloc_file(sock, obj->rec.flags & O_NONBLOCK, NULL);
+	return file;
 }

@@ -27,7 +27,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "libckpt.h"
 
@@ -67,8 +70,8 @@ static const char usage_text[] =
 "  --allow-changed-files  restore even if a file the process has open\n"
 "            changed since the dump (it then reads the file as it is)\n"
 "  --without-children  restore a process that had children without them\n"
-"  --inherit-fd N=FD  the restored process's pipe or terminal at fd N is\n"
-"            ckpt's fd FD\n"
+"  --inherit-fd N=FD  the restored process's pipe, terminal or socket at\n"
+"            fd N is ckpt's fd FD\n"
 "  show      check an image and list its records\n"
 "\n"
 "FILE '-' is standard input (restore, rollback, show) or output (dump).\n"
@@ -120,10 +123,12 @@ static const struct {
 	  "                          modified since the dump\n"
 	  "      --without-children  restore it even if it had children, which\n"
 	  "                          are not in the image: it has none then\n"
-	  "      --inherit-fd N=FD   its pipe or terminal at fd N (to a process\n"
-	  "                          not in the image) is ckpt's fd FD instead:\n"
-	  "                          a pipe of the same direction, a terminal;\n"
-	  "                          may be given several times\n" },
+	  "      --inherit-fd N=FD   its pipe, terminal or socket at fd N (to a\n"
+	  "                          process not in the image) is ckpt's fd FD\n"
+	  "                          instead: a pipe of the same direction, a\n"
+	  "                          terminal, the same socket or one of its\n"
+	  "                          kind on the same addresses; may be given\n"
+	  "                          several times\n" },
 	{ "rollback",
 	  "usage: ckpt rollback [--allow-changed-files] PID FILE|-\n"
 	  "Put live process PID back into the state of the image: memory,\n"
@@ -232,15 +237,20 @@ static const struct err_text {
 	  "it ends early)" },
 	{ ESTALE, OP_IMAGE, "a file changed",
 	  "a file the checkpointed process had open or mapped was modified, "
-	  "replaced or moved since the dump, or a pipe or terminal it had "
-	  "is not open at the same fd (--inherit-fd N=FD hands one of "
+	  "replaced or moved since the dump, or a pipe, terminal or socket it "
+	  "had is not open at the same fd (--inherit-fd N=FD hands one of "
 	  "ckpt's over; --allow-changed-files restores over a modified open "
 	  "file; an image made with ckpt dump --file-data puts it back)" },
 	{ ENOENT, OP_IMAGE, "a mapped file is missing",
 	  "a file the checkpointed process had mapped no longer exists" },
 	{ EACCES, OP_IMAGE, "permission denied",
 	  "a file the checkpointed process had mapped cannot be opened with "
-	  "your permissions" },
+	  "your permissions, or a socket it had cannot be bound to its "
+	  "address by you (a port below 1024 needs CAP_NET_BIND_SERVICE)" },
+	{ EADDRINUSE, OP_IMAGE, "address in use",
+	  "a socket the checkpointed process had is to be made again on an "
+	  "address another socket holds now (--inherit-fd N=FD hands that "
+	  "one over, if it is the process's)" },
 	{ EBUSY, OP_ALL, "busy",
 	  "a memfd of the image cannot be sealed as recorded (F_SEAL_WRITE "
 	  "while it is mapped shared and writable) and nothing was changed; "
@@ -943,11 +953,112 @@ static void show_siginfo(const struct ckpt_record *rec)
 	       code ? " (" : "", code ? code : "", code ? ")" : "");
 }
 
+/* A TCP state's name, as ss(8) prints it; a unix socket's is of its own. */
+static const char *sock_state_name(const struct ckpt_socket *k)
+{
+	static const char *const tcp[] = {
+		[1] = "established", [2] = "syn-sent", [3] = "syn-recv",
+		[4] = "fin-wait-1", [5] = "fin-wait-2", [6] = "time-wait",
+		[7] = "close", [8] = "close-wait", [9] = "last-ack",
+		[10] = "listen", [11] = "closing", [12] = "new-syn-recv",
+	};
+
+	if (k->family == AF_UNIX || k->type == SOCK_DGRAM) {
+		switch (k->state) {
+		case 1:		return "connected";
+		case 7:		return "unconnected";
+		case 10:	return "listening";
+		}
+	}
+	if (k->state < sizeof(tcp) / sizeof(tcp[0]) && tcp[k->state])
+		return tcp[k->state];
+	return "state?";
+}
+
+/* An address of a SOCKET record of @family, as text, into @buf. */
+static void sock_addr_text(uint16_t family, const unsigned char *a,
+			   unsigned int len, char *buf, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN];
+	size_t path = offsetof(struct sockaddr_un, sun_path);
+	unsigned int i, n;
+
+	snprintf(buf, size, "?");
+	if (family == AF_UNIX) {
+		if (len <= path) {
+			snprintf(buf, size, "(none)");
+			return;
+		}
+		/* an abstract name starts with a NUL, shown as @ */
+		n = snprintf(buf, size, "%s", a[path] ? "" : "@");
+		for (i = path + !a[path]; i < len && n + 5 < size; i++) {
+			if (!a[i] && a[path])
+				break;
+			n += snprintf(buf + n, size - n,
+				      a[i] > 0x20 && a[i] < 0x7f ? "%c" : "\\x%02x",
+				      a[i]);
+		}
+	} else if (family == AF_INET &&
+		   len >= sizeof(struct sockaddr_in)) {
+		struct sockaddr_in in;
+
+		memcpy(&in, a, sizeof(in));
+		inet_ntop(AF_INET, &in.sin_addr, ip, sizeof(ip));
+		snprintf(buf, size, "%s:%u", ip, ntohs(in.sin_port));
+	} else if (family == AF_INET6 &&
+		   len >= sizeof(struct sockaddr_in6)) {
+		struct sockaddr_in6 in6;
+
+		memcpy(&in6, a, sizeof(in6));
+		inet_ntop(AF_INET6, &in6.sin6_addr, ip, sizeof(ip));
+		snprintf(buf, size, "[%s]:%u", ip, ntohs(in6.sin6_port));
+	}
+}
+
+/*
+ * What a SOCKET record says, for the file table: family and type, state,
+ * addresses, and how it is restored.
+ */
+static char *sock_describe(const struct ckpt_record *rec)
+{
+	const struct ckpt_socket *k = &rec->u.socket;
+	const char *fam = k->family == AF_UNIX ? "unix" :
+			  k->family == AF_INET ? "ipv4" :
+			  k->family == AF_INET6 ? "ipv6" : "family?";
+	const char *type = k->family != AF_UNIX && k->type == SOCK_STREAM ? "tcp" :
+			   k->family != AF_UNIX && k->type == SOCK_DGRAM ? "udp" :
+			   k->type == SOCK_STREAM ? "stream" :
+			   k->type == SOCK_DGRAM ? "dgram" :
+			   k->type == SOCK_SEQPACKET ? "seqpacket" : "type?";
+	char local[256], peer[256], *out;
+
+	if (!(k->flags & CKPT_SOCK_LIVE)) {
+		if (asprintf(&out, "%s %s, %s, made again on restore", fam,
+			     type, k->peer || k->flags & CKPT_SOCK_CONNECTED ?
+			     "an end of a pair" : "unconnected") < 0)
+			out = NULL;
+		return out;
+	}
+	sock_addr_text(k->family, rec->sock_addr, k->addr_len, local,
+		       sizeof(local));
+	sock_addr_text(k->family, rec->sock_addr + k->addr_len, k->peer_len,
+		       peer, sizeof(peer));
+	if (asprintf(&out, "%s %s %s %s%s%s, the live one on restore%s", fam,
+		     type, sock_state_name(k), local,
+		     k->peer_len ? " peer " : "", k->peer_len ? peer : "",
+		     k->flags & CKPT_SOCK_REMAKE ? ", else made again" : "") < 0)
+		out = NULL;
+	return out;
+}
+
 /* What `ckpt show` keeps of the file table, for its summary. */
 struct show_file {
 	uint32_t id, type, flags, inode;
 	uint64_t pos, size;
 	char *path;
+	char *sock;		/* a socket's description */
+	uint64_t queued;	/* bytes queued for a socket in the image */
+	uint32_t msgs;		/* in how many SOCK_DATA records */
 };
 
 struct show_fds {
@@ -991,8 +1102,7 @@ static void note_fd(struct show_fds *t, const struct ckpt_record *rec)
 	t->fds[t->nr_fds++] = rec->u.fd;
 }
 
-static const struct show_file *show_file_of(const struct show_fds *t,
-					    uint32_t id)
+static struct show_file *show_file_of(const struct show_fds *t, uint32_t id)
 {
 	size_t i;
 
@@ -1000,6 +1110,24 @@ static const struct show_file *show_file_of(const struct show_fds *t,
 		if (t->files[i].id == id)
 			return &t->files[i];
 	return NULL;
+}
+
+static void note_socket(struct show_fds *t, const struct ckpt_record *rec)
+{
+	struct show_file *f = show_file_of(t, rec->u.socket.id);
+
+	if (f && !f->sock)
+		f->sock = sock_describe(rec);
+}
+
+static void note_sock_data(struct show_fds *t, const struct ckpt_record *rec)
+{
+	struct show_file *f = show_file_of(t, rec->u.sock_data.id);
+
+	if (f) {
+		f->queued += rec->u.sock_data.len;
+		f->msgs++;
+	}
 }
 
 /* The table, one line per descriptor: what it is, how open, what it shares. */
@@ -1053,6 +1181,11 @@ static void show_fd_table(const struct show_fds *t)
 		else if (f->type == CKPT_FILE_CONTENT)
 			printf(", %llu bytes in the image, put back on restore",
 			       U64(f->size));
+		if (f->sock)
+			printf(", %s", f->sock);
+		if (f->msgs)
+			printf(", %llu bytes queued in %u records",
+			       U64(f->queued), f->msgs);
 		printf("\n");
 	}
 }
@@ -1061,8 +1194,10 @@ static void show_fds_free(struct show_fds *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->nr_files; i++)
+	for (i = 0; i < t->nr_files; i++) {
 		free(t->files[i].path);
+		free(t->files[i].sock);
+	}
 	free(t->files);
 	free(t->fds);
 }
@@ -1119,6 +1254,10 @@ static int cmd_show(const char *path)
 			note_file(&table, &rec);
 		else if (rec.type == CKPT_REC_FD)
 			note_fd(&table, &rec);
+		else if (rec.type == CKPT_REC_SOCKET)
+			note_socket(&table, &rec);
+		else if (rec.type == CKPT_REC_SOCK_DATA)
+			note_sock_data(&table, &rec);
 		switch (rec.type) {
 		case CKPT_REC_FILE: {
 			const struct ckpt_file *f = &rec.u.file;
@@ -1158,6 +1297,27 @@ static int cmd_show(const char *path)
 		case CKPT_REC_SOCKET: {
 			const struct ckpt_socket *k = &rec.u.socket;
 
+			char *d;
+
+			if (k->flags & CKPT_SOCK_LIVE) {
+				d = sock_describe(&rec);
+				printf("SOCKET file %u %s cookie %llu", k->id,
+				       d ? d : "?", U64(k->cookie));
+				free(d);
+				if (k->flags & CKPT_SOCK_REMAKE)
+					printf("%s%s%s%s%s backlog %u sndbuf %u%s rcvbuf %u%s",
+					       k->flags & CKPT_SOCK_REUSEADDR ? " reuseaddr" : "",
+					       k->flags & CKPT_SOCK_REUSEPORT ? " reuseport" : "",
+					       k->flags & CKPT_SOCK_V6ONLY ? " v6only" : "",
+					       k->flags & CKPT_SOCK_KEEPALIVE ? " keepalive" : "",
+					       k->flags & CKPT_SOCK_NODELAY ? " nodelay" : "",
+					       k->backlog, k->sndbuf,
+					       k->flags & CKPT_SOCK_SNDBUF ? " (set)" : "",
+					       k->rcvbuf,
+					       k->flags & CKPT_SOCK_RCVBUF ? " (set)" : "");
+				printf("\n");
+				break;
+			}
 			printf("SOCKET file %u %s %s", k->id,
 			       k->family == AF_UNIX ? "unix" : "family?",
 			       k->type == SOCK_STREAM ? "stream" :

@@ -245,7 +245,8 @@ static void swap_socket(struct ckpt_socket *k)
 {
 	SWAP(k->id); SWAP(k->family); SWAP(k->type); SWAP(k->flags);
 	SWAP(k->peer); SWAP(k->sndbuf); SWAP(k->rcvbuf); SWAP(k->rcvlowat);
-	SWAP(k->pad); SWAP(k->rcvtimeo_us); SWAP(k->sndtimeo_us);
+	SWAP(k->protocol); SWAP(k->rcvtimeo_us); SWAP(k->sndtimeo_us);
+	SWAP(k->cookie); SWAP(k->addr_len); SWAP(k->peer_len); SWAP(k->backlog);
 }
 
 static void swap_sock_data(struct ckpt_sock_data *d)
@@ -483,6 +484,10 @@ const char *ckpt_errno_name(int err)
 	case ESTALE:	return "ESTALE";
 	case ETXTBSY:	return "ETXTBSY";
 	case EDQUOT:	return "EDQUOT";
+	case ENOBUFS:	return "ENOBUFS";
+	case EADDRINUSE: return "EADDRINUSE";
+	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+	case ECONNREFUSED: return "ECONNREFUSED";
 	default:	return "E?";
 	}
 }
@@ -853,11 +858,19 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 			swap_timerfd(&rec->u.timerfd);
 		break;
 	case CKPT_REC_SOCKET:
-		if (len != sizeof(struct ckpt_socket))
-			return fail(r, -EINVAL, off, "SOCKET record of wrong size");
+		if (len < sizeof(struct ckpt_socket))
+			return fail(r, -EINVAL, off, "SOCKET record too short");
 		memcpy(&rec->u.socket, p, sizeof(struct ckpt_socket));
 		if (r->swap)
 			swap_socket(&rec->u.socket);
+		if (rec->u.socket.addr_len > CKPT_SOCK_ADDR_MAX ||
+		    rec->u.socket.peer_len > CKPT_SOCK_ADDR_MAX ||
+		    len != sizeof(struct ckpt_socket) + rec->u.socket.addr_len +
+			   rec->u.socket.peer_len)
+			return fail(r, -EINVAL, off,
+				    "SOCKET record: addresses of %u and %u bytes do not match record length",
+				    rec->u.socket.addr_len, rec->u.socket.peer_len);
+		rec->sock_addr = p + sizeof(struct ckpt_socket);
 		break;
 	case CKPT_REC_SOCK_DATA:
 		if (len < sizeof(struct ckpt_sock_data))

@@ -48,7 +48,7 @@
 #define EM_AARCH64	183
 #endif
 
-#define LIBCKPT_VERSION	"3.0"
+#define LIBCKPT_VERSION	"4.0"
 
 #ifdef __cplusplus
 extern "C" {
@@ -106,6 +106,10 @@ struct ckpt_record {
 	} u;				/* fixed part, in host byte order */
 	const char *path;		/* FILE: NUL-terminated path */
 	const unsigned char *pipe_data;	/* PIPE: u.pipe.len buffered bytes */
+	const unsigned char *sock_addr;	/* SOCKET: u.socket.addr_len bytes of its
+					 * address (getsockname()), then
+					 * u.socket.peer_len of its peer's,
+					 * as the dumping kernel has them */
 	const unsigned char *file_bytes; /* FILE_DATA: len - 16 bytes of content */
 	const unsigned char *groups;	/* PROC: raw groups; see ckpt_record_group() */
 	const char *cwd;		/* PROC: NUL-terminated working directory */

@@ -19,9 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -716,6 +719,21 @@ static inline pid_t ck_spawn_paused(int (*setup)(void))
 	}
 	close(ready[0]);
 	return pid;
+}
+
+/* The loopback interface up, as at boot on most systems: 0 or -1. */
+static inline int ck_loopback_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM, 0), err;
+
+	if (s < 0)
+		return -1;
+	err = ioctl(s, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP;
+	err = err ?: ioctl(s, SIOCSIFFLAGS, &ifr);
+	close(s);
+	return err;
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -694,15 +695,18 @@ TEST_F(tool, a_shell_on_a_pty_goes_on_reading_on_ckpts_terminal)
  */
 static int p7[2];	/* the pipe the reader reads at fd 7 */
 
-static void __attribute__((noreturn)) run_reader(int img)
+/*
+ * In a child: /dev/null at 0-2, @from at @at and nothing else, dump
+ * itself into img; the original exits 0, the restored copy returns.
+ */
+static void dump_with_fd(int img, int from, int at)
 {
-	static const int keep[] = { 7, 20 };
+	const int keep[] = { at, 20 };
 	int null = open("/dev/null", O_RDWR);
-	uint64_t v, want = 1;
 	long ret;
 
 	if (null < 0 || dup2(null, 0) || dup2(null, 1) != 1 ||
-	    dup2(null, 2) != 2 || dup2(p7[0], 7) != 7 ||
+	    dup2(null, 2) != 2 || dup2(from, at) != at ||
 	    ck_move_fd(img, 20) != 20)
 		_exit(CK_EXIT_SETUP);
 	ck_only_fds_of(keep, 2);
@@ -711,6 +715,13 @@ static void __attribute__((noreturn)) run_reader(int img)
 		_exit(0);
 	if (ret != CKPT_RESTORED)
 		_exit(CK_EXIT_DUMP_FAILED);
+}
+
+static void __attribute__((noreturn)) run_reader(int img)
+{
+	uint64_t v, want = 1;
+
+	dump_with_fd(img, p7[0], 7);
 	while (read(7, &v, sizeof(v)) == sizeof(v))
 		if (v != want++)
 			_exit(10);
@@ -842,6 +853,75 @@ TEST_F(tool, file_data_rolls_a_log_back)
 	unlink("/tmp/log.img");
 	unlink("/tmp/logd.img");
 	unlink(FD_LOG);
+}
+
+/*
+ * A server's listener, which the test holds too: ckpt show names it, a
+ * restore without it makes it again on an address in use (EADDRINUSE)
+ * and says what to do, and --inherit-fd 3=0 hands it over, with a client
+ * waiting in its backlog.
+ */
+static int srv_listener;
+
+static void __attribute__((noreturn)) run_listening(int img)
+{
+	int c;
+
+	dump_with_fd(img, srv_listener, 3);
+	c = accept(3, NULL, NULL);
+	_exit(c >= 0 && write(c, "x", 1) == 1 ? CK_EXIT_RESTORED : 10);
+}
+
+TEST_F(tool, inherit_fd_hands_a_listener_over)
+{
+	char *show_argv[] = { "ckpt", "show", "/tmp/listen.img", NULL };
+	char *plain[] = { "ckpt", "restore", "/tmp/listen.img", NULL };
+	char *inherit[] = { "ckpt", "restore", "--inherit-fd", "3=0",
+			    "/tmp/listen.img", NULL };
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	socklen_t len = sizeof(sa);
+	char *msg, want[80], c;
+	int img, st, cl;
+
+	ASSERT_EQ(0, ck_loopback_up());
+	srv_listener = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_LE(0, srv_listener);
+	ASSERT_EQ(0, bind(srv_listener, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_EQ(0, listen(srv_listener, 4));
+	ASSERT_EQ(0, getsockname(srv_listener, (struct sockaddr *)&sa, &len));
+	img = ck_dump_child("ckpt-listening", run_listening, &st);
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, st) TH_LOG("dumped process: %s", STATUS(st));
+	ASSERT_EQ(0, save_image(img, "/tmp/listen.img"));
+
+	msg = tool_output(_metadata, show_argv, 0);
+	ASSERT_NE(NULL, msg);
+	snprintf(want, sizeof(want),
+		 "ipv4 tcp listen 127.0.0.1:%u, the live one on restore, else made again",
+		 ntohs(sa.sin_port));
+	EXPECT_NE(NULL, strstr(msg, want)) TH_LOG("%s", msg);
+	free(msg);
+	/* made again, on the address the test's listener holds */
+	msg = tool_output(_metadata, plain, 125);
+	ASSERT_NE(NULL, msg);
+	EXPECT_NE(NULL, strstr(msg, "EADDRINUSE")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "--inherit-fd")) TH_LOG("%s", msg);
+	free(msg);
+
+	cl = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_LE(0, cl);
+	ASSERT_EQ(0, connect(cl, (struct sockaddr *)&sa, sizeof(sa)));
+	st = ck_wait(run_tool(inherit, srv_listener, -1, -1));
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("--inherit-fd 3=0: %s", STATUS(st));
+	EXPECT_EQ(1, read(cl, &c, 1));
+	EXPECT_EQ('x', c);
+	close(cl);
+	close(srv_listener);
+	close(img);
+	unlink("/tmp/listen.img");
 }
 
 TEST_HARNESS_MAIN

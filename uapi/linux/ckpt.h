@@ -69,7 +69,7 @@ struct ckpt_dump_args {
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	5
+#define CKPT_IMAGE_VERSION	6
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -308,12 +308,22 @@ struct ckpt_timerfd {
 #define CKPT_SOCK_RCVBUF	(1U << 4)	/* @rcvbuf set by SO_RCVBUF */
 #define CKPT_SOCK_SHUT_RD	(1U << 5)	/* shutdown(SHUT_RD), or the peer's SHUT_WR */
 #define CKPT_SOCK_SHUT_WR	(1U << 6)	/* shutdown(SHUT_WR), or the peer's SHUT_RD */
-#define CKPT_SOCK_FLAGS		((1U << 7) - 1)
+#define CKPT_SOCK_LIVE		(1U << 7)	/* kept by identity: the live one on restore */
+#define CKPT_SOCK_REMAKE	(1U << 8)	/* LIVE, or else made again from the record */
+#define CKPT_SOCK_REUSEADDR	(1U << 9)	/* SO_REUSEADDR */
+#define CKPT_SOCK_REUSEPORT	(1U << 10)	/* SO_REUSEPORT */
+#define CKPT_SOCK_V6ONLY	(1U << 11)	/* IPV6_V6ONLY */
+#define CKPT_SOCK_KEEPALIVE	(1U << 12)	/* SO_KEEPALIVE */
+#define CKPT_SOCK_NODELAY	(1U << 13)	/* TCP_NODELAY */
+#define CKPT_SOCK_FLAGS		((1U << 14) - 1)
+
+/* The most bytes of an address in a SOCKET record (sockaddr_storage). */
+#define CKPT_SOCK_ADDR_MAX	128
 
 /**
  * struct ckpt_socket - a socket (CKPT_REC_SOCKET)
  * @id: the object id of its FILE record, which comes just before
- * @family: AF_UNIX
+ * @family: AF_UNIX, AF_INET or AF_INET6
  * @type: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET
  * @flags: CKPT_SOCK_*
  * @peer: the object id of its peer's FILE record, for the second socket
@@ -321,15 +331,36 @@ struct ckpt_timerfd {
  * @sndbuf: SO_SNDBUF, as getsockopt() reads it
  * @rcvbuf: SO_RCVBUF, as getsockopt() reads it
  * @rcvlowat: SO_RCVLOWAT
+ * @protocol: SO_PROTOCOL (IPPROTO_TCP, IPPROTO_UDP; 0 for unix)
+ * @state: the protocol's state (TCP_ESTABLISHED, TCP_LISTEN, TCP_CLOSE...)
  * @pad: zero
  * @rcvtimeo_us: SO_RCVTIMEO in microseconds; 0: none
  * @sndtimeo_us: SO_SNDTIMEO in microseconds; 0: none
+ * @cookie: SO_COOKIE, the socket's identity
+ * @addr_len: bytes of its address (getsockname()) that follow
+ * @peer_len: bytes of its peer's address (getpeername()) that follow
+ *	those; 0 if it has no peer
+ * @backlog: a TCP listener's backlog (listen()); else 0
  *
- * A unix socket without an address: made by socket(), or an end of a pair
- * made by socketpair() whose other end the process holds too.  The two
- * ends of a pair follow each other, FILE and SOCKET records; then come
- * the SOCK_DATA records of each end's receive queue.  Restore makes new
- * sockets, a pair as socketpair() does, in the committing task.
+ * Recorded by value: a unix socket without an address, made by socket(),
+ * or an end of a pair made by socketpair() whose other end the process
+ * holds too.  The two ends of a pair follow each other, FILE and SOCKET
+ * records; then come the SOCK_DATA records of each end's receive queue.
+ * Restore makes new sockets, a pair as socketpair() does, in the
+ * committing task.  Such a record has no addresses.
+ *
+ * Kept by identity (%CKPT_SOCK_LIVE): any other unix socket (bound,
+ * listening, connected to a socket outside the process or with an
+ * address), and every TCP and UDP socket.  Only what names it is
+ * recorded; nothing it holds.  A rollback keeps the very socket (@cookie)
+ * at its descriptor, as it is then; a restore as a new process takes the
+ * restorer's socket at that descriptor if it is the same one, or one of
+ * the same family, type, protocol and state on the same addresses, which
+ * the restorer hands over.  Failing that, a socket with %CKPT_SOCK_REMAKE
+ * is made again: a TCP listener or unbound socket, or a UDP socket, that
+ * had nothing queued and no option but the ones recorded here (buffers,
+ * timeouts, and %CKPT_SOCK_REUSEADDR to %CKPT_SOCK_NODELAY); it is bound
+ * to its address, and listens or is connected as it did.
  */
 struct ckpt_socket {
 	__u32	id;
@@ -340,9 +371,15 @@ struct ckpt_socket {
 	__u32	sndbuf;
 	__u32	rcvbuf;
 	__u32	rcvlowat;
-	__u32	pad;
+	__u16	protocol;
+	__u8	state;
+	__u8	pad;
 	__aligned_u64 rcvtimeo_us;
 	__aligned_u64 sndtimeo_us;
+	__aligned_u64 cookie;
+	__u16	addr_len;
+	__u16	peer_len;
+	__u32	backlog;
 };
 
 /**

@@ -1,0 +1,900 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sockets kept by identity: TCP and UDP sockets, and unix sockets with an
+ * address or a peer outside the process.
+ *
+ * A server with listening TCP sockets on 127.0.0.1 and [::1] is rolled
+ * back while it runs: its counter (memory) goes back, its listeners are
+ * the same sockets (SO_COOKIE) and the clients that connected between the
+ * checkpoint and the rollback are accepted after it.  A process with a
+ * unix listener on a path, a unix datagram socket on an abstract name, a
+ * connected UDP socket and a unix stream to a peer outside it is rolled
+ * back: what was sent to them meanwhile is still there and they still
+ * talk.  A server dumped with CKPT_DUMP_KILL is restored in a fresh
+ * process that is handed its listener, or another one on the same
+ * address, at its descriptor, and serves the clients that connected while
+ * it was gone; without one, or with one on another address, the restore
+ * fails and the caller runs on.  Without a hand-over, a TCP listener and
+ * UDP sockets are made again from the image, on the same addresses and
+ * with their options, if they had nothing queued (else ESTALE), with the
+ * restorer's rights (a port below 1024 needs CAP_NET_BIND_SERVICE) and
+ * EADDRINUSE if the address is taken.  Malformed SOCKET records of kept
+ * sockets are EINVAL.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <stdint.h>
+#include <netinet/tcp.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+/* harness macros: unused parameters, int vs unsigned in EXPECT_*() */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+/* ASSERT_*() longjmp()s out of the (inlined) test function */
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "../kselftest_harness.h"
+#include "ckpt_util.h"
+
+#define IMG_FD		20
+
+#ifndef SO_COOKIE
+#define SO_COOKIE	57
+#endif
+
+static char sbuf[80];
+#define STATUS(st) ck_status_str(st, sbuf, sizeof(sbuf))
+
+/* What the server has served: rolled back with its memory. */
+static volatile unsigned char count;
+
+static socklen_t loopback(int family, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*in);
+	}
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	in6->sin6_family = AF_INET6;
+	in6->sin6_port = htons(port);
+	in6->sin6_addr = in6addr_loopback;
+	return sizeof(*in6);
+}
+
+static uint16_t port_of(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return 0;
+	return ntohs(ss.ss_family == AF_INET ?
+		     ((struct sockaddr_in *)&ss)->sin_port :
+		     ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* A socket of @type bound to the loopback address of @family, @port. */
+static int bound_inet(int family, int type, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(family, port, &ss);
+	int fd = socket(family, type, 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+	    bind(fd, (struct sockaddr *)&ss, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int listener(int family, uint16_t port)
+{
+	int fd = bound_inet(family, SOCK_STREAM, port);
+
+	if (fd >= 0 && listen(fd, 8)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int connect_to(int family, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(family, port, &ss);
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&ss, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static uint64_t cookie(int fd)
+{
+	uint64_t c = 0;
+	socklen_t len = sizeof(c);
+
+	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &len) ? 0 : c;
+}
+
+/* @fd moved out of the way, above what a test places (-1 stays -1). */
+static int hi(int fd)
+{
+	int h = fd < 0 ? -1 : fcntl(fd, F_DUPFD, 40);
+
+	if (fd >= 0)
+		close(fd);
+	return h;
+}
+
+/* Send one command, read @n bytes of report. */
+static int ask(int cmd, int rep, char c, void *buf, size_t n)
+{
+	return write(cmd, &c, 1) == 1 && read(rep, buf, n) == (ssize_t)n ? 0 : -1;
+}
+
+/* What a UDP socket receives within 5 s, or -1. */
+static ssize_t recv_wait(int fd, void *buf, size_t n)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 5000) == 1 ? recv(fd, buf, n, MSG_DONTWAIT) : -1;
+}
+
+/* One byte from a client the server answered, or -1. */
+static int answer(int fd)
+{
+	unsigned char c;
+
+	return read(fd, &c, 1) == 1 ? c : -1;
+}
+
+/* What the server says of its listeners. */
+struct names {
+	uint64_t cookie[2];
+	uint16_t port[2];
+};
+
+/*
+ * The server: 'a' and 'b' accept a client on 3 and 4, count it and send
+ * it the count; 'c' reports the cookies and ports of 3 and 4.
+ */
+static void __attribute__((noreturn)) server(void)
+{
+	struct names nm;
+	char cmd;
+	int fd;
+
+	for (;;) {
+		if (read(CK_CMD_FD, &cmd, 1) != 1)
+			_exit(0);
+		if (cmd == 'c') {
+			memset(&nm, 0, sizeof(nm));
+			nm.cookie[0] = cookie(3);
+			nm.cookie[1] = cookie(4);
+			nm.port[0] = port_of(3);
+			nm.port[1] = port_of(4);
+			if (write(CK_REP_FD, &nm, sizeof(nm)) != sizeof(nm))
+				_exit(CK_EXIT_SETUP);
+			continue;
+		}
+		fd = accept(cmd == 'a' ? 3 : 4, NULL, NULL);
+		if (fd < 0)
+			_exit(CK_EXIT_SETUP);
+		count++;
+		/* closed before the report: a dump then finds no connection */
+		if (write(fd, (const void *)&count, 1) != 1 || close(fd) ||
+		    write(CK_REP_FD, (const void *)&count, 1) != 1)
+			_exit(CK_EXIT_SETUP);
+	}
+}
+
+static int two_listeners(void)
+{
+	int l4 = hi(listener(AF_INET, 0)), l6 = hi(listener(AF_INET6, 0));
+
+	return ck_move_fd(l4, 3) != 3 || ck_move_fd(l6, 4) != 4;
+}
+
+/* Test 6: the listeners keep accepting through a rollback. */
+TEST(rollback_keeps_listening_tcp_sockets)
+{
+	static const int keep[] = { 3, 4 };
+	int img = ck_memfd("ckpt-live-rb"), cmd, rep, a, c4, c6, e;
+	struct names before, after;
+	uint16_t p4, p6;
+	unsigned char n;
+	pid_t pid;
+	char k;
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, ck_loopback_up());
+	pid = ck_spawn_commanded(two_listeners, keep, 2, server, &cmd, &rep);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(1, read(rep, &k, 1));
+	ASSERT_EQ('k', k);
+	ASSERT_EQ(0, ask(cmd, rep, 'c', &before, sizeof(before)));
+	EXPECT_NE(0, before.cookie[0]);
+	p4 = before.port[0];
+	p6 = before.port[1];
+	ASSERT_NE(0, p4);
+	ASSERT_NE(0, p6);
+
+	a = connect_to(AF_INET, p4);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, ask(cmd, rep, 'a', &n, 1));
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(1, answer(a));
+	close(a);
+	ASSERT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
+
+	/* served after the checkpoint: forgotten by the rollback */
+	a = connect_to(AF_INET6, p6);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, ask(cmd, rep, 'b', &n, 1));
+	EXPECT_EQ(2, n);
+	close(a);
+	/* waiting in the backlogs across the rollback */
+	c4 = connect_to(AF_INET, p4);
+	c6 = connect_to(AF_INET6, p6);
+	ASSERT_LE(0, c4);
+	ASSERT_LE(0, c6);
+
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	ASSERT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
+	ASSERT_EQ(0, ask(cmd, rep, 'c', &after, sizeof(after)));
+	EXPECT_EQ(before.cookie[0], after.cookie[0]);
+	EXPECT_EQ(before.cookie[1], after.cookie[1]);
+	EXPECT_EQ(p4, after.port[0]);
+	EXPECT_EQ(p6, after.port[1]);
+	ASSERT_EQ(0, ask(cmd, rep, 'a', &n, 1));
+	EXPECT_EQ(2, n);
+	EXPECT_EQ(2, answer(c4));
+	ASSERT_EQ(0, ask(cmd, rep, 'b', &n, 1));
+	EXPECT_EQ(3, n);
+	EXPECT_EQ(3, answer(c6));
+	e = connect_to(AF_INET, p4);	/* and new clients after it */
+	ASSERT_LE(0, e);
+	ASSERT_EQ(0, ask(cmd, rep, 'a', &n, 1));
+	EXPECT_EQ(4, n);
+	EXPECT_EQ(4, answer(e));
+	close(c4);
+	close(c6);
+	close(e);
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	close(cmd);
+	close(rep);
+	close(img);
+}
+
+/* The descriptors of the rolled-back process, made by the test first. */
+static int outside[2];		/* a unix stream pair: [1] is the child's */
+static int udp_peer;		/* the test's UDP socket */
+static char path_name[64];	/* the unix listener's path */
+static char abstract_name[64];	/* its datagram socket's, after a NUL */
+
+static socklen_t unix_addr(struct sockaddr_un *sa, const char *name,
+			   int abstract)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	strcpy(sa->sun_path + !!abstract, name);
+	return offsetof(struct sockaddr_un, sun_path) + !!abstract +
+	       strlen(name) + !abstract;
+}
+
+static int unix_bound(int type, const char *name, int abstract)
+{
+	struct sockaddr_un sa;
+	socklen_t len = unix_addr(&sa, name, abstract);
+	int fd = socket(AF_UNIX, type, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, len) ||
+	    (type == SOCK_STREAM && listen(fd, 4))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * 3: a unix listener on path_name; 4: a unix datagram socket on the
+ * abstract name; 5: a UDP socket connected to udp_peer; 6: the child's
+ * end of the outside pair.
+ */
+static int kept_setup(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int u, l, d, o;
+
+	if (getsockname(udp_peer, (struct sockaddr *)&ss, &len))
+		return -1;
+	u = hi(bound_inet(AF_INET, SOCK_DGRAM, 0));
+	if (u < 0 || connect(u, (struct sockaddr *)&ss, len))
+		return -1;
+	l = hi(unix_bound(SOCK_STREAM, path_name, 0));
+	d = hi(unix_bound(SOCK_DGRAM, abstract_name, 1));
+	o = hi(outside[1]);
+	return ck_move_fd(l, 3) != 3 || ck_move_fd(d, 4) != 4 ||
+	       ck_move_fd(u, 5) != 5 || ck_move_fd(o, 6) != 6;
+}
+
+/* Report what one recv() of @fd gives: its length (255: none), the bytes. */
+static int report_recv(int fd)
+{
+	unsigned char buf[17];
+	ssize_t n = recv(fd, buf + 1, sizeof(buf) - 1, MSG_DONTWAIT);
+
+	buf[0] = n < 0 ? 255 : n;
+	return write(CK_REP_FD, buf, sizeof(buf)) == sizeof(buf) ? 0 : -1;
+}
+
+/*
+ * 'n' counts; 'a' accepts a client on 3 and reports what it sent; 'd',
+ * 'u', 'p' report what 4, 5, 6 received; 'U', 'P' send on 5 and 6.
+ */
+static void __attribute__((noreturn)) kept_kid(void)
+{
+	unsigned char buf[17];
+	char cmd;
+	int fd, err;
+
+	for (;;) {
+		if (read(CK_CMD_FD, &cmd, 1) != 1)
+			_exit(0);
+		switch (cmd) {
+		case 'n':
+			count++;
+			err = write(CK_REP_FD, (const void *)&count, 1) != 1;
+			break;
+		case 'a':
+			fd = accept(3, NULL, NULL);
+			err = fd < 0 || report_recv(fd) || close(fd);
+			break;
+		case 'd':
+			err = report_recv(4);
+			break;
+		case 'u':
+			err = report_recv(5);
+			break;
+		case 'p':
+			err = report_recv(6);
+			break;
+		case 'w':
+			err = write(CK_REP_FD, (uint16_t[]){ port_of(5) }, 2) != 2;
+			break;
+		default:
+			memset(buf, cmd, sizeof(buf));
+			err = send(cmd == 'U' ? 5 : 6, buf, 2, 0) != 2 ||
+			      write(CK_REP_FD, "s", 1) != 1;
+			break;
+		}
+		if (err)
+			_exit(CK_EXIT_SETUP);
+	}
+}
+
+/* What the kid reports for @c: 0 if it is the @len bytes of @want. */
+static int got(int cmd, int rep, char c, const char *want, size_t len)
+{
+	unsigned char buf[17];
+
+	if (ask(cmd, rep, c, buf, sizeof(buf)))
+		return -1;
+	return buf[0] == len && !memcmp(buf + 1, want, len) ? 0 : buf[0];
+}
+
+static int unix_client(const char *msg)
+{
+	struct sockaddr_un sa;
+	socklen_t len = unix_addr(&sa, path_name, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, len) ||
+	    send(fd, msg, strlen(msg), 0) != (ssize_t)strlen(msg))
+		return -1;
+	return fd;
+}
+
+TEST(rollback_keeps_unix_and_udp_sockets)
+{
+	static const int keep[] = { 3, 4, 5, 6 };
+	int img = ck_memfd("ckpt-live-unix"), cmd, rep, c1, c2, d;
+	struct sockaddr_storage ss;
+	struct sockaddr_un sa;
+	uint16_t uport;
+	socklen_t alen;
+	unsigned char n;
+	char buf[8];
+	pid_t pid;
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, ck_loopback_up());
+	snprintf(path_name, sizeof(path_name), "/tmp/ckpt-live-%d", (int)getpid());
+	snprintf(abstract_name, sizeof(abstract_name), "ckpt-live-%d", (int)getpid());
+	unlink(path_name);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, outside));
+	udp_peer = bound_inet(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, udp_peer);
+	pid = ck_spawn_commanded(kept_setup, keep, 4, kept_kid, &cmd, &rep);
+	ASSERT_LT(0, pid);
+	close(outside[1]);
+	ASSERT_EQ(1, read(rep, buf, 1));
+	ASSERT_EQ('k', buf[0]);
+	ASSERT_EQ(0, ask(cmd, rep, 'n', &n, 1));
+	EXPECT_EQ(1, n);
+	ASSERT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
+	ASSERT_EQ(0, ask(cmd, rep, 'n', &n, 1));
+	EXPECT_EQ(2, n);
+
+	/* sent to each socket between the checkpoint and the rollback */
+	c1 = unix_client("c1");
+	c2 = unix_client("c2");
+	ASSERT_LE(0, c1);
+	ASSERT_LE(0, c2);
+	d = socket(AF_UNIX, SOCK_DGRAM, 0);
+	alen = unix_addr(&sa, abstract_name, 1);
+	ASSERT_EQ(2, sendto(d, "m1", 2, 0, (struct sockaddr *)&sa, alen));
+	/* to the child's UDP socket, from its peer */
+	ASSERT_EQ(0, ask(cmd, rep, 'w', &uport, sizeof(uport)));
+	alen = loopback(AF_INET, uport, &ss);
+	ASSERT_EQ(2, sendto(udp_peer, "u1", 2, 0, (struct sockaddr *)&ss, alen));
+	ASSERT_EQ(2, send(outside[0], "s1", 2, 0));
+
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	ASSERT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
+	ASSERT_EQ(0, ask(cmd, rep, 'n', &n, 1));
+	EXPECT_EQ(2, n);		/* its memory went back */
+	EXPECT_EQ(0, got(cmd, rep, 'a', "c1", 2));
+	EXPECT_EQ(0, got(cmd, rep, 'a', "c2", 2));
+	EXPECT_EQ(0, got(cmd, rep, 'd', "m1", 2));
+	EXPECT_EQ(0, got(cmd, rep, 'u', "u1", 2));
+	EXPECT_EQ(0, got(cmd, rep, 'p', "s1", 2));
+	EXPECT_EQ(255, got(cmd, rep, 'p', "", 0));
+	ASSERT_EQ(0, ask(cmd, rep, 'U', buf, 1));
+	EXPECT_EQ(2, recv_wait(udp_peer, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "UU", 2));
+	ASSERT_EQ(0, ask(cmd, rep, 'P', buf, 1));
+	EXPECT_EQ(2, recv(outside[0], buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(0, memcmp(buf, "PP", 2));
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	close(c1);
+	close(c2);
+	close(d);
+	close(outside[0]);
+	close(udp_peer);
+	unlink(path_name);
+	close(cmd);
+	close(rep);
+	close(img);
+}
+
+/* The listener the test holds and hands over, at fd 3 of the server. */
+static int handed;
+
+static int handed_setup(void)
+{
+	return dup2(handed, 3) != 3;
+}
+
+/*
+ * Restore @img as a new process handed @sock at fd 3 (-1: nothing there)
+ * and new command pipes: the restored server's pid and pipes, or -1 with
+ * the failed restore's errno in *err.
+ */
+static pid_t restore_handed(int img, int sock, int *cmd, int *rep, int *err)
+{
+	pid_t pid = ck_fork_piped(cmd, rep);
+
+	if (pid == 0) {
+		int keep[] = { 3, IMG_FD, CK_CMD_FD, CK_REP_FD };
+
+		if (ck_move_fd(*cmd, CK_CMD_FD) != CK_CMD_FD ||
+		    ck_move_fd(*rep, CK_REP_FD) != CK_REP_FD ||
+		    dup2(img, IMG_FD) != IMG_FD ||
+		    (sock >= 0 ? dup2(sock, 3) != 3 : close(3) && errno != EBADF))
+			_exit(CK_EXIT_SETUP);
+		ck_only_fds_of(keep, 4);
+		ck_restore_and_exit(IMG_FD, 0);
+	}
+	if (pid < 0)
+		return -1;
+	*err = 0;
+	return pid;
+}
+
+/* A failed restore_handed(): its errno, the caller having run on. */
+static int restore_fails(int img, int sock)
+{
+	int cmd, rep, err;
+	pid_t pid;
+
+	lseek(img, 0, SEEK_SET);
+	pid = restore_handed(img, sock, &cmd, &rep, &err);
+	if (pid < 0)
+		return -1;
+	close(cmd);
+	close(rep);
+	return ck_wait(pid);
+}
+
+/* Serve a new client on @port through the restored server @cmd/@rep. */
+static int serve_one(int cmd, int rep, uint16_t port)
+{
+	int c = connect_to(AF_INET, port), a;
+	unsigned char n;
+
+	if (c < 0 || ask(cmd, rep, 'a', &n, 1))
+		return -1;
+	a = answer(c);
+	close(c);
+	return a == n ? n : -1;
+}
+
+TEST(restore_takes_the_listener_handed_over)
+{
+	static const int keep[] = { 3 };
+	int img = ck_memfd("ckpt-live-handed"), cmd, rep, other, err, c, l2;
+	struct names nm;
+	uint16_t port;
+	unsigned char n;
+	pid_t pid;
+	char k;
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, ck_loopback_up());
+	handed = listener(AF_INET, 0);
+	ASSERT_LE(0, handed);
+	port = port_of(handed);
+	pid = ck_spawn_commanded(handed_setup, keep, 1, server, &cmd, &rep);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(1, read(rep, &k, 1));
+	ASSERT_EQ(1, serve_one(cmd, rep, port));
+	ASSERT_EQ(0, ckpt_dump(pid, img, CKPT_DUMP_KILL, NULL, 0))
+		TH_LOG("dump: %s", strerror(errno));
+	ck_wait(pid);
+	close(cmd);
+	close(rep);
+
+	/* a client comes while the server is gone: the listener is the test's */
+	c = connect_to(AF_INET, port);
+	ASSERT_LE(0, c);
+
+	/*
+	 * Nothing at fd 3, or a listener on another address: the listener
+	 * is made again, on an address the test's listener holds.
+	 */
+	EXPECT_EQ(EADDRINUSE, restore_fails(img, -1));
+	other = listener(AF_INET, 0);
+	ASSERT_LE(0, other);
+	EXPECT_EQ(EADDRINUSE, restore_fails(img, other));
+	close(other);
+
+	/* the very listener: the waiting client is served, count from the image */
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	pid = restore_handed(img, handed, &cmd, &rep, &err);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, ask(cmd, rep, 'a', &n, 1));
+	EXPECT_EQ(2, n);
+	EXPECT_EQ(2, answer(c));
+	close(c);
+	EXPECT_EQ(3, serve_one(cmd, rep, port));
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	close(cmd);
+	close(rep);
+
+	/* another listener on the same address does as well */
+	close(handed);
+	l2 = listener(AF_INET, port);
+	ASSERT_LE(0, l2);
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	pid = restore_handed(img, l2, &cmd, &rep, &err);
+	ASSERT_LT(0, pid);
+	EXPECT_EQ(2, serve_one(cmd, rep, port));
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	close(cmd);
+	close(rep);
+
+	/* none handed over and the address free: made again from the image */
+	close(l2);
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	pid = restore_handed(img, -1, &cmd, &rep, &err);
+	ASSERT_LT(0, pid);
+	/* once it answers, it listens */
+	ASSERT_EQ(0, ask(cmd, rep, 'c', &nm, sizeof(nm)));
+	EXPECT_EQ(port, nm.port[0]);
+	EXPECT_EQ(2, serve_one(cmd, rep, port));
+	kill(pid, SIGKILL);
+	err = ck_wait(pid);
+	EXPECT_EQ(1000 + SIGKILL, err) TH_LOG("made again: %s", STATUS(err));
+	close(cmd);
+	close(rep);
+	close(img);
+}
+
+static int sockopt(int fd, int level, int name)
+{
+	socklen_t len = sizeof(int);
+	int v = -1;
+
+	return getsockopt(fd, level, name, &v, &len) ? -1 : v;
+}
+
+/*
+ * An IPv6 listener at 3 with its options, a UDP socket at 4 bound and
+ * connected to udp_peer and an unbound IPv6 UDP socket at 5: what the
+ * restored process must find again.
+ */
+/* udp_peer's address, taken before the descriptors are moved. */
+static struct sockaddr_storage peer_ss;
+static socklen_t peer_len;
+
+static int check_made(uint16_t lport, uint16_t uport, int rcvbuf)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int c, a;
+
+	if (port_of(3) != lport || sockopt(3, SOL_SOCKET, SO_ACCEPTCONN) != 1 ||
+	    sockopt(3, SOL_SOCKET, SO_REUSEADDR) != 1 ||
+	    sockopt(3, SOL_SOCKET, SO_KEEPALIVE) != 1 ||
+	    sockopt(3, IPPROTO_IPV6, IPV6_V6ONLY) != 1 ||
+	    sockopt(3, IPPROTO_TCP, TCP_NODELAY) != 1 ||
+	    sockopt(3, SOL_SOCKET, SO_RCVBUF) != rcvbuf ||
+	    !(fcntl(3, F_GETFL) & O_NONBLOCK))
+		return 20;
+	c = connect_to(AF_INET6, lport);
+	a = poll(&(struct pollfd){ .fd = 3, .events = POLLIN }, 1, 5000) == 1 ?
+	    accept(3, NULL, NULL) : -1;
+	if (c < 0 || a < 0 || send(c, "l", 1, 0) != 1 || answer(a) != 'l')
+		return 21;
+	close(c);
+	close(a);
+	if (port_of(4) != uport || sockopt(4, SOL_SOCKET, SO_REUSEADDR) != 0 ||
+	    getpeername(4, (struct sockaddr *)&ss, &len) || len != peer_len ||
+	    memcmp(&ss, &peer_ss, len) || send(4, "r4", 2, 0) != 2)
+		return 22;
+	len = sizeof(ss);
+	if (getsockname(5, (struct sockaddr *)&ss, &len) ||
+	    ss.ss_family != AF_INET6 || port_of(5) != 0 ||
+	    sockopt(5, SOL_SOCKET, SO_TYPE) != SOCK_DGRAM)
+		return 23;
+	return 0;
+}
+
+/* Queue a datagram on the UDP socket at 4 before the dump: not made again. */
+static int queue_one;
+
+/* A process with the sockets of check_made() dumps itself. */
+static void __attribute__((noreturn)) run_made(int img)
+{
+	static const int keep[] = { 3, 4, 5, IMG_FD };
+	int l = hi(listener(AF_INET6, 0)), u = hi(bound_inet(AF_INET, SOCK_DGRAM, 0));
+	int one = 1, buf = 9000, rcvbuf;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	uint16_t lport, uport;
+	long ret;
+
+	/* udp_peer may be at 3, 4 or 5: out of the way first */
+	udp_peer = hi(udp_peer);
+	img = hi(img);
+	peer_len = sizeof(peer_ss);
+	if (getsockname(udp_peer, (struct sockaddr *)&peer_ss, &peer_len))
+		_exit(CK_EXIT_SETUP);
+	if (l < 0 || u < 0 || ck_move_fd(img, IMG_FD) != IMG_FD ||
+	    ck_move_fd(l, 3) != 3 || ck_move_fd(u, 4) != 4 ||
+	    ck_move_fd(hi(socket(AF_INET6, SOCK_DGRAM, 0)), 5) != 5 ||
+	    setsockopt(3, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) ||
+	    setsockopt(3, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
+	    setsockopt(3, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf)) ||
+	    fcntl(3, F_SETFL, O_NONBLOCK) ||
+	    connect(4, (struct sockaddr *)&peer_ss, peer_len) ||
+	    setsockopt(4, SOL_SOCKET, SO_REUSEADDR, (int[]){ 0 }, sizeof(int)))
+		_exit(CK_EXIT_SETUP);
+	lport = port_of(3);
+	uport = port_of(4);
+	rcvbuf = sockopt(3, SOL_SOCKET, SO_RCVBUF);
+	if (queue_one) {	/* a datagram from udp_peer, waiting at 4 */
+		struct pollfd p = { .fd = 4, .events = POLLIN };
+
+		len = sizeof(ss);
+		if (getsockname(4, (struct sockaddr *)&ss, &len) ||
+		    sendto(udp_peer, "q", 1, 0, (struct sockaddr *)&ss, len) != 1 ||
+		    poll(&p, 1, 5000) != 1)
+			_exit(CK_EXIT_SETUP);
+	}
+	ck_only_fds_of(keep, 4);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
+	if (ret == CKPT_RESTORED)
+		_exit(check_made(lport, uport, rcvbuf) ?: CK_EXIT_RESTORED);
+	_exit(ret ? CK_EXIT_DUMP_FAILED : check_made(lport, uport, rcvbuf));
+}
+
+/*
+ * A TCP listener and UDP sockets are made again in a fresh process that
+ * hands over none, on the same ports, with their options; a UDP socket
+ * that had a datagram queued is not (only the live one has it): ESTALE.
+ */
+TEST(sockets_made_again_from_the_image)
+{
+	struct ck_img im;
+	char buf[4];
+	int st;
+
+	ASSERT_EQ(0, ck_loopback_up());
+	udp_peer = bound_inet(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, udp_peer);
+	queue_one = 0;
+	ASSERT_EQ(0, ck_dump_child_img("ckpt-live-made", run_made, &im));
+	/* the original's "r4" */
+	ASSERT_EQ(2, recv_wait(udp_peer, buf, sizeof(buf)));
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("made again: %s", STATUS(st));
+	/* and the restored one's, from the same port */
+	EXPECT_EQ(2, recv_wait(udp_peer, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "r4", 2));
+	free(im.buf);
+	close(udp_peer);
+}
+
+/* The same, 4 connected to by udp_peer, which sends it one datagram. */
+static void __attribute__((noreturn)) run_queued(int img)
+{
+	queue_one = 1;
+	run_made(img);
+}
+
+TEST(socket_with_a_queue_is_not_made_again)
+{
+	struct ck_img im;
+	int st;
+
+	ASSERT_EQ(0, ck_loopback_up());
+	udp_peer = bound_inet(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, udp_peer);
+	ASSERT_EQ(0, ck_dump_child_img("ckpt-live-queued", run_queued, &im));
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(ESTALE, st) TH_LOG("queued: %s", STATUS(st));
+	free(im.buf);
+	close(udp_peer);
+}
+
+/* A u32 at a u16 field and the next, in the image's byte order. */
+static uint32_t two16(const struct ck_img *im, uint16_t first, uint16_t second)
+{
+	return ck_img_endian(im) == CKPT_ENDIAN_LITTLE ?
+	       first | (uint32_t)second << 16 : (uint32_t)first << 16 | second;
+}
+
+TEST(bad_kept_socket_records)
+{
+	struct ck_img im;
+	struct ck_rec r;
+	size_t at;
+	int st, e;
+
+	ASSERT_EQ(0, ck_loopback_up());
+	udp_peer = bound_inet(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, udp_peer);
+	queue_one = 0;
+	ASSERT_EQ(0, ck_dump_child_img("ckpt-live-bad", run_made, &im));
+	ASSERT_EQ(1, ck_img_find(&im, CKPT_REC_SOCKET, 0, &r));
+	at = r.p - im.buf;
+	e = ck_img_endian(&im);
+	EXPECT_EQ(CKPT_SOCK_LIVE | CKPT_SOCK_REMAKE,
+		  ck_get32(r.p + CK_OFF(ckpt_socket, flags), e) &
+		  (CKPT_SOCK_LIVE | CKPT_SOCK_REMAKE));
+	EXPECT_EQ(AF_INET6, ck_get16(r.p + CK_OFF(ckpt_socket, family), e));
+	st = ck_try_patched(&im, at + CK_OFF(ckpt_socket, protocol),
+			    e == CKPT_ENDIAN_LITTLE ?
+			    IPPROTO_TCP | 1U << 16 : IPPROTO_TCP << 16 | 1U << 8, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("an established TCP socket to make: %s",
+				     STATUS(st));
+	st = ck_try_patched(&im, at + CK_OFF(ckpt_socket, protocol),
+			    e == CKPT_ENDIAN_LITTLE ?
+			    IPPROTO_UDP | 10U << 16 : IPPROTO_UDP << 16 | 10U << 8, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("a UDP stream socket: %s", STATUS(st));
+	st = ck_try_patched(&im, at + CK_OFF(ckpt_socket, flags),
+			    CKPT_SOCK_LIVE | CKPT_SOCK_PASSCRED, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("options on a kept socket: %s", STATUS(st));
+	st = ck_try_patched(&im, at + CK_OFF(ckpt_socket, family),
+			    two16(&im, AF_NETLINK, SOCK_STREAM), 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("netlink: %s", STATUS(st));
+	st = ck_try_patched(&im, at + CK_OFF(ckpt_socket, addr_len),
+			    two16(&im, 100, 0), 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("addresses longer than the record: %s",
+				     STATUS(st));
+	free(im.buf);
+	close(udp_peer);
+}
+
+/* A listener on a port below 1024 at 3 dumps itself. */
+static uint16_t low_port;
+
+static void __attribute__((noreturn)) run_low(int img)
+{
+	static const int keep[] = { 3, IMG_FD };
+	long ret;
+
+	if (ck_move_fd(img, IMG_FD) != IMG_FD ||
+	    ck_move_fd(listener(AF_INET, low_port), 3) != 3)
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds_of(keep, 2);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
+	if (ret == CKPT_RESTORED)
+		_exit(port_of(3) == low_port ? CK_EXIT_RESTORED : 20);
+	_exit(ret ? CK_EXIT_DUMP_FAILED : 0);
+}
+
+/* Restore @im in a child without CAP_NET_BIND_SERVICE: what ck_wait() says. */
+static int restore_unprivileged(const struct ck_img *im)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int fd = ck_memfd_from(im->buf, im->len);
+
+		if (fd < 0 || syscall(SYS_capget, &h, d))
+			_exit(CK_EXIT_SETUP);
+		d[0].effective &= ~(1U << CAP_NET_BIND_SERVICE);
+		if (syscall(SYS_capset, &h, d))
+			_exit(CK_EXIT_SETUP);
+		ck_restore_and_exit(fd, 0);
+	}
+	return pid < 0 ? -1 : ck_wait(pid);
+}
+
+/*
+ * Test 8: the listener is made again with the restorer's rights: without
+ * CAP_NET_BIND_SERVICE its port is EACCES, the restorer running on.
+ */
+TEST(a_privileged_port_needs_the_capability)
+{
+	struct ck_img im;
+	int fd, st;
+
+	ASSERT_EQ(0, ck_loopback_up());
+	/* a free port below 1024 */
+	for (low_port = 900; low_port < 1000; low_port++) {
+		fd = listener(AF_INET, low_port);
+		if (fd >= 0)
+			break;
+	}
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, ck_dump_child_img("ckpt-live-low", run_low, &im));
+	st = restore_unprivileged(&im);
+	EXPECT_EQ(EACCES, st) TH_LOG("without CAP_NET_BIND_SERVICE: %s", STATUS(st));
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("with it: %s", STATUS(st));
+	free(im.buf);
+}
+
+TEST_HARNESS_MAIN
