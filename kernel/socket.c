@@ -26,8 +26,10 @@
  * socket, live, at its descriptor; a restore as a new process takes the
  * one the restorer hands over at that descriptor, which must be the same
  * or of the same kind on the same addresses.  Failing that, a TCP listener
- * or unconnected socket, or a UDP socket, is made again if the record
- * holds all of it (nothing was queued, no option but those recorded):
+ * or unconnected socket, a UDP socket, or a unix socket on an abstract
+ * name or none (listening, unconnected, or a datagram socket connected to
+ * a named one), is made again if the record holds all of it (nothing was
+ * queued, no option but those recorded):
  * socket(), setsockopt(), bind(), listen() or connect(), with their
  * checks, in the committing task.  Other families and types (netlink,
  * packet, raw) are refused by name.
@@ -465,6 +467,51 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 	return ok;
 }
 
+/*
+ * Can restore make the unix socket @sock again from its record?  Only one
+ * without an address or on an abstract name (a name in the filesystem
+ * would have to be unlinked and bound again), listening with no
+ * connection waiting, unconnected, or a datagram socket connected to a
+ * socket with a name; with nothing queued and no option but those the
+ * record has, which this fills in.  @addr is its name, @alen bytes, and
+ * @plen the length of its peer's.
+ */
+static bool ckpt_unix_remake(struct socket *sock, struct ckpt_socket *rec,
+			     const struct sockaddr_storage *addr, int alen,
+			     int plen)
+{
+	const int path = offsetof(struct sockaddr_un, sun_path);
+	struct sock *sk = sock->sk;
+	bool ok;
+
+	if (test_bit(SOCK_PASSCRED, &sock->flags))
+		rec->flags |= CKPT_SOCK_PASSCRED;
+	if (test_bit(SOCK_PASSSEC, &sock->flags))
+		rec->flags |= CKPT_SOCK_PASSSEC;
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		rec->flags |= CKPT_SOCK_SNDBUF;
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		rec->flags |= CKPT_SOCK_RCVBUF;
+	if (alen > path && ((const struct sockaddr_un *)addr)->sun_path[0])
+		return false;
+	unix_state_lock(sk);
+	ok = !sk->sk_err && !sk->sk_shutdown && sk->sk_peek_off < 0 &&
+	     !sk->sk_mark && !sk->sk_priority &&
+	     !rcu_access_pointer(sk->sk_filter) &&
+	     !sock_flag(sk, SOCK_RCVTSTAMP) && !sock_flag(sk, SOCK_RCVTSTAMPNS) &&
+	     !sock_flag(sk, SOCK_RXQ_OVFL) &&
+	     skb_queue_empty_lockless(&sk->sk_receive_queue);
+	if (sk->sk_type == SOCK_DGRAM)
+		ok = ok && (sk->sk_state == TCP_CLOSE ? !plen : plen > path);
+	else
+		ok = ok && !plen && (sk->sk_state == TCP_LISTEN ||
+				     (sk->sk_state == TCP_CLOSE && !unix_peer(sk)));
+	if (sk->sk_state == TCP_LISTEN)
+		rec->backlog = READ_ONCE(sk->sk_max_ack_backlog);
+	unix_state_unlock(sk);
+	return ok;
+}
+
 /* The SOCKET record of a socket kept by identity, and its addresses. */
 static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 				 struct ckpt_socket *rec)
@@ -479,11 +526,14 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 	alen = ckpt_sock_name(sock, false, &addr[0]);
 	plen = ckpt_sock_name(sock, true, &addr[1]);
 	rec->flags = CKPT_SOCK_LIVE;
-	if (sock->sk->sk_family != AF_UNIX &&
-	    ckpt_inet_remake(sock->sk, rec))
+	if (sock->sk->sk_family == AF_UNIX ?
+	    ckpt_unix_remake(sock, rec, &addr[0], alen, plen) :
+	    ckpt_inet_remake(sock->sk, rec)) {
 		rec->flags |= CKPT_SOCK_REMAKE;
-	else
-		rec->flags &= CKPT_SOCK_LIVE;
+	} else {
+		rec->flags = CKPT_SOCK_LIVE;
+		rec->backlog = 0;
+	}
 	rec->addr_len = alen;
 	rec->peer_len = plen;
 	r = ckpt_rec_begin(ctx, CKPT_REC_SOCKET, sizeof(*rec) + alen + plen);
@@ -590,6 +640,42 @@ out:
 				 CKPT_SOCK_REUSEPORT | CKPT_SOCK_V6ONLY | \
 				 CKPT_SOCK_KEEPALIVE | CKPT_SOCK_NODELAY | \
 				 CKPT_SOCK_SNDBUF | CKPT_SOCK_RCVBUF)
+#define CKPT_SOCK_UNIX_FLAGS	(CKPT_SOCK_REMAKE | CKPT_SOCK_PASSCRED | \
+				 CKPT_SOCK_PASSSEC | CKPT_SOCK_SNDBUF | \
+				 CKPT_SOCK_RCVBUF)
+
+/* Is the record of a unix socket kept by identity, with its names, sound? */
+static bool ckpt_kept_unix_valid(const struct ckpt_socket *rec,
+				 const u8 *addr)
+{
+	const unsigned int path = offsetof(struct sockaddr_un, sun_path);
+	u16 fam;
+
+	if (rec->protocol || rec->flags & ~(CKPT_SOCK_LIVE | CKPT_SOCK_UNIX_FLAGS))
+		return false;
+	if (!(rec->flags & CKPT_SOCK_REMAKE))
+		return rec->flags == CKPT_SOCK_LIVE && !rec->backlog;
+	if (rec->addr_len < sizeof(fam) ||
+	    rec->addr_len > sizeof(struct sockaddr_un) ||
+	    rec->peer_len > sizeof(struct sockaddr_un) ||
+	    (rec->addr_len > path && addr[path]))	/* abstract names only */
+		return false;
+	memcpy(&fam, addr, sizeof(fam));
+	if (fam != AF_UNIX)
+		return false;
+	if (rec->peer_len) {
+		memcpy(&fam, addr + rec->addr_len, sizeof(fam));
+		if (fam != AF_UNIX)
+			return false;
+	}
+	if (rec->backlog && rec->state != TCP_LISTEN)
+		return false;
+	if (rec->type == SOCK_DGRAM)
+		return rec->state == TCP_CLOSE ? !rec->peer_len :
+		       rec->state == TCP_ESTABLISHED && rec->peer_len > path;
+	return !rec->peer_len &&
+	       (rec->state == TCP_LISTEN || rec->state == TCP_CLOSE);
+}
 
 /* Is the record of a socket kept by identity, with its addresses, sound? */
 static bool ckpt_kept_rec_valid(const struct ckpt_socket *rec,
@@ -600,7 +686,7 @@ static bool ckpt_kept_rec_valid(const struct ckpt_socket *rec,
 	bool tcp, udp;
 
 	if (rec->family == AF_UNIX)
-		return rec->flags == CKPT_SOCK_LIVE && !rec->backlog;
+		return ckpt_kept_unix_valid(rec, addr);
 	tcp = rec->type == SOCK_STREAM && rec->protocol == IPPROTO_TCP;
 	udp = rec->type == SOCK_DGRAM && rec->protocol == IPPROTO_UDP;
 	if ((rec->family != AF_INET && rec->family != AF_INET6) ||
@@ -971,12 +1057,14 @@ static int ckpt_sock_setopt_at(struct socket *sock, int level, int opt)
 				     sizeof(one));
 }
 
-/* The port of the address of a record kept by identity (network order). */
-static __be16 ckpt_rec_port(const struct ckpt_socket *rec, const u8 *addr)
+/* Was the socket of a record kept by identity bound: a name, or a port? */
+static bool ckpt_rec_bound(const struct ckpt_socket *rec, const u8 *addr)
 {
 	struct sockaddr_in6 in6;
 	struct sockaddr_in in;
 
+	if (rec->family == AF_UNIX)
+		return rec->addr_len > offsetof(struct sockaddr_un, sun_path);
 	if (rec->family == AF_INET) {
 		memcpy(&in, addr, sizeof(in));
 		return in.sin_port;
@@ -992,11 +1080,12 @@ static __be16 ckpt_rec_port(const struct ckpt_socket *rec, const u8 *addr)
  * @fd: its first descriptor, for messages
  *
  * As the process made it: socket(), setsockopt() for the options the
- * record has, bind() to its address if it had a port, then listen() with
- * its backlog or connect() to its peer, each with the security hook the
- * system call runs and the protocol's own checks (a port below
- * ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE in the network
- * namespace; an address in use is -EADDRINUSE).
+ * record has, bind() to its address if it had a port or an abstract
+ * name, then listen() with its backlog or connect() to its peer, each
+ * with the security hook the system call runs and the protocol's own
+ * checks (a port below ip_unprivileged_port_start needs
+ * CAP_NET_BIND_SERVICE in the network namespace; an address in use is
+ * -EADDRINUSE; a unix peer must exist and accept the sender).
  *
  * Context: the committing task, before the point of no return.
  * Return: the socket's file; NULL if the record does not allow it (the
@@ -1018,6 +1107,7 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	err = sock_create(rec->family, rec->type, rec->protocol, &sock);
 	if (err)
 		return ERR_PTR(err);
+	/* a unix socket's record has none of these (ckpt_kept_unix_valid()) */
 	if (rec->flags & CKPT_SOCK_REUSEADDR)
 		err = ckpt_sock_setopt(sock, SO_REUSEADDR, &one, sizeof(one));
 	if (!err && rec->flags & CKPT_SOCK_REUSEPORT)
@@ -1030,7 +1120,7 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_NODELAY);
 	if (!err)
 		err = ckpt_sock_setopts(sock, rec);
-	if (!err && ckpt_rec_port(rec, st->addr))
+	if (!err && ckpt_rec_bound(rec, st->addr))
 		err = security_socket_bind(sock, addr, rec->addr_len) ?:
 		      sock->ops->bind(sock, addr, rec->addr_len);
 	if (!err && rec->state == TCP_LISTEN)

@@ -18,8 +18,9 @@
  * UDP sockets are made again from the image, on the same addresses and
  * with their options, if they had nothing queued (else ESTALE), with the
  * restorer's rights (a port below 1024 needs CAP_NET_BIND_SERVICE) and
- * EADDRINUSE if the address is taken.  Malformed SOCKET records of kept
- * sockets are EINVAL.
+ * EADDRINUSE if the address is taken; so are unix sockets on abstract
+ * names (listening, or a datagram socket connected to the test's), not
+ * one on a path.  Malformed SOCKET records of kept sockets are EINVAL.
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -895,6 +896,125 @@ TEST(a_privileged_port_needs_the_capability)
 	st = ck_try_restore(im.buf, im.len);
 	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("with it: %s", STATUS(st));
 	free(im.buf);
+}
+
+/*
+ * Unix sockets made again: 3 a stream listener on an abstract name, 4 a
+ * datagram socket on another, with SO_PASSCRED, connected to the test's
+ * (on log_name), 5 an unbound seqpacket socket; with with_path, 6 a
+ * listener on a path, which only its live socket can be.
+ */
+static char log_name[64];
+static int with_path;
+
+static int same_name(int fd, bool peer, const char *name, int abstract)
+{
+	struct sockaddr_un sa, want;
+	socklen_t len = sizeof(sa), wlen = unix_addr(&want, name, abstract);
+
+	if ((peer ? getpeername : getsockname)(fd, (struct sockaddr *)&sa, &len))
+		return 0;
+	return len == wlen && !memcmp(&sa, &want, len);
+}
+
+static int check_unix_made(void)
+{
+	struct sockaddr_un sa;
+	socklen_t len = unix_addr(&sa, path_name, 1);
+	int c, a;
+
+	if (!same_name(3, false, path_name, 1) ||
+	    sockopt(3, SOL_SOCKET, SO_ACCEPTCONN) != 1)
+		return 20;
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&sa, len))
+		return 21;
+	a = accept(3, NULL, NULL);
+	if (a < 0 || send(c, "l", 1, 0) != 1 || answer(a) != 'l')
+		return 22;
+	close(a);
+	close(c);
+	if (!same_name(4, false, abstract_name, 1) ||
+	    !same_name(4, true, log_name, 1) ||
+	    sockopt(4, SOL_SOCKET, SO_PASSCRED) != 1 || send(4, "u4", 2, 0) != 2)
+		return 23;
+	len = sizeof(sa);
+	if (sockopt(5, SOL_SOCKET, SO_TYPE) != SOCK_SEQPACKET ||
+	    getsockname(5, (struct sockaddr *)&sa, &len) ||
+	    len != sizeof(sa_family_t))
+		return 24;
+	return 0;
+}
+
+static void __attribute__((noreturn)) run_unix_made(int img)
+{
+	static const int keep[] = { 3, 4, 5, 6, IMG_FD };
+	struct sockaddr_un sa;
+	socklen_t len = unix_addr(&sa, log_name, 1);
+	int l = hi(unix_bound(SOCK_STREAM, path_name, 1));
+	int d = hi(unix_bound(SOCK_DGRAM, abstract_name, 1));
+	int q = hi(socket(AF_UNIX, SOCK_SEQPACKET, 0)), one = 1;
+	long ret;
+
+	img = hi(img);
+	if (l < 0 || d < 0 || q < 0 || connect(d, (struct sockaddr *)&sa, len) ||
+	    setsockopt(d, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) ||
+	    ck_move_fd(l, 3) != 3 || ck_move_fd(d, 4) != 4 ||
+	    ck_move_fd(q, 5) != 5 || ck_move_fd(img, IMG_FD) != IMG_FD ||
+	    (with_path &&
+	     ck_move_fd(unix_bound(SOCK_STREAM, path_name, 0), 6) != 6))
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds_of(keep, 5);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
+	if (ret == CKPT_RESTORED)
+		_exit(check_unix_made() ?: CK_EXIT_RESTORED);
+	_exit(ret ? CK_EXIT_DUMP_FAILED : check_unix_made());
+}
+
+static void __attribute__((noreturn)) run_unix_path(int img)
+{
+	with_path = 1;
+	run_unix_made(img);
+}
+
+/*
+ * A restorer handing over nothing gets the unix sockets on abstract
+ * names made again, bound, listening and connected as they were; one on
+ * a path it cannot make (ESTALE).
+ */
+TEST(unix_sockets_made_again_on_abstract_names)
+{
+	struct ck_img im;
+	struct ck_rec r;
+	char buf[4];
+	int log, st;
+
+	snprintf(path_name, sizeof(path_name), "/tmp/ckpt-um-%d", (int)getpid());
+	snprintf(abstract_name, sizeof(abstract_name), "ckpt-ud-%d", (int)getpid());
+	snprintf(log_name, sizeof(log_name), "ckpt-log-%d", (int)getpid());
+	unlink(path_name);
+	log = unix_bound(SOCK_DGRAM, log_name, 1);
+	ASSERT_LE(0, log);
+	ASSERT_EQ(0, ck_dump_child_img("ckpt-unix-made", run_unix_made, &im));
+	ASSERT_EQ(2, recv_wait(log, buf, sizeof(buf)));	/* the original's */
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("made again: %s", STATUS(st));
+	EXPECT_EQ(2, recv_wait(log, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "u4", 2));
+	/* the listener's abstract name made a path: not for a record to make */
+	ASSERT_EQ(1, ck_img_find(&im, CKPT_REC_SOCKET, 0, &r));
+	st = ck_try_patched(&im, r.p - im.buf + sizeof(struct ckpt_socket) +
+			    offsetof(struct sockaddr_un, sun_path), 0x41414141, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("a path to bind: %s", STATUS(st));
+	free(im.buf);
+
+	ASSERT_EQ(0, ck_dump_child_img("ckpt-unix-path", run_unix_path, &im));
+	ASSERT_EQ(2, recv_wait(log, buf, sizeof(buf)));
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(ESTALE, st) TH_LOG("on a path: %s", STATUS(st));
+	free(im.buf);
+	unlink(path_name);
+	close(log);
 }
 
 TEST_HARNESS_MAIN

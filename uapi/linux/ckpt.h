@@ -357,10 +357,12 @@ struct ckpt_timerfd {
  * restorer's socket at that descriptor if it is the same one, or one of
  * the same family, type, protocol and state on the same addresses, which
  * the restorer hands over.  Failing that, a socket with %CKPT_SOCK_REMAKE
- * is made again: a TCP listener or unbound socket, or a UDP socket, that
- * had nothing queued and no option but the ones recorded here (buffers,
- * timeouts, and %CKPT_SOCK_REUSEADDR to %CKPT_SOCK_NODELAY); it is bound
- * to its address, and listens or is connected as it did.
+ * is made again: a TCP listener or unbound socket, a UDP socket, or a
+ * unix socket on an abstract name or none (listening, unconnected, or a
+ * datagram socket connected to a named one), that had nothing queued and
+ * no option but the ones recorded here (buffers, timeouts, SO_PASSCRED,
+ * SO_PASSSEC, and %CKPT_SOCK_REUSEADDR to %CKPT_SOCK_NODELAY); it is
+ * bound to its address, and listens or is connected as it did.
  */
 struct ckpt_socket {
 	__u32	id;
