@@ -275,13 +275,15 @@ static bool ckpt_live_match(const struct ckpt_ctx *ctx,
 			    const struct ckpt_obj *obj, struct file *file)
 {
 	const struct ckpt_file *rec = &obj->rec;
-	bool same = ckpt_same_file(rec, file_inode(file));
+	bool same;
 
 	if ((file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
 	    ckpt_acc_fmode(rec->flags))
 		return false;
+	/* a socket's identity is its cookie, not its inode */
 	if (rec->type == CKPT_FILE_SOCKET)
 		return ckpt_sock_live_match(ctx, obj, file);
+	same = ckpt_same_file(rec, file_inode(file));
 	if (rec->type == CKPT_FILE_TTY && !tty_file_is_tty(file))
 		return false;
 	/* A rollback keeps the very object; a new process takes the caller's. */

@@ -383,6 +383,27 @@ static u64 ckpt_timeo_us(long timeo)
 	return div_u64(jiffies64_to_nsecs(timeo), NSEC_PER_USEC) ?: 1;
 }
 
+/*
+ * The flags of the options every socket's record has: the buffers set by
+ * SO_SNDBUF and SO_RCVBUF, and for a unix socket SO_PASSCRED and
+ * SO_PASSSEC (which mean nothing to TCP and UDP).
+ */
+static void ckpt_sock_opt_flags(struct socket *sock, struct ckpt_socket *rec)
+{
+	struct sock *sk = sock->sk;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		rec->flags |= CKPT_SOCK_SNDBUF;
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		rec->flags |= CKPT_SOCK_RCVBUF;
+	if (sk->sk_family != AF_UNIX)
+		return;
+	if (test_bit(SOCK_PASSCRED, &sock->flags))
+		rec->flags |= CKPT_SOCK_PASSCRED;
+	if (test_bit(SOCK_PASSSEC, &sock->flags))
+		rec->flags |= CKPT_SOCK_PASSSEC;
+}
+
 /* getsockname(), or getpeername() if @peer, into @addr; 0 if none. */
 static int ckpt_sock_name(struct socket *sock, bool peer,
 			  struct sockaddr_storage *addr)
@@ -400,7 +421,8 @@ static int ckpt_sock_name(struct socket *sock, bool peer,
  * the live one is not there?  Only if the record holds all of it: a TCP
  * listener or unconnected socket, or a UDP socket, with nothing queued (no
  * connection waiting to be accepted, no datagram) and no option but those
- * the record has, which this fills in.
+ * the record has: ckpt_sock_opt_flags()'s, and the TCP and UDP ones this
+ * fills in.
  */
 static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 {
@@ -416,10 +438,6 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 		rec->flags |= CKPT_SOCK_V6ONLY;
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		rec->flags |= CKPT_SOCK_KEEPALIVE;
-	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
-		rec->flags |= CKPT_SOCK_SNDBUF;
-	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
-		rec->flags |= CKPT_SOCK_RCVBUF;
 	ok = !sk->sk_mark && !sk->sk_priority && !sk->sk_bound_dev_if &&
 	     !sk->sk_err && !rcu_access_pointer(sk->sk_filter) &&
 	     !sock_flag(sk, SOCK_LINGER) && sk->sk_peek_off < 0 &&
@@ -473,8 +491,8 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
  * would have to be unlinked and bound again), listening with no
  * connection waiting, unconnected, or a datagram socket connected to a
  * socket with a name; with nothing queued and no option but those the
- * record has, which this fills in.  @addr is its name, @alen bytes, and
- * @plen the length of its peer's.
+ * record has (ckpt_sock_opt_flags()); fills in its backlog.  @addr is its
+ * name, @alen bytes, and @plen the length of its peer's.
  */
 static bool ckpt_unix_remake(struct socket *sock, struct ckpt_socket *rec,
 			     const struct sockaddr_storage *addr, int alen,
@@ -484,14 +502,6 @@ static bool ckpt_unix_remake(struct socket *sock, struct ckpt_socket *rec,
 	struct sock *sk = sock->sk;
 	bool ok;
 
-	if (test_bit(SOCK_PASSCRED, &sock->flags))
-		rec->flags |= CKPT_SOCK_PASSCRED;
-	if (test_bit(SOCK_PASSSEC, &sock->flags))
-		rec->flags |= CKPT_SOCK_PASSSEC;
-	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
-		rec->flags |= CKPT_SOCK_SNDBUF;
-	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
-		rec->flags |= CKPT_SOCK_RCVBUF;
 	if (alen > path && ((const struct sockaddr_un *)addr)->sun_path[0])
 		return false;
 	unix_state_lock(sk);
@@ -526,6 +536,7 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 	alen = ckpt_sock_name(sock, false, &addr[0]);
 	plen = ckpt_sock_name(sock, true, &addr[1]);
 	rec->flags = CKPT_SOCK_LIVE;
+	ckpt_sock_opt_flags(sock, rec);
 	if (sock->sk->sk_family == AF_UNIX ?
 	    ckpt_unix_remake(sock, rec, &addr[0], alen, plen) :
 	    ckpt_inet_remake(sock->sk, rec)) {
@@ -588,14 +599,7 @@ int ckpt_dump_socket(struct ckpt_ctx *ctx, struct file *file, u32 id)
 		return ckpt_dump_kept_socket(ctx, sock, &rec);
 	if (why)
 		return -EOPNOTSUPP;	/* changed since the check */
-	if (test_bit(SOCK_PASSCRED, &sock->flags))
-		rec.flags |= CKPT_SOCK_PASSCRED;
-	if (test_bit(SOCK_PASSSEC, &sock->flags))
-		rec.flags |= CKPT_SOCK_PASSSEC;
-	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
-		rec.flags |= CKPT_SOCK_SNDBUF;
-	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
-		rec.flags |= CKPT_SOCK_RCVBUF;
+	ckpt_sock_opt_flags(sock, &rec);
 	if (shut & RCV_SHUTDOWN)
 		rec.flags |= CKPT_SOCK_SHUT_RD;
 	if (shut & SEND_SHUTDOWN)
@@ -653,8 +657,6 @@ static bool ckpt_kept_unix_valid(const struct ckpt_socket *rec,
 
 	if (rec->protocol || rec->flags & ~(CKPT_SOCK_LIVE | CKPT_SOCK_UNIX_FLAGS))
 		return false;
-	if (!(rec->flags & CKPT_SOCK_REMAKE))
-		return rec->flags == CKPT_SOCK_LIVE && !rec->backlog;
 	if (rec->addr_len < sizeof(fam) ||
 	    rec->addr_len > sizeof(struct sockaddr_un) ||
 	    rec->peer_len > sizeof(struct sockaddr_un) ||
@@ -685,6 +687,11 @@ static bool ckpt_kept_rec_valid(const struct ckpt_socket *rec,
 		       sizeof(struct sockaddr_in6);
 	bool tcp, udp;
 
+	/* one the record cannot make names it only */
+	if (!(rec->flags & CKPT_SOCK_REMAKE))
+		return rec->flags == CKPT_SOCK_LIVE && !rec->backlog &&
+		       (rec->family == AF_UNIX || rec->family == AF_INET ||
+			rec->family == AF_INET6);
 	if (rec->family == AF_UNIX)
 		return ckpt_kept_unix_valid(rec, addr);
 	tcp = rec->type == SOCK_STREAM && rec->protocol == IPPROTO_TCP;
@@ -695,8 +702,6 @@ static bool ckpt_kept_rec_valid(const struct ckpt_socket *rec,
 	    (rec->flags & CKPT_SOCK_V6ONLY && rec->family != AF_INET6) ||
 	    (rec->backlog && rec->state != TCP_LISTEN))
 		return false;
-	if (!(rec->flags & CKPT_SOCK_REMAKE))
-		return true;
 	/* what bind() and connect() will be given */
 	if (rec->addr_len != len || (rec->peer_len && rec->peer_len != len))
 		return false;
