@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -29,6 +30,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <asm/unistd.h>
+#include <linux/capability.h>
 #include <linux/ckpt.h>
 
 #ifndef __NR_ckpt_dump
@@ -1146,6 +1148,138 @@ static inline int ck_tmpfile(char *path, size_t n, const void *buf, size_t len)
 		return -1;
 	}
 	return fd;
+}
+
+/* Restore @im in a child without capability @cap: what ck_wait() says. */
+static inline int ck_restore_without_cap(const struct ck_img *im, int cap)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int fd = ck_memfd_from(im->buf, im->len);
+
+		if (fd < 0 || syscall(SYS_capget, &h, d))
+			_exit(CK_EXIT_SETUP);
+		d[cap / 32].effective &= ~(1U << (cap % 32));
+		if (syscall(SYS_capset, &h, d))
+			_exit(CK_EXIT_SETUP);
+		ck_restore_and_exit(fd, 0);
+	}
+	return pid < 0 ? -1 : ck_wait(pid);
+}
+
+/*
+ * Sockets on the loopback interface (ck_loopback_up()): the address of
+ * @family and @port, a socket's port and cookie, a bound socket, a
+ * listener and a client.
+ */
+#ifndef SO_COOKIE
+#define SO_COOKIE	57
+#endif
+
+static inline socklen_t ck_inet_addr(int family, uint16_t port,
+				     struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*in);
+	}
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	in6->sin6_family = AF_INET6;
+	in6->sin6_port = htons(port);
+	in6->sin6_addr = in6addr_loopback;
+	return sizeof(*in6);
+}
+
+static inline uint16_t ck_port_of(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return 0;
+	return ntohs(ss.ss_family == AF_INET ?
+		     ((struct sockaddr_in *)&ss)->sin_port :
+		     ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* A socket of @type bound to the loopback address of @family, @port. */
+static inline int ck_inet_bound(int family, int type, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = ck_inet_addr(family, port, &ss);
+	int fd = socket(family, type, 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+	    bind(fd, (struct sockaddr *)&ss, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static inline int ck_listener(int family, uint16_t port)
+{
+	int fd = ck_inet_bound(family, SOCK_STREAM, port);
+
+	if (fd >= 0 && listen(fd, 8)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static inline int ck_connect_to(int family, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = ck_inet_addr(family, port, &ss);
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&ss, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static inline uint64_t ck_cookie(int fd)
+{
+	uint64_t c = 0;
+	socklen_t len = sizeof(c);
+
+	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &len) ? 0 : c;
+}
+
+/* @fd moved out of the way, above what a test places (-1 stays -1). */
+static inline int ck_hi(int fd)
+{
+	int h = fd < 0 ? -1 : fcntl(fd, F_DUPFD, 40);
+
+	if (fd >= 0)
+		close(fd);
+	return h;
+}
+
+/* Send one command, read @n bytes of report. */
+static inline int ck_ask(int cmd, int rep, char c, void *buf, size_t n)
+{
+	return write(cmd, &c, 1) == 1 && read(rep, buf, n) == (ssize_t)n ? 0 : -1;
 }
 
 #endif /* CKPT_UTIL_H */

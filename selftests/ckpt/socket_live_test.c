@@ -26,7 +26,6 @@
 #include <poll.h>
 #include <stdint.h>
 #include <netinet/tcp.h>
-#include <linux/capability.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -41,113 +40,11 @@
 
 #define IMG_FD		20
 
-#ifndef SO_COOKIE
-#define SO_COOKIE	57
-#endif
-
 static char sbuf[80];
 #define STATUS(st) ck_status_str(st, sbuf, sizeof(sbuf))
 
 /* What the server has served: rolled back with its memory. */
 static volatile unsigned char count;
-
-static socklen_t loopback(int family, uint16_t port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)ss;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*in);
-	}
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	in6->sin6_family = AF_INET6;
-	in6->sin6_port = htons(port);
-	in6->sin6_addr = in6addr_loopback;
-	return sizeof(*in6);
-}
-
-static uint16_t port_of(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len))
-		return 0;
-	return ntohs(ss.ss_family == AF_INET ?
-		     ((struct sockaddr_in *)&ss)->sin_port :
-		     ((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
-/* A socket of @type bound to the loopback address of @family, @port. */
-static int bound_inet(int family, int type, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = loopback(family, port, &ss);
-	int fd = socket(family, type, 0), one = 1;
-
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    (family == AF_INET6 &&
-	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
-	    bind(fd, (struct sockaddr *)&ss, len)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int listener(int family, uint16_t port)
-{
-	int fd = bound_inet(family, SOCK_STREAM, port);
-
-	if (fd >= 0 && listen(fd, 8)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int connect_to(int family, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = loopback(family, port, &ss);
-	int fd = socket(family, SOCK_STREAM, 0);
-
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&ss, len)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static uint64_t cookie(int fd)
-{
-	uint64_t c = 0;
-	socklen_t len = sizeof(c);
-
-	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &len) ? 0 : c;
-}
-
-/* @fd moved out of the way, above what a test places (-1 stays -1). */
-static int hi(int fd)
-{
-	int h = fd < 0 ? -1 : fcntl(fd, F_DUPFD, 40);
-
-	if (fd >= 0)
-		close(fd);
-	return h;
-}
-
-/* Send one command, read @n bytes of report. */
-static int ask(int cmd, int rep, char c, void *buf, size_t n)
-{
-	return write(cmd, &c, 1) == 1 && read(rep, buf, n) == (ssize_t)n ? 0 : -1;
-}
 
 /* What a UDP socket receives within 5 s, or -1. */
 static ssize_t recv_wait(int fd, void *buf, size_t n)
@@ -186,10 +83,10 @@ static void __attribute__((noreturn)) server(void)
 			_exit(0);
 		if (cmd == 'c') {
 			memset(&nm, 0, sizeof(nm));
-			nm.cookie[0] = cookie(3);
-			nm.cookie[1] = cookie(4);
-			nm.port[0] = port_of(3);
-			nm.port[1] = port_of(4);
+			nm.cookie[0] = ck_cookie(3);
+			nm.cookie[1] = ck_cookie(4);
+			nm.port[0] = ck_port_of(3);
+			nm.port[1] = ck_port_of(4);
 			if (write(CK_REP_FD, &nm, sizeof(nm)) != sizeof(nm))
 				_exit(CK_EXIT_SETUP);
 			continue;
@@ -207,7 +104,7 @@ static void __attribute__((noreturn)) server(void)
 
 static int two_listeners(void)
 {
-	int l4 = hi(listener(AF_INET, 0)), l6 = hi(listener(AF_INET6, 0));
+	int l4 = ck_hi(ck_listener(AF_INET, 0)), l6 = ck_hi(ck_listener(AF_INET6, 0));
 
 	return ck_move_fd(l4, 3) != 3 || ck_move_fd(l6, 4) != 4;
 }
@@ -229,49 +126,49 @@ TEST(rollback_keeps_listening_tcp_sockets)
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(1, read(rep, &k, 1));
 	ASSERT_EQ('k', k);
-	ASSERT_EQ(0, ask(cmd, rep, 'c', &before, sizeof(before)));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'c', &before, sizeof(before)));
 	EXPECT_NE(0, before.cookie[0]);
 	p4 = before.port[0];
 	p6 = before.port[1];
 	ASSERT_NE(0, p4);
 	ASSERT_NE(0, p6);
 
-	a = connect_to(AF_INET, p4);
+	a = ck_connect_to(AF_INET, p4);
 	ASSERT_LE(0, a);
-	ASSERT_EQ(0, ask(cmd, rep, 'a', &n, 1));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'a', &n, 1));
 	EXPECT_EQ(1, n);
 	EXPECT_EQ(1, answer(a));
 	close(a);
 	ASSERT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
 
 	/* served after the checkpoint: forgotten by the rollback */
-	a = connect_to(AF_INET6, p6);
+	a = ck_connect_to(AF_INET6, p6);
 	ASSERT_LE(0, a);
-	ASSERT_EQ(0, ask(cmd, rep, 'b', &n, 1));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'b', &n, 1));
 	EXPECT_EQ(2, n);
 	close(a);
 	/* waiting in the backlogs across the rollback */
-	c4 = connect_to(AF_INET, p4);
-	c6 = connect_to(AF_INET6, p6);
+	c4 = ck_connect_to(AF_INET, p4);
+	c6 = ck_connect_to(AF_INET6, p6);
 	ASSERT_LE(0, c4);
 	ASSERT_LE(0, c6);
 
 	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
 	ASSERT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
-	ASSERT_EQ(0, ask(cmd, rep, 'c', &after, sizeof(after)));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'c', &after, sizeof(after)));
 	EXPECT_EQ(before.cookie[0], after.cookie[0]);
 	EXPECT_EQ(before.cookie[1], after.cookie[1]);
 	EXPECT_EQ(p4, after.port[0]);
 	EXPECT_EQ(p6, after.port[1]);
-	ASSERT_EQ(0, ask(cmd, rep, 'a', &n, 1));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'a', &n, 1));
 	EXPECT_EQ(2, n);
 	EXPECT_EQ(2, answer(c4));
-	ASSERT_EQ(0, ask(cmd, rep, 'b', &n, 1));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'b', &n, 1));
 	EXPECT_EQ(3, n);
 	EXPECT_EQ(3, answer(c6));
-	e = connect_to(AF_INET, p4);	/* and new clients after it */
+	e = ck_connect_to(AF_INET, p4);	/* and new clients after it */
 	ASSERT_LE(0, e);
-	ASSERT_EQ(0, ask(cmd, rep, 'a', &n, 1));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'a', &n, 1));
 	EXPECT_EQ(4, n);
 	EXPECT_EQ(4, answer(e));
 	close(c4);
@@ -327,12 +224,12 @@ static int kept_setup(void)
 
 	if (getsockname(udp_peer, (struct sockaddr *)&ss, &len))
 		return -1;
-	u = hi(bound_inet(AF_INET, SOCK_DGRAM, 0));
+	u = ck_hi(ck_inet_bound(AF_INET, SOCK_DGRAM, 0));
 	if (u < 0 || connect(u, (struct sockaddr *)&ss, len))
 		return -1;
-	l = hi(unix_bound(SOCK_STREAM, path_name, 0));
-	d = hi(unix_bound(SOCK_DGRAM, abstract_name, 1));
-	o = hi(outside[1]);
+	l = ck_hi(unix_bound(SOCK_STREAM, path_name, 0));
+	d = ck_hi(unix_bound(SOCK_DGRAM, abstract_name, 1));
+	o = ck_hi(outside[1]);
 	return ck_move_fd(l, 3) != 3 || ck_move_fd(d, 4) != 4 ||
 	       ck_move_fd(u, 5) != 5 || ck_move_fd(o, 6) != 6;
 }
@@ -379,7 +276,7 @@ static void __attribute__((noreturn)) kept_kid(void)
 			err = report_recv(6);
 			break;
 		case 'w':
-			err = write(CK_REP_FD, (uint16_t[]){ port_of(5) }, 2) != 2;
+			err = write(CK_REP_FD, (uint16_t[]){ ck_port_of(5) }, 2) != 2;
 			break;
 		default:
 			memset(buf, cmd, sizeof(buf));
@@ -397,7 +294,7 @@ static int got(int cmd, int rep, char c, const char *want, size_t len)
 {
 	unsigned char buf[17];
 
-	if (ask(cmd, rep, c, buf, sizeof(buf)))
+	if (ck_ask(cmd, rep, c, buf, sizeof(buf)))
 		return -1;
 	return buf[0] == len && !memcmp(buf + 1, want, len) ? 0 : buf[0];
 }
@@ -432,17 +329,17 @@ TEST(rollback_keeps_unix_and_udp_sockets)
 	snprintf(abstract_name, sizeof(abstract_name), "ckpt-live-%d", (int)getpid());
 	unlink(path_name);
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, outside));
-	udp_peer = bound_inet(AF_INET, SOCK_DGRAM, 0);
+	udp_peer = ck_inet_bound(AF_INET, SOCK_DGRAM, 0);
 	ASSERT_LE(0, udp_peer);
 	pid = ck_spawn_commanded(kept_setup, keep, 4, kept_kid, &cmd, &rep);
 	ASSERT_LT(0, pid);
 	close(outside[1]);
 	ASSERT_EQ(1, read(rep, buf, 1));
 	ASSERT_EQ('k', buf[0]);
-	ASSERT_EQ(0, ask(cmd, rep, 'n', &n, 1));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'n', &n, 1));
 	EXPECT_EQ(1, n);
 	ASSERT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0)) TH_LOG("dump: %s", strerror(errno));
-	ASSERT_EQ(0, ask(cmd, rep, 'n', &n, 1));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'n', &n, 1));
 	EXPECT_EQ(2, n);
 
 	/* sent to each socket between the checkpoint and the rollback */
@@ -454,14 +351,14 @@ TEST(rollback_keeps_unix_and_udp_sockets)
 	alen = unix_addr(&sa, abstract_name, 1);
 	ASSERT_EQ(2, sendto(d, "m1", 2, 0, (struct sockaddr *)&sa, alen));
 	/* to the child's UDP socket, from its peer */
-	ASSERT_EQ(0, ask(cmd, rep, 'w', &uport, sizeof(uport)));
-	alen = loopback(AF_INET, uport, &ss);
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'w', &uport, sizeof(uport)));
+	alen = ck_inet_addr(AF_INET, uport, &ss);
 	ASSERT_EQ(2, sendto(udp_peer, "u1", 2, 0, (struct sockaddr *)&ss, alen));
 	ASSERT_EQ(2, send(outside[0], "s1", 2, 0));
 
 	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
 	ASSERT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
-	ASSERT_EQ(0, ask(cmd, rep, 'n', &n, 1));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'n', &n, 1));
 	EXPECT_EQ(2, n);		/* its memory went back */
 	EXPECT_EQ(0, got(cmd, rep, 'a', "c1", 2));
 	EXPECT_EQ(0, got(cmd, rep, 'a', "c2", 2));
@@ -469,10 +366,10 @@ TEST(rollback_keeps_unix_and_udp_sockets)
 	EXPECT_EQ(0, got(cmd, rep, 'u', "u1", 2));
 	EXPECT_EQ(0, got(cmd, rep, 'p', "s1", 2));
 	EXPECT_EQ(255, got(cmd, rep, 'p', "", 0));
-	ASSERT_EQ(0, ask(cmd, rep, 'U', buf, 1));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'U', buf, 1));
 	EXPECT_EQ(2, recv_wait(udp_peer, buf, sizeof(buf)));
 	EXPECT_EQ(0, memcmp(buf, "UU", 2));
-	ASSERT_EQ(0, ask(cmd, rep, 'P', buf, 1));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'P', buf, 1));
 	EXPECT_EQ(2, recv(outside[0], buf, sizeof(buf), MSG_DONTWAIT));
 	EXPECT_EQ(0, memcmp(buf, "PP", 2));
 	kill(pid, SIGKILL);
@@ -540,10 +437,10 @@ static int restore_fails(int img, int sock)
 /* Serve a new client on @port through the restored server @cmd/@rep. */
 static int serve_one(int cmd, int rep, uint16_t port)
 {
-	int c = connect_to(AF_INET, port), a;
+	int c = ck_connect_to(AF_INET, port), a;
 	unsigned char n;
 
-	if (c < 0 || ask(cmd, rep, 'a', &n, 1))
+	if (c < 0 || ck_ask(cmd, rep, 'a', &n, 1))
 		return -1;
 	a = answer(c);
 	close(c);
@@ -562,9 +459,9 @@ TEST(restore_takes_the_listener_handed_over)
 
 	ASSERT_LE(0, img);
 	ASSERT_EQ(0, ck_loopback_up());
-	handed = listener(AF_INET, 0);
+	handed = ck_listener(AF_INET, 0);
 	ASSERT_LE(0, handed);
-	port = port_of(handed);
+	port = ck_port_of(handed);
 	pid = ck_spawn_commanded(handed_setup, keep, 1, server, &cmd, &rep);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(1, read(rep, &k, 1));
@@ -576,7 +473,7 @@ TEST(restore_takes_the_listener_handed_over)
 	close(rep);
 
 	/* a client comes while the server is gone: the listener is the test's */
-	c = connect_to(AF_INET, port);
+	c = ck_connect_to(AF_INET, port);
 	ASSERT_LE(0, c);
 
 	/*
@@ -584,7 +481,7 @@ TEST(restore_takes_the_listener_handed_over)
 	 * is made again, on an address the test's listener holds.
 	 */
 	EXPECT_EQ(EADDRINUSE, restore_fails(img, -1));
-	other = listener(AF_INET, 0);
+	other = ck_listener(AF_INET, 0);
 	ASSERT_LE(0, other);
 	EXPECT_EQ(EADDRINUSE, restore_fails(img, other));
 	close(other);
@@ -593,7 +490,7 @@ TEST(restore_takes_the_listener_handed_over)
 	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
 	pid = restore_handed(img, handed, &cmd, &rep, &err);
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, ask(cmd, rep, 'a', &n, 1));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'a', &n, 1));
 	EXPECT_EQ(2, n);
 	EXPECT_EQ(2, answer(c));
 	close(c);
@@ -605,7 +502,7 @@ TEST(restore_takes_the_listener_handed_over)
 
 	/* another listener on the same address does as well */
 	close(handed);
-	l2 = listener(AF_INET, port);
+	l2 = ck_listener(AF_INET, port);
 	ASSERT_LE(0, l2);
 	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
 	pid = restore_handed(img, l2, &cmd, &rep, &err);
@@ -622,7 +519,7 @@ TEST(restore_takes_the_listener_handed_over)
 	pid = restore_handed(img, -1, &cmd, &rep, &err);
 	ASSERT_LT(0, pid);
 	/* once it answers, it listens */
-	ASSERT_EQ(0, ask(cmd, rep, 'c', &nm, sizeof(nm)));
+	ASSERT_EQ(0, ck_ask(cmd, rep, 'c', &nm, sizeof(nm)));
 	EXPECT_EQ(port, nm.port[0]);
 	EXPECT_EQ(2, serve_one(cmd, rep, port));
 	kill(pid, SIGKILL);
@@ -656,7 +553,7 @@ static int check_made(uint16_t lport, uint16_t uport, int rcvbuf)
 	socklen_t len = sizeof(ss);
 	int c, a;
 
-	if (port_of(3) != lport || sockopt(3, SOL_SOCKET, SO_ACCEPTCONN) != 1 ||
+	if (ck_port_of(3) != lport || sockopt(3, SOL_SOCKET, SO_ACCEPTCONN) != 1 ||
 	    sockopt(3, SOL_SOCKET, SO_REUSEADDR) != 1 ||
 	    sockopt(3, SOL_SOCKET, SO_KEEPALIVE) != 1 ||
 	    sockopt(3, IPPROTO_IPV6, IPV6_V6ONLY) != 1 ||
@@ -664,20 +561,20 @@ static int check_made(uint16_t lport, uint16_t uport, int rcvbuf)
 	    sockopt(3, SOL_SOCKET, SO_RCVBUF) != rcvbuf ||
 	    !(fcntl(3, F_GETFL) & O_NONBLOCK))
 		return 20;
-	c = connect_to(AF_INET6, lport);
+	c = ck_connect_to(AF_INET6, lport);
 	a = poll(&(struct pollfd){ .fd = 3, .events = POLLIN }, 1, 5000) == 1 ?
 	    accept(3, NULL, NULL) : -1;
 	if (c < 0 || a < 0 || send(c, "l", 1, 0) != 1 || answer(a) != 'l')
 		return 21;
 	close(c);
 	close(a);
-	if (port_of(4) != uport || sockopt(4, SOL_SOCKET, SO_REUSEADDR) != 0 ||
+	if (ck_port_of(4) != uport || sockopt(4, SOL_SOCKET, SO_REUSEADDR) != 0 ||
 	    getpeername(4, (struct sockaddr *)&ss, &len) || len != peer_len ||
 	    memcmp(&ss, &peer_ss, len) || send(4, "r4", 2, 0) != 2)
 		return 22;
 	len = sizeof(ss);
 	if (getsockname(5, (struct sockaddr *)&ss, &len) ||
-	    ss.ss_family != AF_INET6 || port_of(5) != 0 ||
+	    ss.ss_family != AF_INET6 || ck_port_of(5) != 0 ||
 	    sockopt(5, SOL_SOCKET, SO_TYPE) != SOCK_DGRAM)
 		return 23;
 	return 0;
@@ -690,7 +587,7 @@ static int queue_one;
 static void __attribute__((noreturn)) run_made(int img)
 {
 	static const int keep[] = { 3, 4, 5, IMG_FD };
-	int l = hi(listener(AF_INET6, 0)), u = hi(bound_inet(AF_INET, SOCK_DGRAM, 0));
+	int l = ck_hi(ck_listener(AF_INET6, 0)), u = ck_hi(ck_inet_bound(AF_INET, SOCK_DGRAM, 0));
 	int one = 1, buf = 9000, rcvbuf;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -698,14 +595,14 @@ static void __attribute__((noreturn)) run_made(int img)
 	long ret;
 
 	/* udp_peer may be at 3, 4 or 5: out of the way first */
-	udp_peer = hi(udp_peer);
-	img = hi(img);
+	udp_peer = ck_hi(udp_peer);
+	img = ck_hi(img);
 	peer_len = sizeof(peer_ss);
 	if (getsockname(udp_peer, (struct sockaddr *)&peer_ss, &peer_len))
 		_exit(CK_EXIT_SETUP);
 	if (l < 0 || u < 0 || ck_move_fd(img, IMG_FD) != IMG_FD ||
 	    ck_move_fd(l, 3) != 3 || ck_move_fd(u, 4) != 4 ||
-	    ck_move_fd(hi(socket(AF_INET6, SOCK_DGRAM, 0)), 5) != 5 ||
+	    ck_move_fd(ck_hi(socket(AF_INET6, SOCK_DGRAM, 0)), 5) != 5 ||
 	    setsockopt(3, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) ||
 	    setsockopt(3, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
 	    setsockopt(3, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf)) ||
@@ -713,8 +610,8 @@ static void __attribute__((noreturn)) run_made(int img)
 	    connect(4, (struct sockaddr *)&peer_ss, peer_len) ||
 	    setsockopt(4, SOL_SOCKET, SO_REUSEADDR, (int[]){ 0 }, sizeof(int)))
 		_exit(CK_EXIT_SETUP);
-	lport = port_of(3);
-	uport = port_of(4);
+	lport = ck_port_of(3);
+	uport = ck_port_of(4);
 	rcvbuf = sockopt(3, SOL_SOCKET, SO_RCVBUF);
 	if (queue_one) {	/* a datagram from udp_peer, waiting at 4 */
 		struct pollfd p = { .fd = 4, .events = POLLIN };
@@ -744,7 +641,7 @@ TEST(sockets_made_again_from_the_image)
 	int st;
 
 	ASSERT_EQ(0, ck_loopback_up());
-	udp_peer = bound_inet(AF_INET, SOCK_DGRAM, 0);
+	udp_peer = ck_inet_bound(AF_INET, SOCK_DGRAM, 0);
 	ASSERT_LE(0, udp_peer);
 	queue_one = 0;
 	ASSERT_EQ(0, ck_dump_child_img("ckpt-live-made", run_made, &im));
@@ -772,7 +669,7 @@ TEST(socket_with_a_queue_is_not_made_again)
 	int st;
 
 	ASSERT_EQ(0, ck_loopback_up());
-	udp_peer = bound_inet(AF_INET, SOCK_DGRAM, 0);
+	udp_peer = ck_inet_bound(AF_INET, SOCK_DGRAM, 0);
 	ASSERT_LE(0, udp_peer);
 	ASSERT_EQ(0, ck_dump_child_img("ckpt-live-queued", run_queued, &im));
 	st = ck_try_restore(im.buf, im.len);
@@ -796,7 +693,7 @@ TEST(bad_kept_socket_records)
 	int st, e;
 
 	ASSERT_EQ(0, ck_loopback_up());
-	udp_peer = bound_inet(AF_INET, SOCK_DGRAM, 0);
+	udp_peer = ck_inet_bound(AF_INET, SOCK_DGRAM, 0);
 	ASSERT_LE(0, udp_peer);
 	queue_one = 0;
 	ASSERT_EQ(0, ck_dump_child_img("ckpt-live-bad", run_made, &im));
@@ -839,37 +736,13 @@ static void __attribute__((noreturn)) run_low(int img)
 	long ret;
 
 	if (ck_move_fd(img, IMG_FD) != IMG_FD ||
-	    ck_move_fd(listener(AF_INET, low_port), 3) != 3)
+	    ck_move_fd(ck_listener(AF_INET, low_port), 3) != 3)
 		_exit(CK_EXIT_SETUP);
 	ck_only_fds_of(keep, 2);
 	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
 	if (ret == CKPT_RESTORED)
-		_exit(port_of(3) == low_port ? CK_EXIT_RESTORED : 20);
+		_exit(ck_port_of(3) == low_port ? CK_EXIT_RESTORED : 20);
 	_exit(ret ? CK_EXIT_DUMP_FAILED : 0);
-}
-
-/* Restore @im in a child without CAP_NET_BIND_SERVICE: what ck_wait() says. */
-static int restore_unprivileged(const struct ck_img *im)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2];
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		int fd = ck_memfd_from(im->buf, im->len);
-
-		if (fd < 0 || syscall(SYS_capget, &h, d))
-			_exit(CK_EXIT_SETUP);
-		d[0].effective &= ~(1U << CAP_NET_BIND_SERVICE);
-		if (syscall(SYS_capset, &h, d))
-			_exit(CK_EXIT_SETUP);
-		ck_restore_and_exit(fd, 0);
-	}
-	return pid < 0 ? -1 : ck_wait(pid);
 }
 
 /*
@@ -884,14 +757,14 @@ TEST(a_privileged_port_needs_the_capability)
 	ASSERT_EQ(0, ck_loopback_up());
 	/* a free port below 1024 */
 	for (low_port = 900; low_port < 1000; low_port++) {
-		fd = listener(AF_INET, low_port);
+		fd = ck_listener(AF_INET, low_port);
 		if (fd >= 0)
 			break;
 	}
 	ASSERT_LE(0, fd);
 	close(fd);
 	ASSERT_EQ(0, ck_dump_child_img("ckpt-live-low", run_low, &im));
-	st = restore_unprivileged(&im);
+	st = ck_restore_without_cap(&im, CAP_NET_BIND_SERVICE);
 	EXPECT_EQ(EACCES, st) TH_LOG("without CAP_NET_BIND_SERVICE: %s", STATUS(st));
 	st = ck_try_restore(im.buf, im.len);
 	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("with it: %s", STATUS(st));
@@ -951,12 +824,12 @@ static void __attribute__((noreturn)) run_unix_made(int img)
 	static const int keep[] = { 3, 4, 5, 6, IMG_FD };
 	struct sockaddr_un sa;
 	socklen_t len = unix_addr(&sa, log_name, 1);
-	int l = hi(unix_bound(SOCK_STREAM, path_name, 1));
-	int d = hi(unix_bound(SOCK_DGRAM, abstract_name, 1));
-	int q = hi(socket(AF_UNIX, SOCK_SEQPACKET, 0)), one = 1;
+	int l = ck_hi(unix_bound(SOCK_STREAM, path_name, 1));
+	int d = ck_hi(unix_bound(SOCK_DGRAM, abstract_name, 1));
+	int q = ck_hi(socket(AF_UNIX, SOCK_SEQPACKET, 0)), one = 1;
 	long ret;
 
-	img = hi(img);
+	img = ck_hi(img);
 	if (l < 0 || d < 0 || q < 0 || connect(d, (struct sockaddr *)&sa, len) ||
 	    setsockopt(d, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) ||
 	    ck_move_fd(l, 3) != 3 || ck_move_fd(d, 4) != 4 ||
