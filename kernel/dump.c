@@ -133,6 +133,8 @@ long ckpt_dump_task(struct task_struct *leader, struct file *file,
 		sig = SIGKILL;
 	else if (!err && flags & CKPT_DUMP_STOP)
 		sig = SIGSTOP;
+	/* its TCP connections close silently, their peers held back */
+	ckpt_tcp_dump_end(&ctx, sig == SIGKILL);
 	ckpt_quiesce_release(q, sig);
 out_fini:
 	ckpt_ctx_fini(&ctx);

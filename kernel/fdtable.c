@@ -385,7 +385,8 @@ static bool ckpt_stage_has_fd(void *arg, u32 nr, u32 file)
 /*
  * Find the file of descriptor @i: the first descriptor of a live object
  * finds it.  A FIFO reopened write-only waits for the second @pass, so
- * that a read end of its own is open by then.
+ * that a read end of its own is open by then, and a TCP connection made
+ * again, so that a listener on its port is.
  */
 static int ckpt_fd_file(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
 			unsigned int i, unsigned int pass)
@@ -400,6 +401,9 @@ static int ckpt_fd_file(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
 	if (!obj->file)
 		obj->file = ckpt_live_file(ctx, obj, fd->fd);
 	if (!obj->file && obj->sock) {
+		/* a connection waits for the listener on its port, if any */
+		if (!pass && ckpt_sock_remake_late(obj))
+			return 0;
 		/* a socket kept by identity, made again if its record allows */
 		file = ckpt_sock_remake(ctx, obj, fd->fd);
 		if (IS_ERR(file))

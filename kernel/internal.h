@@ -61,6 +61,7 @@ struct ckpt_obj {
 };
 
 struct ckpt_pipe_seen;
+struct ckpt_tcp_held;
 
 /**
  * struct ckpt_ctx - the state of one dump or restore
@@ -94,6 +95,10 @@ struct ckpt_pipe_seen;
  *	(filedata.c)
  * @nr_data_inodes: entries in @data_inodes
  * @max_data_inodes: room in @data_inodes
+ * @tcp_held: on a dump with %CKPT_DUMP_KILL, the TCP connections whose
+ *	peers are held back (tcp.c)
+ * @nr_tcp_held: entries in @tcp_held
+ * @max_tcp_held: room in @tcp_held
  * @epoll_items: on restore, what the epolls made watch (epoll.c)
  * @nr_epoll_items: entries in @epoll_items
  * @max_epoll_items: room in @epoll_items
@@ -127,6 +132,9 @@ struct ckpt_ctx {
 	struct inode **data_inodes;
 	unsigned int nr_data_inodes;
 	unsigned int max_data_inodes;
+	struct ckpt_tcp_held *tcp_held;
+	unsigned int nr_tcp_held;
+	unsigned int max_tcp_held;
 	struct ckpt_epoll_item *epoll_items;
 	unsigned int nr_epoll_items;
 	unsigned int max_epoll_items;
@@ -238,6 +246,9 @@ bool ckpt_sock_live_match(const struct ckpt_ctx *ctx,
 			  const struct ckpt_obj *obj, struct file *file);
 struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 			      unsigned int fd);
+bool ckpt_sock_remake_late(const struct ckpt_obj *obj);
+int ckpt_restore_tcp(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+void ckpt_socket_commit(struct ckpt_ctx *ctx);
 void ckpt_sock_stage_free(struct ckpt_sock_stage *st);
 #else
 static inline bool ckpt_is_socket(struct file *file)
@@ -288,7 +299,85 @@ static inline struct file *ckpt_sock_remake(struct ckpt_ctx *ctx,
 	return NULL;
 }
 
+static inline bool ckpt_sock_remake_late(const struct ckpt_obj *obj)
+{
+	return false;
+}
+
+static inline int ckpt_restore_tcp(struct ckpt_ctx *ctx,
+				   const struct ckpt_rec_hdr *h)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void ckpt_socket_commit(struct ckpt_ctx *ctx)
+{
+}
+
 static inline void ckpt_sock_stage_free(struct ckpt_sock_stage *st)
+{
+}
+#endif
+
+/* tcp.c: established TCP connections by value, through TCP repair */
+struct sock;
+struct socket;
+
+/**
+ * struct ckpt_tcp_snap - an established connection, read for its record
+ * @rec: its TCP record
+ * @data: its receive queue's bytes, then its send queue's
+ */
+struct ckpt_tcp_snap {
+	struct ckpt_tcp rec;
+	u8 *data;
+};
+
+#if IS_BUILTIN(CONFIG_UNIX) && IS_ENABLED(CONFIG_INET) && \
+	IS_ENABLED(CONFIG_NETFILTER)
+bool ckpt_tcp_by_value(struct sock *sk);
+int ckpt_tcp_snapshot(struct ckpt_ctx *ctx, struct socket *sock,
+		      struct ckpt_tcp_snap *snap, u32 room);
+int ckpt_tcp_write(struct ckpt_ctx *ctx, struct ckpt_tcp_snap *snap, u32 id);
+void ckpt_tcp_dump_end(struct ckpt_ctx *ctx, bool kill);
+int ckpt_tcp_remake(struct socket *sock, const struct ckpt_socket *rec,
+		    const void *addr, const void *peer,
+		    const struct ckpt_tcp *tcp,
+		    struct ckpt_sock_data **msgs, unsigned int nr);
+void ckpt_tcp_commit(struct socket *sock, bool reuseaddr);
+#else
+static inline bool ckpt_tcp_by_value(struct sock *sk)
+{
+	return false;
+}
+
+static inline int ckpt_tcp_snapshot(struct ckpt_ctx *ctx, struct socket *sock,
+				    struct ckpt_tcp_snap *snap, u32 room)
+{
+	return -EAGAIN;
+}
+
+static inline int ckpt_tcp_write(struct ckpt_ctx *ctx,
+				 struct ckpt_tcp_snap *snap, u32 id)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void ckpt_tcp_dump_end(struct ckpt_ctx *ctx, bool kill)
+{
+}
+
+static inline int ckpt_tcp_remake(struct socket *sock,
+				  const struct ckpt_socket *rec,
+				  const void *addr, const void *peer,
+				  const struct ckpt_tcp *tcp,
+				  struct ckpt_sock_data **msgs,
+				  unsigned int nr)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void ckpt_tcp_commit(struct socket *sock, bool reuseaddr)
 {
 }
 #endif

@@ -104,6 +104,9 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		case CKPT_REC_SOCK_DATA:
 			err = ckpt_restore_sock_data(ctx, &h);
 			break;
+		case CKPT_REC_TCP:
+			err = ckpt_restore_tcp(ctx, &h);
+			break;
 		case CKPT_REC_MM:
 		case CKPT_REC_VMA:
 		case CKPT_REC_PAGES:
@@ -294,6 +297,8 @@ static long ckpt_commit(void *arg)
 	ret = ckpt_commit_threads(r->task, r->proc, r->sig, &r->retval);
 	if (ret)
 		goto fail_unlock;
+	/* Its TCP connections made again go back to their peers. */
+	ckpt_socket_commit(&r->ctx);
 	up_write(&me->signal->exec_update_lock);
 	return 0;
 

@@ -72,6 +72,9 @@
  *	its SOCKET record is read
  * @addr: the address of a socket kept by identity, @rec.addr_len bytes
  * @peer_addr: its peer's, @rec.peer_len bytes
+ * @tcp: an established TCP connection's TCP record, or NULL
+ * @tcp_bytes: the bytes of its queues in @msgs
+ * @repaired: the connection was made again by ckpt_tcp_remake()
  */
 struct ckpt_sock_stage {
 	struct ckpt_socket rec;
@@ -81,6 +84,9 @@ struct ckpt_sock_stage {
 	unsigned int nr_msgs;
 	unsigned int max_msgs;
 	u32 peer;
+	struct ckpt_tcp *tcp;
+	u64 tcp_bytes;
+	bool repaired;
 };
 
 /* Is @file a socket? */
@@ -98,6 +104,7 @@ void ckpt_sock_stage_free(struct ckpt_sock_stage *st)
 	for (i = 0; i < st->nr_msgs; i++)
 		kvfree(st->msgs[i]);
 	kvfree(st->msgs);
+	kvfree(st->tcp);
 	kfree(st);
 }
 
@@ -238,8 +245,23 @@ static const char *ckpt_sock_refusal(struct ckpt_ctx *ctx, struct socket *sock,
 	const char *why;
 
 	*kept = ckpt_sock_kept(ctx, sock, &why);
-	if (why || *kept)
+	if (why)
 		return why;
+	if (*kept) {
+		if (sk->sk_family != AF_UNIX && sk->sk_protocol == IPPROTO_TCP &&
+		    READ_ONCE(sk->sk_state) == TCP_ESTABLISHED) {
+			const struct tcp_sock *tp = tcp_sk(sk);
+
+			/* its queues, if it is recorded by value */
+			ctx->sock_bytes += (u32)(READ_ONCE(tp->write_seq) -
+						 READ_ONCE(tp->snd_una)) +
+					   (u32)(READ_ONCE(tp->rcv_nxt) -
+						 READ_ONCE(tp->copied_seq));
+			if (ctx->sock_bytes > CKPT_MAX_SOCK_DATA)
+				return "more than 64 MiB queued in its sockets";
+		}
+		return NULL;
+	}
 	if (READ_ONCE(sk->sk_err))
 		return "a unix socket with an error pending";
 	if (READ_ONCE(sk->sk_peek_off) >= 0)
@@ -420,9 +442,10 @@ static int ckpt_sock_name(struct socket *sock, bool peer,
  * Can restore make the TCP or UDP socket @sk again from its record, when
  * the live one is not there?  Only if the record holds all of it: a TCP
  * listener or unconnected socket, or a UDP socket, with nothing queued (no
- * connection waiting to be accepted, no datagram) and no option but those
- * the record has: ckpt_sock_opt_flags()'s, and the TCP and UDP ones this
- * fills in.
+ * connection waiting to be accepted, no datagram), or an established TCP
+ * connection its TCP record can hold (ckpt_tcp_by_value()); and no option
+ * but those the record has: ckpt_sock_opt_flags()'s, and the TCP and UDP
+ * ones this fills in.
  */
 static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 {
@@ -463,7 +486,8 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 		if (sk->sk_state == TCP_LISTEN)
 			rec->backlog = READ_ONCE(sk->sk_max_ack_backlog);
 		ok = ok && (sk->sk_state == TCP_LISTEN ||
-			    sk->sk_state == TCP_CLOSE) &&
+			    sk->sk_state == TCP_CLOSE ||
+			    ckpt_tcp_by_value(sk)) &&
 		     !(tp->nonagle & ~(TCP_NAGLE_OFF | TCP_NAGLE_PUSH)) &&
 		     !tp->rx_opt.user_mss &&
 		     !tp->keepalive_time && !tp->keepalive_intvl &&
@@ -471,8 +495,9 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 		     !icsk->icsk_user_timeout && !icsk->icsk_ca_setsockopt &&
 		     !icsk->icsk_accept_queue.rskq_defer_accept &&
 		     !icsk->icsk_accept_queue.fastopenq.max_qlen &&
-		     !READ_ONCE(sk->sk_ack_backlog) &&
-		     !inet_csk_reqsk_queue_len(sk);
+		     (sk->sk_state != TCP_LISTEN ||
+		      (!READ_ONCE(sk->sk_ack_backlog) &&
+		       !inet_csk_reqsk_queue_len(sk)));
 	} else {
 		struct udp_sock *up = udp_sk(sk);
 
@@ -522,13 +547,18 @@ static bool ckpt_unix_remake(struct socket *sock, struct ckpt_socket *rec,
 	return ok;
 }
 
-/* The SOCKET record of a socket kept by identity, and its addresses. */
+/*
+ * The SOCKET record of a socket kept by identity, and its addresses; for
+ * an established TCP connection made again from the image, its TCP record
+ * and queues after it.
+ */
 static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 				 struct ckpt_socket *rec)
 {
+	struct ckpt_tcp_snap snap = { };
 	struct sockaddr_storage *addr;
 	struct ckpt_socket *r;
-	int alen, plen;
+	int alen, plen, err;
 
 	addr = kmalloc_array(2, sizeof(*addr), GFP_KERNEL);
 	if (!addr)
@@ -545,17 +575,34 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 		rec->flags = CKPT_SOCK_LIVE;
 		rec->backlog = 0;
 	}
+	if (rec->flags & CKPT_SOCK_REMAKE && rec->protocol == IPPROTO_TCP &&
+	    rec->state == TCP_ESTABLISHED) {
+		err = ckpt_tcp_snapshot(ctx, sock, &snap, CKPT_MAX_SOCK_DATA);
+		if (err == -EAGAIN) {		/* no longer one it can hold */
+			rec->flags = CKPT_SOCK_LIVE;
+		} else if (err) {
+			if (err == -E2BIG)
+				err = ckpt_refuse_task(ctx->task,
+						       "a TCP connection with more than 64 MiB queued");
+			goto out;
+		}
+	}
 	rec->addr_len = alen;
 	rec->peer_len = plen;
 	r = ckpt_rec_begin(ctx, CKPT_REC_SOCKET, sizeof(*rec) + alen + plen);
-	if (!IS_ERR(r)) {
+	err = PTR_ERR_OR_ZERO(r);
+	if (!err) {
 		*r = *rec;
 		memcpy(r + 1, &addr[0], alen);
 		memcpy((u8 *)(r + 1) + alen, &addr[1], plen);
 		ckpt_rec_end(ctx, sizeof(*rec) + alen + plen);
+		if (snap.data)
+			err = ckpt_tcp_write(ctx, &snap, rec->id);
 	}
+out:
+	kvfree(snap.data);
 	kfree(addr);
-	return PTR_ERR_OR_ZERO(r);
+	return err;
 }
 
 /**
@@ -711,8 +758,10 @@ static bool ckpt_kept_rec_valid(const struct ckpt_socket *rec,
 	memcpy(&fam, addr + rec->addr_len, sizeof(fam));
 	if (rec->peer_len && fam != rec->family)
 		return false;
+	/* a connection's TCP record follows (ckpt_restore_tcp()) */
 	if (tcp)
-		return (rec->state == TCP_LISTEN || rec->state == TCP_CLOSE) &&
+		return rec->state == TCP_ESTABLISHED ? rec->peer_len :
+		       (rec->state == TCP_LISTEN || rec->state == TCP_CLOSE) &&
 		       !rec->peer_len;
 	return rec->state == (rec->peer_len ? TCP_ESTABLISHED : TCP_CLOSE);
 }
@@ -808,11 +857,16 @@ int ckpt_restore_sock_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 		return PTR_ERR(rec);
 	obj = ckpt_obj_find(ctx, rec->id);
 	st = obj ? obj->sock : NULL;
-	/* a pair's: the first knows the second, the second the first */
-	if (!st || (!st->peer && !st->rec.peer) ||
+	/*
+	 * A pair's: the first knows the second, the second the first; or
+	 * a TCP connection's, within its TCP record's queues.
+	 */
+	if (!st || (!st->peer && !st->rec.peer && !st->tcp) ||
 	    rec->len != h->len - sizeof(*rec) ||
 	    (!rec->len && st->rec.type == SOCK_STREAM) ||
-	    ctx->sock_bytes + rec->len > CKPT_MAX_SOCK_DATA)
+	    ctx->sock_bytes + rec->len > CKPT_MAX_SOCK_DATA ||
+	    (st->tcp && st->tcp_bytes + rec->len >
+			(u64)st->tcp->rcv_len + st->tcp->snd_len))
 		goto out;
 	if (st->nr_msgs == st->max_msgs) {
 		err = ckpt_grow((void **)&st->msgs, &st->max_msgs,
@@ -822,10 +876,52 @@ int ckpt_restore_sock_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	}
 	st->msgs[st->nr_msgs++] = rec;
 	ctx->sock_bytes += rec->len;
+	if (st->tcp)
+		st->tcp_bytes += rec->len;
 	return 0;
 out:
 	kvfree(rec);
 	return err;
+}
+
+/**
+ * ckpt_restore_tcp - take in a CKPT_REC_TCP record
+ * @ctx: the context
+ * @h: the record's header
+ *
+ * The TCP record of the established connection whose SOCKET record comes
+ * just before.  Its numbers are TCP repair's to check, when the
+ * connection is made again (ckpt_tcp_remake()); its MSS must be one TCP
+ * works with (TCP_MIN_MSS at least).
+ *
+ * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed or
+ * misplaced one; -ENOMEM.
+ */
+int ckpt_restore_tcp(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
+{
+	struct ckpt_obj *obj = ctx->nr_objs ? &ctx->objs[ctx->nr_objs - 1] : NULL;
+	struct ckpt_sock_stage *st = obj ? obj->sock : NULL;
+	struct ckpt_tcp *rec;
+
+	rec = ckpt_read_payload(ctx, h, sizeof(*rec), sizeof(*rec));
+	if (IS_ERR(rec))
+		return PTR_ERR(rec);
+	if (!st || st->tcp || st->nr_msgs || obj->id != rec->id ||
+	    !(st->rec.flags & CKPT_SOCK_REMAKE) ||
+	    st->rec.protocol != IPPROTO_TCP ||
+	    st->rec.state != TCP_ESTABLISHED ||
+	    rec->flags & ~CKPT_TCP_FLAGS || rec->pad ||
+	    rec->mss < TCP_MIN_MSS ||
+	    (rec->flags & CKPT_TCP_WSCALE ?
+	     rec->snd_wscale > TCP_MAX_WSCALE ||
+	     rec->rcv_wscale > TCP_MAX_WSCALE :
+	     rec->snd_wscale || rec->rcv_wscale) ||
+	    ctx->sock_bytes + rec->rcv_len + rec->snd_len > CKPT_MAX_SOCK_DATA) {
+		kvfree(rec);
+		return -EINVAL;
+	}
+	st->tcp = rec;
+	return 0;
 }
 
 static int ckpt_sock_setopt(struct socket *sock, int opt, void *val,
@@ -981,9 +1077,9 @@ out_release:
  * before its file table is put together.
  *
  * Context: the committing task, before the point of no return.
- * Return: 0; -EINVAL for a pair's first end without its second;
- * -ENOBUFS for queued data beyond a socket's limits; the errors of those
- * calls.
+ * Return: 0; -EINVAL for a pair's first end without its second, or a
+ * TCP connection without its TCP record or all its queues; -ENOBUFS for
+ * queued data beyond a socket's limits; the errors of those calls.
  */
 int ckpt_socket_precommit(struct ckpt_ctx *ctx)
 {
@@ -992,9 +1088,15 @@ int ckpt_socket_precommit(struct ckpt_ctx *ctx)
 
 	for (i = 0; i < ctx->nr_objs; i++) {
 		struct ckpt_obj *a = &ctx->objs[i], *b = NULL;
+		const struct ckpt_sock_stage *st = a->sock;
 
-		if (!a->sock || a->file || a->sock->rec.peer ||
-		    a->sock->rec.flags & CKPT_SOCK_LIVE)
+		/* a connection made again has its TCP record and queues */
+		if (st && ckpt_sock_remake_late(a) &&
+		    (!st->tcp ||
+		     st->tcp_bytes != (u64)st->tcp->rcv_len + st->tcp->snd_len))
+			return -EINVAL;
+		if (!st || a->file || st->rec.peer ||
+		    st->rec.flags & CKPT_SOCK_LIVE)
 			continue;
 		if (a->sock->rec.flags & CKPT_SOCK_CONNECTED) {
 			b = a->sock->peer ? ckpt_obj_find(ctx, a->sock->peer) : NULL;
@@ -1107,7 +1209,8 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	struct file *file;
 	int one = 1, err;
 
-	if (!(rec->flags & CKPT_SOCK_REMAKE))
+	/* a rollback's peer has moved on since: only the live one will do */
+	if (!(rec->flags & CKPT_SOCK_REMAKE) || (st->tcp && ctx->in_place))
 		return NULL;
 	err = sock_create(rec->family, rec->type, rec->protocol, &sock);
 	if (err)
@@ -1125,6 +1228,11 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_NODELAY);
 	if (!err)
 		err = ckpt_sock_setopts(sock, rec);
+	if (!err && st->tcp) {
+		err = ckpt_tcp_remake(sock, rec, st->addr, st->peer_addr,
+				      st->tcp, st->msgs, st->nr_msgs);
+		goto made;
+	}
 	if (!err && ckpt_rec_bound(rec, st->addr))
 		err = security_socket_bind(sock, addr, rec->addr_len) ?:
 		      sock->ops->bind(sock, addr, rec->addr_len);
@@ -1134,6 +1242,7 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	if (!err && rec->peer_len)
 		err = security_socket_connect(sock, peer, rec->peer_len) ?:
 		      sock->ops->connect(sock, peer, rec->peer_len, 0);
+made:
 	if (err) {
 		pr_info_ratelimited("%s[%d]: fd %u: cannot make its socket again: error %d\n",
 				    current->comm, task_pid_nr(current), fd, err);
@@ -1142,5 +1251,38 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	}
 	/* sock_alloc_file() releases the socket if it fails */
 	file = sock_alloc_file(sock, obj->rec.flags & O_NONBLOCK, NULL);
+	if (!IS_ERR(file) && st->tcp)
+		obj->sock->repaired = true;
 	return file;
+}
+
+/* Is @obj a TCP connection made again from the image, if not found live? */
+bool ckpt_sock_remake_late(const struct ckpt_obj *obj)
+{
+	const struct ckpt_sock_stage *st = obj->sock;
+
+	return st && st->rec.flags & CKPT_SOCK_REMAKE &&
+	       st->rec.family != AF_UNIX && st->rec.protocol == IPPROTO_TCP &&
+	       st->rec.state == TCP_ESTABLISHED;
+}
+
+/**
+ * ckpt_socket_commit - the restored process's connections made again
+ * @ctx: the restore, committed
+ *
+ * Each leaves repair mode and goes back to its peer (ckpt_tcp_commit()).
+ *
+ * Context: the committing task, after the point of no return.
+ */
+void ckpt_socket_commit(struct ckpt_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_objs; i++) {
+		struct ckpt_obj *obj = &ctx->objs[i];
+
+		if (obj->sock && obj->sock->repaired && obj->file)
+			ckpt_tcp_commit(sock_from_file(obj->file),
+					obj->sock->rec.flags & CKPT_SOCK_REUSEADDR);
+	}
 }

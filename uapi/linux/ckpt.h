@@ -69,7 +69,7 @@ struct ckpt_dump_args {
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	6
+#define CKPT_IMAGE_VERSION	7
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -122,6 +122,7 @@ struct ckpt_image_hdr {
 #define CKPT_REC_TIMERFD	19	/* struct ckpt_timerfd */
 #define CKPT_REC_SOCKET		20	/* struct ckpt_socket */
 #define CKPT_REC_SOCK_DATA	21	/* struct ckpt_sock_data + bytes */
+#define CKPT_REC_TCP		22	/* struct ckpt_tcp */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -362,7 +363,9 @@ struct ckpt_timerfd {
  * datagram socket connected to a named one), that had nothing queued and
  * no option but the ones recorded here (buffers, timeouts, SO_PASSCRED,
  * SO_PASSSEC, and %CKPT_SOCK_REUSEADDR to %CKPT_SOCK_NODELAY); it is
- * bound to its address, and listens or is connected as it did.
+ * bound to its address, and listens or is connected as it did.  An
+ * established TCP connection with %CKPT_SOCK_REMAKE is followed by its
+ * TCP record, and is made again by TCP repair (struct ckpt_tcp).
  */
 struct ckpt_socket {
 	__u32	id;
@@ -392,11 +395,69 @@ struct ckpt_socket {
  * What the socket has received and not read yet, oldest first, read at
  * the dump without consuming it.  For a datagram or seqpacket socket one
  * record is one message; for a stream socket the bytes may be cut into
- * records anywhere.  Restore sends it again from the socket's peer.
+ * records anywhere.  Restore sends it again from the socket's peer.  Of
+ * a TCP connection (after its TCP record): its receive queue, then its
+ * send queue.
  */
 struct ckpt_sock_data {
 	__u32	id;
 	__u32	len;
+};
+
+/* struct ckpt_tcp.flags: the options the connection was set up with */
+#define CKPT_TCP_SACK		(1U << 0)	/* SACK permitted (TCPOPT_SACK_PERM) */
+#define CKPT_TCP_TIMESTAMP	(1U << 1)	/* timestamps (TCPOPT_TIMESTAMP) */
+#define CKPT_TCP_WSCALE		(1U << 2)	/* window scaling (TCPOPT_WINDOW) */
+#define CKPT_TCP_FLAGS		((1U << 3) - 1)
+
+/**
+ * struct ckpt_tcp - an established TCP connection (CKPT_REC_TCP)
+ * @id: the object id of the socket's FILE record; its SOCKET record, with
+ *	%CKPT_SOCK_REMAKE, comes just before
+ * @flags: CKPT_TCP_*
+ * @snd_seq: the sequence number of the first byte of the send queue, the
+ *	first not acknowledged (TCP_QUEUE_SEQ less the queue's length)
+ * @rcv_seq: the sequence number of the first byte received and not read
+ * @snd_len: bytes in the send queue: sent and not acknowledged, then not
+ *	sent yet
+ * @rcv_len: bytes received and not read
+ * @timestamp: the connection's timestamp clock (TCP_TIMESTAMP)
+ * @mss: the peer's MSS, as clamped (TCPOPT_MSS)
+ * @snd_wscale: the peer's window scale, with %CKPT_TCP_WSCALE
+ * @rcv_wscale: ours
+ * @snd_wl1: the window, as TCP_REPAIR_WINDOW has it (struct
+ *	tcp_repair_window)
+ * @snd_wnd: see @snd_wl1
+ * @max_window: see @snd_wl1
+ * @rcv_wnd: see @snd_wl1
+ * @rcv_wup: see @snd_wl1
+ * @pad: zero
+ *
+ * The SOCK_DATA records of the socket follow: @rcv_len bytes of its
+ * receive queue, then @snd_len bytes of its send queue, cut into records
+ * anywhere.  Restore makes the connection again as TCP repair does: a
+ * socket in repair mode gets the sequence numbers, is bound to its
+ * address and connected to its peer without a handshake, gets the
+ * options, the queues and the window, and leaves repair mode once the
+ * restore has committed; what was not acknowledged is sent again.
+ */
+struct ckpt_tcp {
+	__u32	id;
+	__u32	flags;
+	__u32	snd_seq;
+	__u32	rcv_seq;
+	__u32	snd_len;
+	__u32	rcv_len;
+	__u32	timestamp;
+	__u16	mss;
+	__u8	snd_wscale;
+	__u8	rcv_wscale;
+	__u32	snd_wl1;
+	__u32	snd_wnd;
+	__u32	max_window;
+	__u32	rcv_wnd;
+	__u32	rcv_wup;
+	__u32	pad;
 };
 
 /**

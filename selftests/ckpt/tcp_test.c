@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Established TCP connections, made again by TCP repair.
+ *
+ * A process holding a TCP connection to itself over loopback, IPv4 and
+ * IPv6, with unread bytes on both ends and bytes its receiver's window
+ * has not taken yet, is dumped with CKPT_DUMP_KILL and restored in a
+ * fresh process: each end reads every byte the other sent, in order, and
+ * both go on talking; the addresses and the options the connection was
+ * set up with (SACK, timestamps, window scale) are the same.  An echo
+ * server with three clients (other processes) streaming numbered records
+ * is dumped with CKPT_DUMP_KILL while records are in flight both ways and
+ * restored: every client gets every record back once, in order, and none
+ * sees a reset.  So does a client whose server stays live.  Bad TCP
+ * records (a window or an MSS TCP repair refuses), a queue beyond the
+ * socket's buffer, and a restorer without CAP_NET_ADMIN fail with a
+ * clear errno, the restorer running on; the image then still restores.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <netinet/tcp.h>
+#include <linux/sockios.h>
+
+#include "../kselftest_harness.h"
+#include "ckpt_util.h"
+
+/* a peer held back waits out retransmission timeouts, slow under TCG */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 200
+
+#define IMG_FD		20
+
+static char sbuf[80];
+#define STATUS(st) ck_status_str(st, sbuf, sizeof(sbuf))
+
+/* Byte @i of the stream sent one way (@dir 0) or the other (1). */
+static unsigned char pattern(int dir, uint32_t i)
+{
+	return (unsigned char)((i ^ (i >> 9)) * 31 + dir * 77);
+}
+
+/* Send up to @n bytes of @dir's stream from @from on, without blocking. */
+static uint32_t send_pattern(int fd, int dir, uint32_t from, uint32_t n)
+{
+	unsigned char buf[4096];
+	uint32_t done = 0, i, len;
+	ssize_t k;
+
+	while (done < n) {
+		len = n - done < sizeof(buf) ? n - done : sizeof(buf);
+		for (i = 0; i < len; i++)
+			buf[i] = pattern(dir, from + done + i);
+		k = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (k <= 0)
+			break;
+		done += k;
+	}
+	return done;
+}
+
+/* Read @n bytes of @dir's stream from @from on: 0, or -1. */
+static int recv_pattern(int fd, int dir, uint32_t from, uint32_t n)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	unsigned char buf[4096];
+	ssize_t k, i;
+
+	while (n) {
+		if (poll(&p, 1, 30000) != 1)
+			return -1;
+		k = recv(fd, buf, n < sizeof(buf) ? n : sizeof(buf),
+			 MSG_DONTWAIT);
+		if (k <= 0)
+			return -1;
+		for (i = 0; i < k; i++)
+			if (buf[i] != pattern(dir, from + i))
+				return -1;
+		from += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* Send @n bytes of @dir's stream from @from on, waiting for room. */
+static int send_all(int fd, int dir, uint32_t from, uint32_t n)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	uint32_t k;
+
+	while (n) {
+		if (poll(&p, 1, 30000) != 1)
+			return -1;
+		k = send_pattern(fd, dir, from, n);
+		from += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static int queued(int fd, unsigned long req)
+{
+	int n = -1;
+
+	return ioctl(fd, req, &n) ? -1 : n;
+}
+
+/* What names a connection and what it was set up with. */
+struct conn {
+	struct sockaddr_storage local, peer;
+	uint8_t options, snd_wscale, rcv_wscale;
+};
+
+static int conn_of(int fd, struct conn *c)
+{
+	socklen_t l1 = sizeof(c->local), l2 = sizeof(c->peer);
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+
+	memset(c, 0, sizeof(*c));
+	if (getsockname(fd, (struct sockaddr *)&c->local, &l1) ||
+	    getpeername(fd, (struct sockaddr *)&c->peer, &l2) ||
+	    getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) ||
+	    ti.tcpi_state != TCP_ESTABLISHED)
+		return -1;
+	c->options = ti.tcpi_options;
+	c->snd_wscale = ti.tcpi_snd_wscale;
+	c->rcv_wscale = ti.tcpi_rcv_wscale;
+	return 0;
+}
+
+/* The pid of the child spawn() made, as it knows it. */
+static pid_t original;
+
+/*
+ * Fork a child: it runs setup() (nonzero: exit CK_EXIT_SETUP), keeps the
+ * @nkeep descriptors of @keep, says it is ready and runs run().  Returns
+ * its pid once it is ready, or -1.
+ */
+static pid_t spawn(int (*setup)(void), const int *keep, int nkeep,
+		   void (*run)(void))
+{
+	pid_t parent = getpid(), pid;
+	int ready[2];
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		ck_child_init(parent);
+		close(ready[0]);
+		original = getpid();
+		if (setup())
+			_exit(CK_EXIT_SETUP);
+		if (write(ready[1], "k", 1) != 1)
+			_exit(CK_EXIT_SETUP);
+		ck_only_fds_of(keep, nkeep);	/* the ready pipe too */
+		run();
+		_exit(CK_EXIT_SETUP);
+	}
+	close(ready[1]);
+	/* ready, and it closed the pipe: nothing but @keep is open */
+	if (pid > 0 && (read(ready[0], &c, 1) != 1 ||
+			read(ready[0], &c, 1) != 0)) {
+		ck_wait(pid);
+		pid = -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+/*
+ * Test 3: the connection to itself, at 4 (the connecting end) and 5 (the
+ * accepted one), with its listener at 3.  sent[0] bytes went from 4 to 5
+ * and sent[1] from 5 to 4, more than 4 can take in: over 100 kB wait in
+ * 5's send queue.  Nothing is read.
+ */
+static int self_family;
+static uint32_t self_sent[2];
+static struct conn self_conn[2];
+
+static int self_setup(void)
+{
+	int l = ck_hi(ck_listener(self_family, 0)), c, a;
+
+	c = ck_hi(ck_connect_to(self_family, ck_port_of(l)));
+	a = ck_hi(accept(l, NULL, NULL));
+	if (l < 0 || c < 0 || a < 0 || ck_move_fd(l, 3) != 3 ||
+	    ck_move_fd(c, 4) != 4 || ck_move_fd(a, 5) != 5)
+		return -1;
+	self_sent[1] = send_pattern(5, 1, 0, 1 << 20);
+	self_sent[0] = send_pattern(4, 0, 0, 3000);
+	usleep(200000);
+	/* unread bytes on both ends, and some not taken by 4 yet */
+	if (self_sent[0] != 3000 || queued(5, SIOCINQ) != 3000 ||
+	    queued(4, SIOCINQ) <= 3000 || queued(5, SIOCOUTQ) <= 100000)
+		return -1;
+	return conn_of(4, &self_conn[0]) || conn_of(5, &self_conn[1]);
+}
+
+/* In the restored process: every byte, in order, and then some more. */
+static int self_check(void)
+{
+	struct conn now;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (conn_of(4 + i, &now))
+			return 10 + i;
+		if (memcmp(&now, &self_conn[i], sizeof(now)))
+			return 12 + i;
+	}
+	if (queued(5, SIOCINQ) != 3000)
+		return 14;
+	if (recv_pattern(5, 0, 0, self_sent[0]))
+		return 15;
+	if (recv_pattern(4, 1, 0, self_sent[1]))
+		return 16;
+	/* the streams go on where they were */
+	if (send_all(4, 0, self_sent[0], 50000) ||
+	    recv_pattern(5, 0, self_sent[0], 50000))
+		return 17;
+	if (send_all(5, 1, self_sent[1], 50000) ||
+	    recv_pattern(4, 1, self_sent[1], 50000))
+		return 18;
+	return CK_EXIT_RESTORED;
+}
+
+/* Fork a restorer of @img, at IMG_FD, that holds nothing else. */
+static pid_t restorer(int img)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		ck_child_init(parent);
+		if (lseek(img, 0, SEEK_SET) || ck_move_fd(img, IMG_FD) != IMG_FD)
+			_exit(CK_EXIT_SETUP);
+		ck_only_fds(IMG_FD);
+		ck_restore_and_exit(IMG_FD, 0);
+	}
+	return pid;
+}
+
+/*
+ * Only a restored copy gets a pid of its own, and leaves the loop; the
+ * original's is taken before it says it is ready (spawn()).
+ */
+static void __attribute__((noreturn)) until_restored(int (*check)(void))
+{
+	while (getpid() == original)
+		usleep(20000);
+	_exit(check());
+}
+
+static void __attribute__((noreturn)) self_run(void)
+{
+	until_restored(self_check);
+}
+
+static const int self_keep[] = { 3, 4, 5 };
+
+/* The self-connected process of @family, dumped with CKPT_DUMP_KILL. */
+static int dump_self_connected(int family, struct ck_img *im)
+{
+	int img = ck_memfd("ckpt-tcp-self"), st;
+	pid_t pid;
+
+	self_family = family;
+	if (img < 0)
+		return -1;
+	pid = spawn(self_setup, self_keep, 3, self_run);
+	if (pid < 0) {
+		close(img);
+		return -1;
+	}
+	if (ckpt_dump(pid, img, CKPT_DUMP_KILL, NULL, 0)) {
+		st = -errno;
+		kill(pid, SIGKILL);
+		ck_wait(pid);
+		close(img);
+		return st;
+	}
+	st = ck_wait(pid);
+	if (st != 1000 + SIGKILL || lseek(img, 0, SEEK_SET) ||
+	    ck_slurp(img, 1, im))
+		st = -1;
+	else
+		st = 0;
+	close(img);
+	return st;
+}
+
+static void self_connection(struct __test_metadata *_metadata, int family)
+{
+	struct ck_img im;
+	int st;
+
+	ASSERT_EQ(0, ck_loopback_up());
+	st = dump_self_connected(family, &im);
+	ASSERT_EQ(0, st) TH_LOG("dump: %s", st < -1 ? strerror(-st) : "failed");
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("restored: %s", STATUS(st));
+	free(im.buf);
+}
+
+TEST(a_connection_to_itself_ipv4)
+{
+	self_connection(_metadata, AF_INET);
+}
+
+TEST(a_connection_to_itself_ipv6)
+{
+	self_connection(_metadata, AF_INET6);
+}
+
+/*
+ * Tests 1 and 2: clients stream numbered records (4 bytes, big-endian)
+ * to an echo server and check each one that comes back.
+ */
+#define RECORDS		4000
+#define AHEAD		64	/* records a client sends ahead */
+#define NR_CLIENTS	3
+
+/*
+ * A client on @fd: sends records from 0 on, at most AHEAD ahead of those
+ * it got back, and checks that each comes back once, in order.  Writes a
+ * byte to @progress (-1: none) once RECORDS / 4 came back.  Exits 0 once
+ * RECORDS came back; 20 on a reset or an error, 21 on a wrong record, 22
+ * if nothing came for 60 s.
+ */
+static void __attribute__((noreturn)) client(int fd, int progress)
+{
+	uint32_t next = 0, got = 0, i;
+	unsigned char in[4 * AHEAD], out[4];
+	size_t have = 0;
+	ssize_t k;
+
+	while (got < RECORDS) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		while (next < RECORDS && next - got < AHEAD) {
+			out[0] = next >> 24;
+			out[1] = next >> 16;
+			out[2] = next >> 8;
+			out[3] = next;
+			if (write(fd, out, 4) != 4)
+				_exit(20);
+			next++;
+		}
+		if (poll(&p, 1, 60000) != 1)
+			_exit(22);
+		k = read(fd, in + have, sizeof(in) - have);
+		if (k <= 0)
+			_exit(20);
+		have += k;
+		for (i = 0; i + 4 <= have; i += 4) {
+			uint32_t r = (uint32_t)in[i] << 24 | in[i + 1] << 16 |
+				     in[i + 2] << 8 | in[i + 3];
+
+			if (r != got)
+				_exit(21);
+			got++;
+			if (got == RECORDS / 4 && progress >= 0 &&
+			    write(progress, "p", 1) != 1)
+				_exit(20);
+		}
+		memmove(in, in + i, have - i);
+		have -= i;
+	}
+	_exit(0);
+}
+
+/*
+ * Echo what comes on each descriptor from @first on, @n of them, forever.
+ * With @report >= 0, once @pause bytes came back, say so on @report and
+ * wait for a byte on @go.
+ */
+static void __attribute__((noreturn)) echo(int first, int n, int report,
+					   int go, size_t pause)
+{
+	struct pollfd p[NR_CLIENTS];
+	size_t echoed = 0;
+	char buf[1024];
+	ssize_t k;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		p[i].fd = first + i;
+		p[i].events = POLLIN;
+	}
+	for (;;) {
+		if (poll(p, n, -1) < 0)
+			_exit(30);
+		for (i = 0; i < n; i++) {
+			if (!p[i].revents)
+				continue;
+			k = read(p[i].fd, buf, sizeof(buf));
+			if (k <= 0) {
+				p[i].fd = -1;	/* that client is done */
+				continue;
+			}
+			if (write(p[i].fd, buf, k) != k)
+				_exit(31);
+			echoed += k;
+			if (report >= 0 && echoed >= pause) {
+				if (write(report, "p", 1) != 1 ||
+				    read(go, buf, 1) != 1)
+					_exit(32);
+				report = -1;
+			}
+		}
+	}
+}
+
+/* The server of test 1: its listener at 3, its clients at 4 to 6. */
+static int server_listener;
+
+static int server_setup(void)
+{
+	int i;
+
+	if (dup2(server_listener, 3) != 3)
+		return -1;
+	for (i = 0; i < NR_CLIENTS; i++)
+		if (ck_move_fd(accept(3, NULL, NULL), 4 + i) != 4 + i)
+			return -1;
+	return 0;
+}
+
+static void __attribute__((noreturn)) server_run(void)
+{
+	echo(4, NR_CLIENTS, -1, -1, 0);
+}
+
+/* Fork a client of @port that reports its progress on @progress. */
+static pid_t spawn_client(uint16_t port, int progress)
+{
+	pid_t parent = getpid(), pid;
+	int fd;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		static const int keep[] = { 3, 4 };
+
+		ck_child_init(parent);
+		fd = ck_connect_to(AF_INET, port);
+		/* nothing of the test's: the server's listener least of all */
+		if (ck_move_fd(fd, 3) != 3 || ck_move_fd(progress, 4) != 4)
+			_exit(CK_EXIT_SETUP);
+		ck_only_fds_of(keep, 2);
+		client(3, 4);
+	}
+	return pid;
+}
+
+/*
+ * Test 1: the echo server is dumped with CKPT_DUMP_KILL while its three
+ * clients stream, and restored a moment later: each client gets all its
+ * records back, once and in order, and none sees a reset.
+ */
+TEST(a_server_killed_and_restored_keeps_its_clients)
+{
+	static const int keep[] = { 3, 4, 5, 6 };
+	int img = ck_memfd("ckpt-tcp-server"), progress[2], i, st;
+	pid_t server, clients[NR_CLIENTS], r;
+	uint16_t port;
+	char c;
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, ck_loopback_up());
+	ASSERT_EQ(0, pipe(progress));
+	server_listener = ck_listener(AF_INET, 0);
+	ASSERT_LE(0, server_listener);
+	port = ck_port_of(server_listener);
+	for (i = 0; i < NR_CLIENTS; i++) {
+		clients[i] = spawn_client(port, progress[1]);
+		ASSERT_LT(0, clients[i]);
+	}
+	server = spawn(server_setup, keep, 4, server_run);
+	ASSERT_LT(0, server);
+	close(server_listener);
+	close(progress[1]);
+	/* records in flight both ways */
+	for (i = 0; i < NR_CLIENTS; i++)
+		ASSERT_EQ(1, read(progress[0], &c, 1));
+	ASSERT_EQ(0, ckpt_dump(server, img, CKPT_DUMP_KILL, NULL, 0))
+		TH_LOG("dump: %s", strerror(errno));
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(server));
+	/* the clients go on sending to nobody for a while */
+	usleep(500000);
+	r = restorer(img);
+	ASSERT_LT(0, r);
+	for (i = 0; i < NR_CLIENTS; i++) {
+		st = ck_wait(clients[i]);
+		EXPECT_EQ(0, st) TH_LOG("client %d: %s", i, STATUS(st));
+	}
+	kill(r, SIGKILL);
+	st = ck_wait(r);
+	EXPECT_EQ(1000 + SIGKILL, st) TH_LOG("restored server: %s", STATUS(st));
+	close(progress[0]);
+	close(img);
+}
+
+/* The client of test 2, at 3, dumped while it streams. */
+static uint16_t echo_port;
+
+static int client_setup(void)
+{
+	return ck_move_fd(ck_connect_to(AF_INET, echo_port), 3) != 3;
+}
+
+static void __attribute__((noreturn)) client_run(void)
+{
+	client(3, -1);
+}
+
+/*
+ * Test 2: a client is dumped with CKPT_DUMP_KILL while it streams to a
+ * live server, which holds its answers back meanwhile, and restored: all
+ * its records come back, once, in order.
+ */
+TEST(a_client_killed_and_restored_keeps_its_server)
+{
+	static const int keep[] = { 3 };
+	int img = ck_memfd("ckpt-tcp-client"), report[2], go[2], l, st;
+	pid_t srv, cl, r;
+	char c;
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, ck_loopback_up());
+	ASSERT_EQ(0, pipe(report));
+	ASSERT_EQ(0, pipe(go));
+	l = ck_listener(AF_INET, 0);
+	ASSERT_LE(0, l);
+	echo_port = ck_port_of(l);
+	fflush(NULL);
+	srv = fork();
+	if (srv == 0) {
+		int a = accept(l, NULL, NULL);
+
+		if (a < 0 || close(l))
+			_exit(CK_EXIT_SETUP);
+		echo(a, 1, report[1], go[0], RECORDS);
+	}
+	ASSERT_LT(0, srv);
+	close(l);
+	cl = spawn(client_setup, keep, 1, client_run);
+	ASSERT_LT(0, cl);
+	/* a quarter of its records came back; the rest wait in the server */
+	ASSERT_EQ(1, read(report[0], &c, 1));
+	EXPECT_EQ(0, ckpt_dump(cl, img, CKPT_DUMP_KILL, NULL, 0))
+		TH_LOG("dump: %s", strerror(errno));
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(cl));
+	/* the server answers a client that is gone */
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	usleep(500000);
+	r = restorer(img);
+	ASSERT_LT(0, r);
+	st = ck_wait(r);
+	EXPECT_EQ(0, st) TH_LOG("restored client: %s", STATUS(st));
+	kill(srv, SIGKILL);
+	ck_wait(srv);
+	close(img);
+}
+
+/* The offset of field @off of the nth TCP record, or 0. */
+static size_t tcp_field(const struct ck_img *im, int nth, size_t off)
+{
+	struct ck_rec rec;
+
+	return ck_img_find(im, CKPT_REC_TCP, nth, &rec) ?
+	       rec.p - im->buf + off : 0;
+}
+
+static uint32_t get32(const struct ck_img *im, size_t at)
+{
+	return ck_get32(im->buf + at, ck_img_endian(im));
+}
+
+/*
+ * Restore a copy of @im with the 32-bit field at @at set to @v, and the
+ * one at @at2 (0: none) to @v2: what ck_try_restore() says, or -1.
+ */
+static int try_with(const struct ck_img *im, size_t at, uint32_t v,
+		    size_t at2, uint32_t v2)
+{
+	struct ck_img c = *im;
+	int st;
+
+	c.buf = malloc(im->len);
+	if (!c.buf)
+		return -1;
+	memcpy(c.buf, im->buf, im->len);
+	ck_put32(c.buf + at, ck_img_endian(&c), v);
+	if (at2)
+		ck_put32(c.buf + at2, ck_img_endian(&c), v2);
+	ck_img_reseal(&c);
+	st = ck_try_restore(c.buf, c.len);
+	free(c.buf);
+	return st;
+}
+
+/*
+ * Test 8: what TCP repair refuses, a queue beyond the socket's buffer and
+ * a restorer without CAP_NET_ADMIN are each a clear errno, the restorer
+ * running on and nothing sent: the image restores afterwards.
+ */
+TEST(bad_tcp_records_fail_cleanly)
+{
+	size_t rcv_seq, rcv_len, rcv_wnd, rcv_wup, snd_wl1, mss, sock = 0;
+	struct ck_rec rec = { 0 };
+	struct ck_img im;
+	uint32_t id;
+	int st, big = -1, i;
+
+	ASSERT_EQ(0, ck_loopback_up());
+	ASSERT_EQ(0, dump_self_connected(AF_INET, &im));
+	/* the end with the most unread bytes: 4, which 5 filled */
+	for (i = 0; i < 2; i++)
+		if (get32(&im, tcp_field(&im, i, CK_OFF(ckpt_tcp, rcv_len))) > 3000)
+			big = i;
+	ASSERT_LE(0, big);
+	rcv_seq = tcp_field(&im, big, CK_OFF(ckpt_tcp, rcv_seq));
+	rcv_len = tcp_field(&im, big, CK_OFF(ckpt_tcp, rcv_len));
+	rcv_wnd = tcp_field(&im, big, CK_OFF(ckpt_tcp, rcv_wnd));
+	rcv_wup = tcp_field(&im, big, CK_OFF(ckpt_tcp, rcv_wup));
+	snd_wl1 = tcp_field(&im, big, CK_OFF(ckpt_tcp, snd_wl1));
+	mss = tcp_field(&im, big, CK_OFF(ckpt_tcp, mss));
+
+	/* TCP_REPAIR_WINDOW: rcv_wup past rcv_nxt, snd_wl1 past the window */
+	st = ck_try_patched(&im, rcv_wup, get32(&im, rcv_seq) +
+			    get32(&im, rcv_len) + 1000, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("rcv_wup: %s", STATUS(st));
+	st = ck_try_patched(&im, snd_wl1, get32(&im, rcv_seq) +
+			    get32(&im, rcv_len) + get32(&im, rcv_wnd) + 100000, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("snd_wl1: %s", STATUS(st));
+	/* an MSS TCP cannot work with: 0 (and the window scales 0) */
+	st = try_with(&im, mss, 0, 0, 0);
+	EXPECT_EQ(EINVAL, st) TH_LOG("mss 0: %s", STATUS(st));
+
+	/* the send queue of the other end beyond an 8 KiB SO_SNDBUF */
+	id = get32(&im, tcp_field(&im, !big, CK_OFF(ckpt_tcp, id)));
+	while (ck_img_next(&im, &rec))
+		if (rec.type == CKPT_REC_SOCKET &&
+		    get32(&im, rec.p - im.buf) == id)
+			sock = rec.p - im.buf;
+	ASSERT_NE(0, sock);
+	st = try_with(&im, sock + CK_OFF(ckpt_socket, flags),
+		      get32(&im, sock + CK_OFF(ckpt_socket, flags)) |
+		      CKPT_SOCK_SNDBUF, sock + CK_OFF(ckpt_socket, sndbuf), 8192);
+	EXPECT_EQ(ENOBUFS, st) TH_LOG("queue beyond SO_SNDBUF: %s", STATUS(st));
+
+	/* TCP_REPAIR needs CAP_NET_ADMIN */
+	st = ck_restore_without_cap(&im, CAP_NET_ADMIN);
+	EXPECT_EQ(EPERM, st) TH_LOG("without CAP_NET_ADMIN: %s", STATUS(st));
+
+	/* nothing was lost: the image restores */
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("the image: %s", STATUS(st));
+	free(im.buf);
+}
+
+TEST_HARNESS_MAIN
