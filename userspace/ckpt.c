@@ -203,7 +203,9 @@ static const struct err_text {
 	{ EPERM, OP_RESTORE, "permission denied",
 	  "the credentials recorded in the image (user and group ids, "
 	  "supplementary groups) differ from yours, and restoring them "
-	  "needs CAP_CHECKPOINT_RESTORE; run ckpt as the image's user" },
+	  "needs CAP_CHECKPOINT_RESTORE; run ckpt as the image's user; or a "
+	  "TCP connection of the image is to be made again, and TCP repair "
+	  "needs CAP_NET_ADMIN" },
 	{ EPERM, OP_ROLLBACK, "permission denied",
 	  "you may not trace process {pid} (the rules of ptrace attach, or "
 	  "CAP_SYS_PTRACE), or the credentials recorded in the image differ "
@@ -251,6 +253,11 @@ static const struct err_text {
 	  "a socket the checkpointed process had is to be made again on an "
 	  "address another socket holds now (--inherit-fd N=FD hands that "
 	  "one over, if it is the process's)" },
+	{ EADDRNOTAVAIL, OP_IMAGE, "address not available",
+	  "a TCP connection the checkpointed process had is to be made "
+	  "again, and the connection's addresses are in use (the original "
+	  "connection still open?); or a socket's address is not one of "
+	  "this machine's" },
 	{ EBUSY, OP_ALL, "busy",
 	  "a memfd of the image cannot be sealed as recorded (F_SEAL_WRITE "
 	  "while it is mapped shared and writable) and nothing was changed; "
@@ -453,9 +460,12 @@ struct image_info {
 	char root[256];			/* the dumped process's root */
 };
 
-/* Say which credentials of the image differ from process procdir's. */
+/*
+ * Say which credentials of the image differ from process procdir's; that
+ * they match only if no other cause was named (other).
+ */
 static void creds_explain(const struct image_info *ii, const char *procdir,
-			  const char *whose)
+			  const char *whose, int other)
 {
 	static const char *const names[4] = {
 		"real", "effective", "saved", "filesystem"
@@ -496,7 +506,7 @@ static void creds_explain(const struct image_info *ii, const char *procdir,
 			}
 		}
 	}
-	if (same)
+	if (same && !other)
 		detail("the credentials of the image and %s match: the ptrace rules (or an LSM) refused",
 		       whose);
 }
@@ -621,6 +631,28 @@ static int children_explain(int fd)
 	return n;
 }
 
+/*
+ * EPERM: the TCP connections of the image, made again by TCP repair unless
+ * handed over.  Returns how many.
+ */
+static int tcp_explain(int fd)
+{
+	struct ckpt_reader r;
+	struct ckpt_record rec;
+	int n = 0;
+
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return 0;
+	ckpt_reader_init_fd(&r, fd);
+	while (ckpt_reader_next(&r, &rec) > 0 && rec.type != CKPT_REC_THREAD)
+		n += rec.type == CKPT_REC_TCP;
+	ckpt_reader_fini(&r);
+	if (n)
+		detail("the image has %d TCP connection%s, made again by TCP repair unless handed over (--inherit-fd N=FD); TCP repair needs CAP_NET_ADMIN",
+		       n, n == 1 ? "" : "s");
+	return n;
+}
+
 /* Everything we can add to a failed ckpt_restore(). */
 static void restore_explain(enum op op, int err, int fd, long pid,
 			    const struct image_info *ii)
@@ -628,12 +660,12 @@ static void restore_explain(enum op op, int err, int fd, long pid,
 	switch (err) {
 	case EPERM:
 		if (op == OP_RESTORE) {
-			creds_explain(ii, "self", "you have");
+			creds_explain(ii, "self", "you have", tcp_explain(fd));
 		} else {
 			char dir[24];
 
 			snprintf(dir, sizeof(dir), "%ld", pid);
-			creds_explain(ii, dir, "the process has");
+			creds_explain(ii, dir, "the process has", 0);
 		}
 		break;
 	case ENOEXEC:
@@ -1030,6 +1062,7 @@ static char *sock_describe(const struct ckpt_record *rec)
 			   k->type == SOCK_STREAM ? "stream" :
 			   k->type == SOCK_DGRAM ? "dgram" :
 			   k->type == SOCK_SEQPACKET ? "seqpacket" : "type?";
+	int tcp = ckpt_socket_has_tcp(k);
 	char local[256], peer[256], *out;
 
 	if (!(k->flags & CKPT_SOCK_LIVE)) {
@@ -1043,10 +1076,12 @@ static char *sock_describe(const struct ckpt_record *rec)
 		       sizeof(local));
 	sock_addr_text(k->family, rec->sock_addr + k->addr_len, k->peer_len,
 		       peer, sizeof(peer));
-	if (asprintf(&out, "%s %s %s %s%s%s, the live one on restore%s", fam,
+	if (asprintf(&out, "%s %s %s %s%s%s, the live one on restore%s%s", fam,
 		     type, sock_state_name(k), local,
-		     k->peer_len ? " peer " : "", k->peer_len ? peer : "",
-		     k->flags & CKPT_SOCK_REMAKE ? ", else made again" : "") < 0)
+		     !k->peer_len ? "" : tcp ? " -> " : " peer ",
+		     k->peer_len ? peer : "",
+		     k->flags & CKPT_SOCK_REMAKE ? ", else made again" : "",
+		     tcp ? " by TCP repair" : "") < 0)
 		out = NULL;
 	return out;
 }
@@ -1059,6 +1094,8 @@ struct show_file {
 	char *sock;		/* a socket's description */
 	uint64_t queued;	/* bytes queued for a socket in the image */
 	uint32_t msgs;		/* in how many SOCK_DATA records */
+	int tcp;		/* a TCP connection: its TCP record's queues */
+	uint32_t rcv_len, snd_len;
 };
 
 struct show_fds {
@@ -1130,6 +1167,17 @@ static void note_sock_data(struct show_fds *t, const struct ckpt_record *rec)
 	}
 }
 
+static void note_tcp(struct show_fds *t, const struct ckpt_record *rec)
+{
+	struct show_file *f = show_file_of(t, rec->u.tcp.id);
+
+	if (f) {
+		f->tcp = 1;
+		f->rcv_len = rec->u.tcp.rcv_len;
+		f->snd_len = rec->u.tcp.snd_len;
+	}
+}
+
 /* The table, one line per descriptor: what it is, how open, what it shares. */
 static void show_fd_table(const struct show_fds *t)
 {
@@ -1183,7 +1231,10 @@ static void show_fd_table(const struct show_fds *t)
 			       U64(f->size));
 		if (f->sock)
 			printf(", %s", f->sock);
-		if (f->msgs)
+		if (f->tcp)
+			printf(", %u bytes received not read, %u bytes to send (not acknowledged)",
+			       f->rcv_len, f->snd_len);
+		else if (f->msgs)
 			printf(", %llu bytes queued in %u records",
 			       U64(f->queued), f->msgs);
 		printf("\n");
@@ -1258,6 +1309,8 @@ static int cmd_show(const char *path)
 			note_socket(&table, &rec);
 		else if (rec.type == CKPT_REC_SOCK_DATA)
 			note_sock_data(&table, &rec);
+		else if (rec.type == CKPT_REC_TCP)
+			note_tcp(&table, &rec);
 		switch (rec.type) {
 		case CKPT_REC_FILE: {
 			const struct ckpt_file *f = &rec.u.file;
@@ -1342,6 +1395,21 @@ static int cmd_show(const char *path)
 			printf("SOCK_DATA socket %u len %u\n", rec.u.sock_data.id,
 			       rec.u.sock_data.len);
 			break;
+		case CKPT_REC_TCP: {
+			const struct ckpt_tcp *c = &rec.u.tcp;
+
+			printf("TCP socket %u snd_seq %u rcv_seq %u snd_len %u rcv_len %u mss %u",
+			       c->id, c->snd_seq, c->rcv_seq, c->snd_len,
+			       c->rcv_len, c->mss);
+			if (c->flags & CKPT_TCP_WSCALE)
+				printf(" wscale %u/%u", c->snd_wscale,
+				       c->rcv_wscale);
+			printf("%s%s window snd %u rcv %u\n",
+			       c->flags & CKPT_TCP_SACK ? " sack" : "",
+			       c->flags & CKPT_TCP_TIMESTAMP ? " ts" : "",
+			       c->snd_wnd, c->rcv_wnd);
+			break;
+		}
 		case CKPT_REC_EPOLL_ITEM:
 			printf("EPOLL_ITEM epoll %u watches fd %u (file %u) events %#x data %#llx\n",
 			       rec.u.epoll_item.id, rec.u.epoll_item.fd,

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "libckpt.h"
@@ -27,6 +29,7 @@ _Static_assert(sizeof(struct ckpt_regs_m68k) == 184, "regs_m68k size");
 _Static_assert(sizeof(struct ckpt_proc) == 392, "ckpt_proc size");
 _Static_assert(sizeof(struct ckpt_sigaction) == 32, "ckpt_sigaction size");
 _Static_assert(sizeof(struct ckpt_siginfo) == 136, "ckpt_siginfo size");
+_Static_assert(sizeof(struct ckpt_tcp) == 56, "ckpt_tcp size");
 _Static_assert(offsetof(struct ckpt_proc, rlim) == 88, "ckpt_proc layout");
 _Static_assert(offsetof(struct ckpt_file, pos) == 16, "ckpt_file layout");
 _Static_assert(offsetof(struct ckpt_image_hdr, crc) == 28, "hdr layout");
@@ -254,6 +257,14 @@ static void swap_sock_data(struct ckpt_sock_data *d)
 	SWAP(d->id); SWAP(d->len);
 }
 
+static void swap_tcp(struct ckpt_tcp *t)
+{
+	SWAP(t->id); SWAP(t->flags); SWAP(t->snd_seq); SWAP(t->rcv_seq);
+	SWAP(t->snd_len); SWAP(t->rcv_len); SWAP(t->timestamp); SWAP(t->mss);
+	SWAP(t->snd_wl1); SWAP(t->snd_wnd); SWAP(t->max_window);
+	SWAP(t->rcv_wnd); SWAP(t->rcv_wup); SWAP(t->pad);
+}
+
 static void swap_epoll_item(struct ckpt_epoll_item *e)
 {
 	SWAP(e->id); SWAP(e->fd); SWAP(e->file); SWAP(e->events);
@@ -415,6 +426,7 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_TIMERFD:	return "TIMERFD";
 	case CKPT_REC_SOCKET:	return "SOCKET";
 	case CKPT_REC_SOCK_DATA: return "SOCK_DATA";
+	case CKPT_REC_TCP:	return "TCP";
 	default:		return "UNKNOWN";
 	}
 }
@@ -883,6 +895,18 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 				    "SOCK_DATA record: %u bytes of data do not match record length",
 				    rec->u.sock_data.len);
 		break;
+	case CKPT_REC_TCP:
+		if (len != sizeof(struct ckpt_tcp))
+			return fail(r, -EINVAL, off, "TCP record of wrong size");
+		memcpy(&rec->u.tcp, p, sizeof(struct ckpt_tcp));
+		if (r->swap)
+			swap_tcp(&rec->u.tcp);
+		if (rec->u.tcp.flags & ~CKPT_TCP_FLAGS)
+			return fail(r, -EINVAL, off, "TCP record: unknown flags %#x",
+				    rec->u.tcp.flags);
+		if (rec->u.tcp.pad)
+			return fail(r, -EINVAL, off, "TCP record: non-zero pad");
+		break;
 	case CKPT_REC_EPOLL_ITEM:
 		if (len != sizeof(struct ckpt_epoll_item))
 			return fail(r, -EINVAL, off, "EPOLL_ITEM record of wrong size");
@@ -1020,6 +1044,15 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 	return 0;
 }
 
+int ckpt_socket_has_tcp(const struct ckpt_socket *k)
+{
+	return (k->family == AF_INET || k->family == AF_INET6) &&
+	       k->type == SOCK_STREAM && k->protocol == IPPROTO_TCP &&
+	       k->state == 1 /* TCP_ESTABLISHED */ &&
+	       (k->flags & CKPT_SOCK_LIVE) && (k->flags & CKPT_SOCK_REMAKE) &&
+	       k->addr_len && k->peer_len;
+}
+
 /* Where in the record order of linux/ckpt.h the reader is. */
 enum { PH_PROC, PH_MM, PH_SIGNALS, PH_FDS, PH_THREADS };
 
@@ -1034,7 +1067,9 @@ static int out_of_order(struct ckpt_reader *r, const struct ckpt_record *rec,
 
 /*
  * The order: PROC; FILE, MM, VMA, PAGES; SIGHAND; SIGINFO...; FILE, FD...;
- * THREAD REGS for each thread, the leader first; END.
+ * THREAD REGS for each thread, the leader first; END.  An established TCP
+ * connection's SOCKET is followed by its TCP record, then by exactly the
+ * bytes of its queues in SOCK_DATA records.
  */
 static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 {
@@ -1044,6 +1079,18 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 		return out_of_order(r, rec, "the first record must be PROC");
 	if (r->last_type == CKPT_REC_THREAD && type != CKPT_REC_REGS)
 		return out_of_order(r, rec, "a THREAD must be followed by its REGS");
+	if (r->last_type == CKPT_REC_SOCKET && r->sock_tcp &&
+	    type != CKPT_REC_TCP)
+		return out_of_order(r, rec,
+				    "an established TCP SOCKET with REMAKE must be followed by its TCP record");
+	if (r->tcp_data && type != CKPT_REC_SOCK_DATA) {
+		if (r->tcp_left)
+			return fail(r, -EINVAL, rec->offset,
+				    "%s record: the TCP connection of socket %u still has %llu bytes of SOCK_DATA to come",
+				    ckpt_rec_type_name(type), r->sock_id,
+				    (unsigned long long)r->tcp_left);
+		r->tcp_data = 0;
+	}
 
 	switch (type) {
 	case CKPT_REC_PROC:
@@ -1073,12 +1120,42 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 		if (r->last_type != CKPT_REC_FILE)
 			return out_of_order(r, rec,
 					    "EVENTFD, SIGNALFD, MEMFD, TIMERFD and SOCKET follow their FILE");
+		if (type == CKPT_REC_SOCKET) {
+			r->sock_id = rec->u.socket.id;
+			r->sock_tcp = ckpt_socket_has_tcp(&rec->u.socket);
+		}
+		break;
+	case CKPT_REC_TCP:
+		if (r->last_type != CKPT_REC_SOCKET || !r->sock_tcp)
+			return out_of_order(r, rec,
+					    "TCP follows the SOCKET of an established TCP connection with REMAKE");
+		if (rec->u.tcp.id != r->sock_id)
+			return fail(r, -EINVAL, rec->offset,
+				    "TCP record of socket %u after the SOCKET record of %u",
+				    rec->u.tcp.id, r->sock_id);
+		r->tcp_data = 1;
+		r->tcp_left = (uint64_t)rec->u.tcp.rcv_len + rec->u.tcp.snd_len;
 		break;
 	case CKPT_REC_SOCK_DATA:
+		if (r->tcp_data) {
+			const struct ckpt_sock_data *d = &rec->u.sock_data;
+
+			if (d->id != r->sock_id)
+				return fail(r, -EINVAL, rec->offset,
+					    "SOCK_DATA record of socket %u after the TCP record of %u",
+					    d->id, r->sock_id);
+			if (d->len > r->tcp_left)
+				return fail(r, -EINVAL, rec->offset,
+					    "SOCK_DATA record: %u bytes, but the TCP record of socket %u has %llu more",
+					    d->len, d->id,
+					    (unsigned long long)r->tcp_left);
+			r->tcp_left -= d->len;
+			break;
+		}
 		if (r->last_type != CKPT_REC_SOCKET &&
 		    r->last_type != CKPT_REC_SOCK_DATA)
 			return out_of_order(r, rec,
-					    "SOCK_DATA follows its pair's SOCKET records");
+					    "SOCK_DATA follows its pair's SOCKET records or its TCP record");
 		break;
 	case CKPT_REC_EPOLL_ITEM:
 		if (r->last_type != CKPT_REC_FILE &&

@@ -8,7 +8,8 @@
  *    handles images of either byte order, verifies magic, header CRC and the
  *    running CRC chain and yields records in host byte order
  *  - the record order of linux/ckpt.h is checked too (PROC first, the
- *    address space, SIGHAND, SIGINFOs, THREAD+REGS pairs, END)
+ *    address space, SIGHAND, SIGINFOs, THREAD+REGS pairs, END; a TCP
+ *    connection's SOCKET, TCP and SOCK_DATA records)
  *  - ckpt_image_compatible(): can this machine restore an image at all?
  *  - ckpt_image_reseal(): recompute all CRCs of an edited image in memory
  *
@@ -48,7 +49,7 @@
 #define EM_AARCH64	183
 #endif
 
-#define LIBCKPT_VERSION	"4.0"
+#define LIBCKPT_VERSION	"4.1"
 
 #ifdef __cplusplus
 extern "C" {
@@ -93,6 +94,7 @@ struct ckpt_record {
 		struct ckpt_timerfd timerfd;
 		struct ckpt_socket socket;
 		struct ckpt_sock_data sock_data;
+		struct ckpt_tcp tcp;
 		struct ckpt_mm mm;
 		struct ckpt_vma vma;
 		struct ckpt_pages pages;
@@ -158,6 +160,12 @@ struct ckpt_reader {
 	int err;			/* negative errno, 0 if none */
 	uint64_t err_off;		/* offset of the offending record/header */
 	char msg[200];
+
+	/* record order (internal), since 4.1: after the fields of 4.0 */
+	uint32_t sock_id;		/* the last SOCKET record's id */
+	int sock_tcp;			/* its TCP record follows */
+	int tcp_data;			/* SOCK_DATA now: the last TCP record's */
+	uint64_t tcp_left;		/* bytes of them still to come */
 };
 
 /* Open a reader; nothing is read until ckpt_reader_header()/next(). */
@@ -184,6 +192,13 @@ uint64_t ckpt_record_auxv(const struct ckpt_reader *r,
 /* Supplementary group i (0 <= i < ngroups) of a PROC record. */
 uint32_t ckpt_record_group(const struct ckpt_reader *r,
 			   const struct ckpt_record *rec, uint32_t i);
+
+/*
+ * Is the socket of a SOCKET record (host byte order) an established TCP
+ * connection made again by TCP repair, which its TCP record follows (as
+ * the reader checks)?  1 if so, else 0.  Since 4.1.
+ */
+int ckpt_socket_has_tcp(const struct ckpt_socket *k);
 
 /*
  * Can a kernel of this machine restore an image with header h (host byte

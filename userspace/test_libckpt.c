@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "libckpt.h"
 #ifdef WITH_CKPT_UTIL
@@ -109,9 +111,82 @@ struct variant {
 	int siginfo_len_delta;
 	uint32_t siginfo_signo;		/* 0: 10 */
 	int siginfo_signo_zero;		/* signal 0 instead */
+	unsigned int sock_state;	/* 0: TCP_ESTABLISHED */
+	uint32_t sock_flags;		/* 0: LIVE, REMAKE and NODELAY */
+	uint32_t tcp_id;		/* 0: T_SOCK, the socket's */
+	uint32_t tcp_flags;		/* 0: SACK, TIMESTAMP and WSCALE */
+	uint32_t tcp_pad;
+	uint32_t data_id;		/* 0: T_SOCK */
+	uint32_t data_len;		/* 0: T_DATA_LEN */
 };
 
 static const struct variant well_formed;
+
+/*
+ * The TCP connection of the synthetic image: socket file T_SOCK at fd 4,
+ * 127.0.0.1:40000 -> 127.0.0.1:5000, its queues cut into SOCK_DATA
+ * records of T_DATA_LEN bytes.
+ */
+#define T_SOCK		9u
+#define T_RCV_LEN	12u
+#define T_SND_LEN	30u
+#define T_DATA_LEN	21u
+#define T_COOKIE	0x1122334455667788ull
+
+/* A sockaddr_in as the dumping kernel has it: family in its byte order. */
+static void w_sockaddr_in(struct w *w, unsigned int port)
+{
+	static const unsigned char zero[8];
+
+	w16(w, AF_INET);
+	w8(w, port >> 8); w8(w, port & 0xff);
+	w8(w, 127); w8(w, 0); w8(w, 0); w8(w, 1);
+	w_bytes(w, zero, sizeof(zero));
+}
+
+static void w_socket(struct w *w, const struct variant *v)
+{
+	rec_begin(w, CKPT_REC_SOCKET);
+	w32(w, T_SOCK); w16(w, AF_INET); w16(w, SOCK_STREAM);
+	w32(w, v->sock_flags ? v->sock_flags : CKPT_SOCK_LIVE |
+	    CKPT_SOCK_REMAKE | CKPT_SOCK_NODELAY);
+	w32(w, 0); w32(w, 16384); w32(w, 131072); w32(w, 1);
+	w16(w, IPPROTO_TCP); w8(w, v->sock_state ? v->sock_state : 1);
+	w8(w, 0);
+	w64(w, 0); w64(w, 0); w64(w, T_COOKIE);
+	w16(w, sizeof(struct sockaddr_in)); w16(w, sizeof(struct sockaddr_in));
+	w32(w, 0);
+	w_sockaddr_in(w, 40000);
+	w_sockaddr_in(w, 5000);
+	rec_end(w);
+}
+
+static void w_tcp(struct w *w, const struct variant *v)
+{
+	rec_begin(w, CKPT_REC_TCP);
+	w32(w, v->tcp_id ? v->tcp_id : T_SOCK);
+	w32(w, v->tcp_flags ? v->tcp_flags : CKPT_TCP_SACK |
+	    CKPT_TCP_TIMESTAMP | CKPT_TCP_WSCALE);
+	w32(w, 0x10000000); w32(w, 0xfedcba98);
+	w32(w, T_SND_LEN); w32(w, T_RCV_LEN);
+	w32(w, 0x12345678); w16(w, 1460); w8(w, 7); w8(w, 9);
+	w32(w, 0xfedcba00); w32(w, 0x20000); w32(w, 0x30000);
+	w32(w, 0x40000); w32(w, 0xfedcba90);
+	w32(w, v->tcp_pad);
+	rec_end(w);
+}
+
+static void w_sock_data(struct w *w, const struct variant *v)
+{
+	uint32_t i, len = v->data_len ? v->data_len : T_DATA_LEN;
+
+	rec_begin(w, CKPT_REC_SOCK_DATA);
+	w32(w, v->data_id ? v->data_id : T_SOCK);
+	w32(w, len);
+	for (i = 0; i < len; i++)
+		w8(w, 'a' + i % 26);
+	rec_end(w);
+}
 
 static void w_proc(struct w *w, const char *seq, const struct variant *v)
 {
@@ -203,7 +278,9 @@ static void w_siginfo(struct w *w, int nth, const struct variant *v)
 /*
  * Build an image of the records named by seq, in that order:
  * P PROC, F FILE, M MM, V anonymous VMA, G its PAGES, W file VMA,
- * H SIGHAND, I SIGINFO, D FD (fd 3, the FILE), T THREAD, R REGS, E END.
+ * H SIGHAND, I SIGINFO, D FD (fd 3, the FILE), T THREAD, R REGS, E END;
+ * K FILE of a socket, S its SOCKET (established TCP, REMAKE), C its TCP,
+ * Q a SOCK_DATA of it, O FD (fd 4, the socket).
  * offs[i] gets the offset of record i.  Returns the number of records.
  */
 static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
@@ -281,6 +358,30 @@ static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 		case 'D':
 			rec_begin(w, CKPT_REC_FD);
 			w32(w, 3); w32(w, CKPT_FD_CLOEXEC); w32(w, 7); w32(w, 0);
+			rec_end(w);
+			break;
+		case 'K':
+			rec_begin(w, CKPT_REC_FILE);
+			w32(w, T_SOCK); w32(w, CKPT_FILE_SOCKET); w32(w, 2);
+			w32(w, 0140777);
+			w64(w, 0); w64(w, 8); w64(w, 4711); w64(w, 0);
+			w64(w, 0); w32(w, 0); w32(w, 14);
+			w32(w, 0); w32(w, 0);
+			w_bytes(w, "socket:[4711]", 14);
+			rec_end(w);
+			break;
+		case 'S':
+			w_socket(w, v);
+			break;
+		case 'C':
+			w_tcp(w, v);
+			break;
+		case 'Q':
+			w_sock_data(w, v);
+			break;
+		case 'O':
+			rec_begin(w, CKPT_REC_FD);
+			w32(w, 4); w32(w, 0); w32(w, T_SOCK); w32(w, 0);
 			rec_end(w);
 			break;
 		case 'T':
@@ -793,6 +894,124 @@ static void test_malformed(int endian, unsigned machine, unsigned ps)
 	BAD(GOOD_SEQ, &v, 12, "says 4294967295");
 }
 
+#define TCP_SEQ		"PFMVGWHIIKSCQQDOTRE"
+#define TCP_NREC	19
+
+/* What the reader makes of the records of a TCP connection. */
+static void check_tcp_records(const struct w *w)
+{
+	struct ckpt_reader r;
+	struct ckpt_record rec;
+	uint64_t data = 0;
+	int ret, n = 0, tcp = 0;
+
+	ckpt_reader_init_mem(&r, w->buf, w->len);
+	while ((ret = ckpt_reader_next(&r, &rec)) > 0) {
+		const struct ckpt_socket *k = &rec.u.socket;
+		const struct ckpt_tcp *c = &rec.u.tcp;
+
+		n++;
+		switch (rec.type) {
+		case CKPT_REC_SOCKET:
+			CHECK(k->id == T_SOCK && k->family == AF_INET);
+			CHECK(k->type == SOCK_STREAM && k->protocol == IPPROTO_TCP);
+			CHECK(k->state == 1 && k->cookie == T_COOKIE);
+			CHECK(k->rcvbuf == 131072 && k->rcvlowat == 1);
+			CHECK(k->addr_len == 16 && k->peer_len == 16);
+			CHECK(ckpt_get16(rec.sock_addr, w->e) == AF_INET);
+			CHECK(rec.sock_addr[16 + 2] == 5000 >> 8);
+			CHECK(ckpt_socket_has_tcp(k));
+			break;
+		case CKPT_REC_TCP:
+			tcp++;
+			CHECK(c->id == T_SOCK);
+			CHECK(c->flags == (CKPT_TCP_SACK | CKPT_TCP_TIMESTAMP |
+					   CKPT_TCP_WSCALE));
+			CHECK(c->snd_seq == 0x10000000 && c->rcv_seq == 0xfedcba98);
+			CHECK(c->snd_len == T_SND_LEN && c->rcv_len == T_RCV_LEN);
+			CHECK(c->timestamp == 0x12345678 && c->mss == 1460);
+			CHECK(c->snd_wscale == 7 && c->rcv_wscale == 9);
+			CHECK(c->snd_wl1 == 0xfedcba00 && c->snd_wnd == 0x20000);
+			CHECK(c->max_window == 0x30000 && c->rcv_wnd == 0x40000);
+			CHECK(c->rcv_wup == 0xfedcba90 && c->pad == 0);
+			break;
+		case CKPT_REC_SOCK_DATA:
+			CHECK(rec.u.sock_data.id == T_SOCK);
+			CHECK(rec.u.sock_data.len == T_DATA_LEN);
+			CHECK(rec.payload[sizeof(struct ckpt_sock_data)] == 'a');
+			data += rec.u.sock_data.len;
+			break;
+		}
+	}
+	CHECK(ret == 0);
+	CHECK(n == TCP_NREC && tcp == 1);
+	CHECK(data == T_RCV_LEN + T_SND_LEN);
+	ckpt_reader_fini(&r);
+}
+
+/*
+ * An established TCP connection: SOCKET, TCP and SOCK_DATA records, and
+ * the orders and contents the reader refuses.
+ */
+static void test_tcp(int endian, unsigned machine, unsigned ps)
+{
+	struct variant v;
+	struct w w;
+	uint64_t off;
+	char msg[200];
+	int mode;
+
+	build_seq(&w, endian, machine, ps, TCP_SEQ, &well_formed, NULL);
+	if (getenv("TEST_LIBCKPT_SAVE")) {	/* for trying "ckpt show" */
+		char path[256];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s-%s-%u-tcp.img",
+			 getenv("TEST_LIBCKPT_SAVE"), ckpt_machine_name(machine),
+			 endian == CKPT_ENDIAN_BIG ? "be" : "le", ps);
+		f = fopen(path, "wb");
+		if (f) {
+			fwrite(w.buf, 1, w.len, f);
+			fclose(f);
+		}
+	}
+	check_tcp_records(&w);
+	for (mode = 1; mode < 3; mode++)
+		CHECK(read_err(&w, mode, &off, msg, sizeof(msg)) == 0);
+	free(w.buf);
+
+	/* an established one kept only by identity has no TCP record */
+	v = well_formed; v.sock_flags = CKPT_SOCK_LIVE;
+	build_seq(&w, endian, machine, ps, "PFMVGWHIIKSDOTRE", &v, NULL);
+	for (mode = 0; mode < 3; mode++)
+		CHECK(read_err(&w, mode, &off, msg, sizeof(msg)) == 0);
+	free(w.buf);
+
+	/* the TCP record right after the SOCKET of its connection */
+	BAD("PFMVGWHIIKCSQQDOTRE", &well_formed, 10, "TCP follows the SOCKET");
+	BAD("PFMVGWHIIKSQQDOTRE", &well_formed, 11, "followed by its TCP record");
+	BAD("PFMVGWHIIKSDOTRE", &well_formed, 11, "followed by its TCP record");
+	BAD("PFMVGWHIIKSCCQQDOTRE", &well_formed, 12, "still has 42 bytes");
+	v = well_formed; v.sock_state = 10;	/* TCP_LISTEN */
+	BAD(TCP_SEQ, &v, 11, "TCP follows the SOCKET");
+	v = well_formed; v.sock_flags = CKPT_SOCK_LIVE;
+	BAD(TCP_SEQ, &v, 11, "TCP follows the SOCKET");
+	v = well_formed; v.tcp_id = T_SOCK - 1;
+	BAD(TCP_SEQ, &v, 11, "TCP record of socket 8");
+	/* its content */
+	v = well_formed; v.tcp_flags = CKPT_TCP_FLAGS + 1;
+	BAD(TCP_SEQ, &v, 11, "unknown flags");
+	v = well_formed; v.tcp_pad = 1;
+	BAD(TCP_SEQ, &v, 11, "non-zero pad");
+	/* its SOCK_DATA: of that socket, rcv_len + snd_len bytes */
+	BAD("PFMVGWHIIKSCQQQDOTRE", &well_formed, 14, "has 0 more");
+	v = well_formed; v.data_len = T_DATA_LEN + 1;
+	BAD(TCP_SEQ, &v, 13, "has 20 more");
+	BAD("PFMVGWHIIKSCQDOTRE", &well_formed, 13, "still has 21 bytes");
+	v = well_formed; v.data_id = 7;
+	BAD(TCP_SEQ, &v, 12, "SOCK_DATA record of socket 7");
+}
+
 static void test_compatible(void)
 {
 	struct ckpt_image_hdr h;
@@ -838,6 +1057,7 @@ static void test_compatible(void)
 	CHECK(strcmp(ckpt_rlimit_name(7), "NOFILE") == 0);
 	CHECK(ckpt_rlimit_name(CKPT_NLIMITS) == NULL);
 	CHECK(strcmp(ckpt_rec_type_name(CKPT_REC_SIGINFO), "SIGINFO") == 0);
+	CHECK(strcmp(ckpt_rec_type_name(CKPT_REC_TCP), "TCP") == 0);
 }
 
 int main(void)
@@ -857,6 +1077,9 @@ int main(void)
 	test_malformed(CKPT_ENDIAN_BIG, EM_68K, 4096);
 	test_malformed(CKPT_ENDIAN_LITTLE, EM_AARCH64, 65536);
 	test_malformed(CKPT_ENDIAN_BIG, EM_AARCH64, 4096);
+	test_tcp(CKPT_ENDIAN_LITTLE, EM_X86_64, 4096);
+	test_tcp(CKPT_ENDIAN_BIG, EM_68K, 4096);
+	test_tcp(CKPT_ENDIAN_BIG, EM_AARCH64, 65536);
 	test_compatible();
 	if (failures) {
 		fprintf(stderr, "test_libckpt: %d failures\n", failures);
