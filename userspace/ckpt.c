@@ -1232,7 +1232,7 @@ static void show_fd_table(const struct show_fds *t)
 		if (f->sock)
 			printf(", %s", f->sock);
 		if (f->tcp)
-			printf(", %u bytes received not read, %u bytes to send (not acknowledged)",
+			printf(", %u bytes received not read, %u bytes in its send queue",
 			       f->rcv_len, f->snd_len);
 		else if (f->msgs)
 			printf(", %llu bytes queued in %u records",

@@ -7,14 +7,15 @@
  * has not taken yet, is dumped with CKPT_DUMP_KILL and restored in a
  * fresh process: each end reads every byte the other sent, in order, and
  * both go on talking; the addresses and the options the connection was
- * set up with (SACK, timestamps, window scale) are the same.  An echo
- * server with three clients (other processes) streaming numbered records
- * is dumped with CKPT_DUMP_KILL while records are in flight both ways and
- * restored: every client gets every record back once, in order, and none
- * sees a reset.  So does a client whose server stays live.  Bad TCP
- * records (a window or an MSS TCP repair refuses), a queue beyond the
- * socket's buffer, and a restorer without CAP_NET_ADMIN fail with a
- * clear errno, the restorer running on; the image then still restores.
+ * set up with (SACK, timestamps, window scale) are the same; `ckpt show`
+ * lists both ends with their queues.  An echo server with three clients
+ * (other processes) streaming numbered records is dumped with
+ * CKPT_DUMP_KILL while records are in flight both ways and restored:
+ * every client gets every record back once, in order, and none sees a
+ * reset.  So does a client whose server stays live.  Bad TCP records (a
+ * window or an MSS TCP repair refuses), a queue beyond the socket's
+ * buffer, and a restorer without CAP_NET_ADMIN fail with a clear errno,
+ * the restorer running on; the image then still restores.
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -293,14 +294,62 @@ static int dump_self_connected(int family, struct ck_img *im)
 	return st;
 }
 
+#define CKPT_TOOL	"/bin/ckpt"
+
+/* What `ckpt show` says of the image @im, or NULL. */
+static char *show(const struct ck_img *im)
+{
+	char path[64], *out = malloc(65536);
+	size_t len = 0;
+	int fd, p[2];
+	ssize_t k;
+	pid_t pid;
+
+	fd = ck_tmpfile(path, sizeof(path), im->buf, im->len);
+	if (!out || fd < 0 || pipe(p)) {
+		free(out);
+		return NULL;
+	}
+	close(fd);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execl(CKPT_TOOL, "ckpt", "show", path, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	while (len < 65535 && (k = read(p[0], out + len, 65535 - len)) > 0)
+		len += k;
+	out[len] = 0;
+	close(p[0]);
+	unlink(path);
+	if (pid < 0 || ck_wait(pid)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 static void self_connection(struct __test_metadata *_metadata, int family)
 {
+	char want[128], *out;
 	struct ck_img im;
 	int st;
 
 	ASSERT_EQ(0, ck_loopback_up());
 	st = dump_self_connected(family, &im);
 	ASSERT_EQ(0, st) TH_LOG("dump: %s", st < -1 ? strerror(-st) : "failed");
+	/* ckpt show lists both ends, the accepted one with 3000 bytes unread */
+	out = show(&im);
+	ASSERT_NE(NULL, out) TH_LOG("%s show failed", CKPT_TOOL);
+	snprintf(want, sizeof(want), "%s tcp established",
+		 family == AF_INET ? "ipv4" : "ipv6");
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "else made again by TCP repair"));
+	EXPECT_NE(NULL, strstr(out, ", 3000 bytes received not read"));
+	EXPECT_NE(NULL, strstr(out, " bytes in its send queue"));
+	free(out);
 	st = ck_try_restore(im.buf, im.len);
 	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("restored: %s", STATUS(st));
 	free(im.buf);
