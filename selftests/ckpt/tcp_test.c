@@ -15,7 +15,8 @@
  * reset.  So does a client whose server stays live.  Bad TCP records (a
  * window or an MSS TCP repair refuses), a queue beyond the socket's
  * buffer, and a restorer without CAP_NET_ADMIN fail with a clear errno,
- * the restorer running on; the image then still restores.
+ * the restorer running on; the image then still restores.  A rollback
+ * of a process that closed its connection since is ESTALE.
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -613,6 +614,58 @@ TEST(a_client_killed_and_restored_keeps_its_server)
 	EXPECT_EQ(0, st) TH_LOG("restored client: %s", STATUS(st));
 	kill(srv, SIGKILL);
 	ck_wait(srv);
+	close(img);
+}
+
+/* The self-connected process closes its sockets once this file exists. */
+#define CLOSE_NOW	"/tmp/ckpt-tcp-close-now"
+
+static void __attribute__((noreturn)) closer_run(void)
+{
+	while (access(CLOSE_NOW, F_OK))
+		usleep(20000);
+	close(3);
+	close(4);
+	close(5);
+	for (;;)
+		pause();
+}
+
+/*
+ * A rollback keeps a connection live or not at all: once the process has
+ * closed it, its peer has moved on, and the rollback is ESTALE with the
+ * process as it is.
+ */
+TEST(a_rollback_does_not_make_a_closed_connection_again)
+{
+	int img = ck_memfd("ckpt-tcp-rollback"), fd, i;
+	char path[64];
+	pid_t pid;
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, ck_loopback_up());
+	unlink(CLOSE_NOW);
+	self_family = AF_INET;
+	pid = spawn(self_setup, self_keep, 3, closer_run);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0))
+		TH_LOG("dump: %s", strerror(errno));
+	fd = open(CLOSE_NOW, O_CREAT | O_WRONLY, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	snprintf(path, sizeof(path), "/proc/%d/fd/4", pid);
+	for (i = 0; i < 500 && !access(path, F_OK); i++)
+		usleep(10000);
+	ASSERT_NE(0, access(path, F_OK));
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	EXPECT_EQ(-1, ckpt_restore(pid, img, 0));
+	EXPECT_EQ(ESTALE, errno) TH_LOG("rollback: %s", strerror(errno));
+	/* it runs on, its sockets still closed */
+	EXPECT_EQ(0, kill(pid, 0));
+	EXPECT_NE(0, access(path, F_OK));
+	kill(pid, SIGKILL);
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
+	unlink(CLOSE_NOW);
 	close(img);
 }
 
