@@ -1276,6 +1276,44 @@ static inline int ck_hi(int fd)
 	return h;
 }
 
+/* The ckpt tool, as the guest has it. */
+#define CK_TOOL		"/bin/ckpt"
+
+/* What `ckpt show` says of the image @im (malloc()ed), or NULL. */
+static inline char *ck_show(const struct ck_img *im)
+{
+	char path[64], *out = malloc(65536);
+	size_t len = 0;
+	int fd, p[2];
+	ssize_t k;
+	pid_t pid;
+
+	fd = ck_tmpfile(path, sizeof(path), im->buf, im->len);
+	if (!out || fd < 0 || pipe(p)) {
+		free(out);
+		return NULL;
+	}
+	close(fd);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execl(CK_TOOL, "ckpt", "show", path, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	while (len < 65535 && (k = read(p[0], out + len, 65535 - len)) > 0)
+		len += k;
+	out[len] = 0;
+	close(p[0]);
+	unlink(path);
+	if (pid < 0 || ck_wait(pid)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 /* Send one command, read @n bytes of report. */
 static inline int ck_ask(int cmd, int rep, char c, void *buf, size_t n)
 {

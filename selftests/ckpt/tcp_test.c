@@ -295,43 +295,6 @@ static int dump_self_connected(int family, struct ck_img *im)
 	return st;
 }
 
-#define CKPT_TOOL	"/bin/ckpt"
-
-/* What `ckpt show` says of the image @im, or NULL. */
-static char *show(const struct ck_img *im)
-{
-	char path[64], *out = malloc(65536);
-	size_t len = 0;
-	int fd, p[2];
-	ssize_t k;
-	pid_t pid;
-
-	fd = ck_tmpfile(path, sizeof(path), im->buf, im->len);
-	if (!out || fd < 0 || pipe(p)) {
-		free(out);
-		return NULL;
-	}
-	close(fd);
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 1);
-		execl(CKPT_TOOL, "ckpt", "show", path, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	while (len < 65535 && (k = read(p[0], out + len, 65535 - len)) > 0)
-		len += k;
-	out[len] = 0;
-	close(p[0]);
-	unlink(path);
-	if (pid < 0 || ck_wait(pid)) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 static void self_connection(struct __test_metadata *_metadata, int family)
 {
 	char want[128], *out;
@@ -342,8 +305,8 @@ static void self_connection(struct __test_metadata *_metadata, int family)
 	st = dump_self_connected(family, &im);
 	ASSERT_EQ(0, st) TH_LOG("dump: %s", st < -1 ? strerror(-st) : "failed");
 	/* ckpt show lists both ends, the accepted one with 3000 bytes unread */
-	out = show(&im);
-	ASSERT_NE(NULL, out) TH_LOG("%s show failed", CKPT_TOOL);
+	out = ck_show(&im);
+	ASSERT_NE(NULL, out) TH_LOG("%s show failed", CK_TOOL);
 	snprintf(want, sizeof(want), "%s tcp established",
 		 family == AF_INET ? "ipv4" : "ipv6");
 	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
