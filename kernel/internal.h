@@ -248,6 +248,7 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 			      unsigned int fd);
 bool ckpt_sock_remake_late(const struct ckpt_obj *obj);
 int ckpt_restore_tcp(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
+int ckpt_restore_sock_msg(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 void ckpt_socket_commit(struct ckpt_ctx *ctx);
 void ckpt_sock_stage_free(struct ckpt_sock_stage *st);
 #else
@@ -310,6 +311,12 @@ static inline int ckpt_restore_tcp(struct ckpt_ctx *ctx,
 	return -EOPNOTSUPP;
 }
 
+static inline int ckpt_restore_sock_msg(struct ckpt_ctx *ctx,
+					const struct ckpt_rec_hdr *h)
+{
+	return -EOPNOTSUPP;
+}
+
 static inline void ckpt_socket_commit(struct ckpt_ctx *ctx)
 {
 }
@@ -322,6 +329,30 @@ static inline void ckpt_sock_stage_free(struct ckpt_sock_stage *st)
 /* tcp.c: established TCP connections by value, through TCP repair */
 struct sock;
 struct socket;
+
+/**
+ * struct ckpt_udp_snap - the datagrams a UDP socket has queued, read for
+ *	their records
+ * @buf: each one's SOCK_MSG record (its @id left 0), address and bytes,
+ *	one after the other at 8-byte boundaries
+ * @nr: datagrams in @buf
+ * @bytes: their bytes
+ */
+struct ckpt_udp_snap {
+	void *buf;
+	unsigned int nr;
+	u64 bytes;
+};
+
+/* udp.c: the datagrams a UDP socket has queued; built with socket.c */
+u64 ckpt_udp_queued(struct sock *sk);
+int ckpt_udp_snapshot(struct sock *sk, struct ckpt_udp_snap *snap, u64 room);
+int ckpt_udp_write(struct ckpt_ctx *ctx, const struct ckpt_udp_snap *snap,
+		   u32 id);
+bool ckpt_udp_msg_valid(const struct ckpt_socket *rec,
+			const struct ckpt_sock_msg *m);
+int ckpt_udp_requeue(struct socket *sock, struct ckpt_sock_msg **msgs,
+		     unsigned int nr);
 
 /**
  * struct ckpt_tcp_snap - an established connection, read for its record

@@ -107,6 +107,9 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		case CKPT_REC_TCP:
 			err = ckpt_restore_tcp(ctx, &h);
 			break;
+		case CKPT_REC_SOCK_MSG:
+			err = ckpt_restore_sock_msg(ctx, &h);
+			break;
 		case CKPT_REC_MM:
 		case CKPT_REC_VMA:
 		case CKPT_REC_PAGES:

@@ -28,11 +28,12 @@
  * or of the same kind on the same addresses.  Failing that, a TCP listener
  * or unconnected socket, a UDP socket, or a unix socket on an abstract
  * name or none (listening, unconnected, or a datagram socket connected to
- * a named one), is made again if the record holds all of it (nothing was
- * queued, no option but those recorded):
- * socket(), setsockopt(), bind(), listen() or connect(), with their
- * checks, in the committing task.  Other families and types (netlink,
- * packet, raw) are refused by name.
+ * a named one), is made again if the image holds all of it (nothing was
+ * queued but a UDP socket's datagrams, which udp.c records and queues
+ * again; no option but those recorded): socket(), setsockopt(), bind(),
+ * listen() or connect(), with their checks, in the committing task; an
+ * established TCP connection is made again by TCP repair (tcp.c).  Other
+ * families and types (netlink, packet, raw) are refused by name.
  */
 #define pr_fmt(fmt) "ckpt: " fmt
 
@@ -75,6 +76,9 @@
  * @tcp: an established TCP connection's TCP record, or NULL
  * @tcp_bytes: the bytes of its queues in @msgs
  * @repaired: the connection was made again by ckpt_tcp_remake()
+ * @dgrams: a UDP socket's SOCK_MSG records, in order
+ * @nr_dgrams: entries in @dgrams
+ * @max_dgrams: room in @dgrams
  */
 struct ckpt_sock_stage {
 	struct ckpt_socket rec;
@@ -87,6 +91,9 @@ struct ckpt_sock_stage {
 	struct ckpt_tcp *tcp;
 	u64 tcp_bytes;
 	bool repaired;
+	struct ckpt_sock_msg **dgrams;
+	unsigned int nr_dgrams;
+	unsigned int max_dgrams;
 };
 
 /* Is @file a socket? */
@@ -104,6 +111,9 @@ void ckpt_sock_stage_free(struct ckpt_sock_stage *st)
 	for (i = 0; i < st->nr_msgs; i++)
 		kvfree(st->msgs[i]);
 	kvfree(st->msgs);
+	for (i = 0; i < st->nr_dgrams; i++)
+		kvfree(st->dgrams[i]);
+	kvfree(st->dgrams);
 	kvfree(st->tcp);
 	kfree(st);
 }
@@ -248,18 +258,21 @@ static const char *ckpt_sock_refusal(struct ckpt_ctx *ctx, struct socket *sock,
 	if (why)
 		return why;
 	if (*kept) {
+		/* its queues, if it is made again from the image */
 		if (sk->sk_family != AF_UNIX && sk->sk_protocol == IPPROTO_TCP &&
 		    READ_ONCE(sk->sk_state) == TCP_ESTABLISHED) {
 			const struct tcp_sock *tp = tcp_sk(sk);
 
-			/* its queues, if it is recorded by value */
 			ctx->sock_bytes += (u32)(READ_ONCE(tp->write_seq) -
 						 READ_ONCE(tp->snd_una)) +
 					   (u32)(READ_ONCE(tp->rcv_nxt) -
 						 READ_ONCE(tp->copied_seq));
-			if (ctx->sock_bytes > CKPT_MAX_SOCK_DATA)
-				return "more than 64 MiB queued in its sockets";
+		} else if (sk->sk_family != AF_UNIX &&
+			   sk->sk_protocol == IPPROTO_UDP) {
+			ctx->sock_bytes += ckpt_udp_queued(sk);
 		}
+		if (ctx->sock_bytes > CKPT_MAX_SOCK_DATA)
+			return "more than 64 MiB queued in its sockets";
 		return NULL;
 	}
 	if (READ_ONCE(sk->sk_err))
@@ -440,10 +453,11 @@ static int ckpt_sock_name(struct socket *sock, bool peer,
 
 /*
  * Can restore make the TCP or UDP socket @sk again from its record, when
- * the live one is not there?  Only if the record holds all of it: a TCP
- * listener or unconnected socket, or a UDP socket, with nothing queued (no
- * connection waiting to be accepted, no datagram), or an established TCP
- * connection its TCP record can hold (ckpt_tcp_by_value()); and no option
+ * the live one is not there?  Only if the image holds all of it: a TCP
+ * listener with no connection waiting to be accepted or an unconnected
+ * TCP socket; an established TCP connection its TCP record can hold
+ * (ckpt_tcp_by_value()); a UDP socket, its datagrams in SOCK_MSG records
+ * after its own (ckpt_udp_snapshot()); and no option
  * but those the record has: ckpt_sock_opt_flags()'s, and the TCP and UDP
  * ones this fills in.
  */
@@ -463,6 +477,8 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 		rec->flags |= CKPT_SOCK_KEEPALIVE;
 	ok = !sk->sk_mark && !sk->sk_priority && !sk->sk_bound_dev_if &&
 	     !sk->sk_err && !rcu_access_pointer(sk->sk_filter) &&
+	     !sock_flag(sk, SOCK_RCVTSTAMP) && !sock_flag(sk, SOCK_RXQ_OVFL) &&
+	     !sk->sk_tsflags &&
 	     !sock_flag(sk, SOCK_LINGER) && sk->sk_peek_off < 0 &&
 	     !sk->sk_shutdown && !inet->cmsg_flags && inet->uc_ttl == -1 &&
 	     !inet->tos && !rcu_access_pointer(inet->mc_list) &&
@@ -501,10 +517,9 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 	} else {
 		struct udp_sock *up = udp_sk(sk);
 
+		/* its datagrams follow (ckpt_udp_snapshot()) */
 		ok = ok && !READ_ONCE(up->udp_flags) && !up->encap_type &&
-		     !up->pcflag && !up->gso_size && !up->pending &&
-		     skb_queue_empty_lockless(&sk->sk_receive_queue) &&
-		     skb_queue_empty_lockless(&up->reader_queue);
+		     !up->pcflag && !up->gso_size && !up->pending;
 	}
 	release_sock(sk);
 	return ok;
@@ -550,11 +565,12 @@ static bool ckpt_unix_remake(struct socket *sock, struct ckpt_socket *rec,
 /*
  * The SOCKET record of a socket kept by identity, and its addresses; for
  * an established TCP connection made again from the image, its TCP record
- * and queues after it.
+ * and queues after it; for a UDP socket, its datagrams.
  */
 static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 				 struct ckpt_socket *rec)
 {
+	struct ckpt_udp_snap dgrams = { };
 	struct ckpt_tcp_snap snap = { };
 	struct sockaddr_storage *addr;
 	struct ckpt_socket *r;
@@ -587,6 +603,15 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 			goto out;
 		}
 	}
+	if (rec->flags & CKPT_SOCK_REMAKE && rec->protocol == IPPROTO_UDP) {
+		err = ckpt_udp_snapshot(sock->sk, &dgrams, CKPT_MAX_SOCK_DATA);
+		if (err) {
+			if (err == -E2BIG)
+				err = ckpt_refuse_task(ctx->task,
+						       "a UDP socket with more than 64 MiB queued");
+			goto out;
+		}
+	}
 	rec->addr_len = alen;
 	rec->peer_len = plen;
 	r = ckpt_rec_begin(ctx, CKPT_REC_SOCKET, sizeof(*rec) + alen + plen);
@@ -598,8 +623,11 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 		ckpt_rec_end(ctx, sizeof(*rec) + alen + plen);
 		if (snap.data)
 			err = ckpt_tcp_write(ctx, &snap, rec->id);
+		else if (dgrams.nr)
+			err = ckpt_udp_write(ctx, &dgrams, rec->id);
 	}
 out:
+	kvfree(dgrams.buf);
 	kvfree(snap.data);
 	kfree(addr);
 	return err;
@@ -924,6 +952,50 @@ int ckpt_restore_tcp(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	return 0;
 }
 
+/**
+ * ckpt_restore_sock_msg - take in a CKPT_REC_SOCK_MSG record
+ * @ctx: the context
+ * @h: the record's header
+ *
+ * A datagram queued for the UDP socket whose SOCKET record, with
+ * %CKPT_SOCK_REMAKE, comes before, with only its other datagrams between.
+ *
+ * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed or
+ * misplaced one (ckpt_udp_msg_valid()), or more than 64 MiB in the
+ * image's sockets; -ENOMEM.
+ */
+int ckpt_restore_sock_msg(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
+{
+	struct ckpt_obj *obj = ctx->nr_objs ? &ctx->objs[ctx->nr_objs - 1] : NULL;
+	struct ckpt_sock_stage *st = obj ? obj->sock : NULL;
+	struct ckpt_sock_msg *rec;
+	int err = -EINVAL;
+
+	rec = ckpt_read_payload(ctx, h, sizeof(*rec),
+				sizeof(*rec) + sizeof(struct sockaddr_in6) +
+				IPV6_MAXPLEN);
+	if (IS_ERR(rec))
+		return PTR_ERR(rec);
+	if (!st || obj->id != rec->id || !(st->rec.flags & CKPT_SOCK_REMAKE) ||
+	    st->rec.family == AF_UNIX || st->rec.protocol != IPPROTO_UDP ||
+	    h->len != sizeof(*rec) + rec->addr_len + rec->len ||
+	    !ckpt_udp_msg_valid(&st->rec, rec) ||
+	    ctx->sock_bytes + rec->len > CKPT_MAX_SOCK_DATA)
+		goto out;
+	if (st->nr_dgrams == st->max_dgrams) {
+		err = ckpt_grow((void **)&st->dgrams, &st->max_dgrams,
+				sizeof(*st->dgrams));
+		if (err)
+			goto out;
+	}
+	st->dgrams[st->nr_dgrams++] = rec;
+	ctx->sock_bytes += rec->len;
+	return 0;
+out:
+	kvfree(rec);
+	return err;
+}
+
 static int ckpt_sock_setopt(struct socket *sock, int opt, void *val,
 			    unsigned int len)
 {
@@ -1242,6 +1314,12 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	if (!err && rec->peer_len)
 		err = security_socket_connect(sock, peer, rec->peer_len) ?:
 		      sock->ops->connect(sock, peer, rec->peer_len, 0);
+	if (!err && st->nr_dgrams) {
+		err = ckpt_udp_requeue(sock, st->dgrams, st->nr_dgrams);
+		if (err == -ENOBUFS)
+			pr_info_ratelimited("%s[%d]: fd %u: the datagrams queued for its socket do not fit in its receive buffer\n",
+					    current->comm, task_pid_nr(current), fd);
+	}
 made:
 	if (err) {
 		pr_info_ratelimited("%s[%d]: fd %u: cannot make its socket again: error %d\n",

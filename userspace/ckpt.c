@@ -1096,6 +1096,9 @@ struct show_file {
 	uint32_t msgs;		/* in how many SOCK_DATA records */
 	int tcp;		/* a TCP connection: its TCP record's queues */
 	uint32_t rcv_len, snd_len;
+	int udp;		/* a UDP socket made again: its SOCK_MSGs */
+	uint32_t dgrams;	/* how many */
+	uint64_t dgram_bytes;	/* of how many bytes */
 };
 
 struct show_fds {
@@ -1153,8 +1156,10 @@ static void note_socket(struct show_fds *t, const struct ckpt_record *rec)
 {
 	struct show_file *f = show_file_of(t, rec->u.socket.id);
 
-	if (f && !f->sock)
+	if (f && !f->sock) {
 		f->sock = sock_describe(rec);
+		f->udp = ckpt_socket_has_msgs(&rec->u.socket);
+	}
 }
 
 static void note_sock_data(struct show_fds *t, const struct ckpt_record *rec)
@@ -1164,6 +1169,16 @@ static void note_sock_data(struct show_fds *t, const struct ckpt_record *rec)
 	if (f) {
 		f->queued += rec->u.sock_data.len;
 		f->msgs++;
+	}
+}
+
+static void note_sock_msg(struct show_fds *t, const struct ckpt_record *rec)
+{
+	struct show_file *f = show_file_of(t, rec->u.sock_msg.id);
+
+	if (f) {
+		f->dgram_bytes += rec->u.sock_msg.len;
+		f->dgrams++;
 	}
 }
 
@@ -1234,6 +1249,9 @@ static void show_fd_table(const struct show_fds *t)
 		if (f->tcp)
 			printf(", %u bytes received not read, %u bytes in its send queue",
 			       f->rcv_len, f->snd_len);
+		else if (f->udp)
+			printf(", %u datagram%s queued (%llu bytes)", f->dgrams,
+			       f->dgrams == 1 ? "" : "s", U64(f->dgram_bytes));
 		else if (f->msgs)
 			printf(", %llu bytes queued in %u records",
 			       U64(f->queued), f->msgs);
@@ -1311,6 +1329,8 @@ static int cmd_show(const char *path)
 			note_sock_data(&table, &rec);
 		else if (rec.type == CKPT_REC_TCP)
 			note_tcp(&table, &rec);
+		else if (rec.type == CKPT_REC_SOCK_MSG)
+			note_sock_msg(&table, &rec);
 		switch (rec.type) {
 		case CKPT_REC_FILE: {
 			const struct ckpt_file *f = &rec.u.file;
@@ -1395,6 +1415,17 @@ static int cmd_show(const char *path)
 			printf("SOCK_DATA socket %u len %u\n", rec.u.sock_data.id,
 			       rec.u.sock_data.len);
 			break;
+		case CKPT_REC_SOCK_MSG: {
+			const struct ckpt_sock_msg *m = &rec.u.sock_msg;
+			char from[256];
+
+			sock_addr_text(ckpt_record_msg_family(&r, &rec),
+				       rec.sock_addr, m->addr_len, from,
+				       sizeof(from));
+			printf("SOCK_MSG socket %u len %u from %s\n", m->id, m->len,
+			       from);
+			break;
+		}
 		case CKPT_REC_TCP: {
 			const struct ckpt_tcp *c = &rec.u.tcp;
 

@@ -30,6 +30,7 @@ _Static_assert(sizeof(struct ckpt_proc) == 392, "ckpt_proc size");
 _Static_assert(sizeof(struct ckpt_sigaction) == 32, "ckpt_sigaction size");
 _Static_assert(sizeof(struct ckpt_siginfo) == 136, "ckpt_siginfo size");
 _Static_assert(sizeof(struct ckpt_tcp) == 56, "ckpt_tcp size");
+_Static_assert(sizeof(struct ckpt_sock_msg) == 16, "ckpt_sock_msg size");
 _Static_assert(offsetof(struct ckpt_proc, rlim) == 88, "ckpt_proc layout");
 _Static_assert(offsetof(struct ckpt_file, pos) == 16, "ckpt_file layout");
 _Static_assert(offsetof(struct ckpt_image_hdr, crc) == 28, "hdr layout");
@@ -41,6 +42,8 @@ _Static_assert(offsetof(struct ckpt_image_hdr, crc) == 28, "hdr layout");
 /* The kernel's NGROUPS_MAX. */
 #define MAX_GROUPS		65536u
 #define SIGHAND_SIZE	((uint32_t)(CKPT_NSIG * sizeof(struct ckpt_sigaction)))
+/* The most bytes of a datagram in a SOCK_MSG record, as the kernel has it. */
+#define MAX_SOCK_MSG	65535u
 
 /* ------------------------------------------------------------------ */
 /* System calls */
@@ -257,6 +260,12 @@ static void swap_sock_data(struct ckpt_sock_data *d)
 	SWAP(d->id); SWAP(d->len);
 }
 
+static void swap_sock_msg(struct ckpt_sock_msg *m)
+{
+	SWAP(m->id); SWAP(m->len); SWAP(m->addr_len);
+	SWAP_ARRAY(m->pad);
+}
+
 static void swap_tcp(struct ckpt_tcp *t)
 {
 	SWAP(t->id); SWAP(t->flags); SWAP(t->snd_seq); SWAP(t->rcv_seq);
@@ -427,6 +436,7 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_SOCKET:	return "SOCKET";
 	case CKPT_REC_SOCK_DATA: return "SOCK_DATA";
 	case CKPT_REC_TCP:	return "TCP";
+	case CKPT_REC_SOCK_MSG:	return "SOCK_MSG";
 	default:		return "UNKNOWN";
 	}
 }
@@ -895,6 +905,29 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 				    "SOCK_DATA record: %u bytes of data do not match record length",
 				    rec->u.sock_data.len);
 		break;
+	case CKPT_REC_SOCK_MSG: {
+		const struct ckpt_sock_msg *m = &rec->u.sock_msg;
+
+		if (len < sizeof(struct ckpt_sock_msg))
+			return fail(r, -EINVAL, off, "SOCK_MSG record too short");
+		memcpy(&rec->u.sock_msg, p, sizeof(struct ckpt_sock_msg));
+		if (r->swap)
+			swap_sock_msg(&rec->u.sock_msg);
+		if (len != sizeof(struct ckpt_sock_msg) + (uint64_t)m->addr_len +
+			   m->len)
+			return fail(r, -EINVAL, off,
+				    "SOCK_MSG record: an address of %u and %u bytes of data do not match record length",
+				    m->addr_len, m->len);
+		if (m->pad[0] || m->pad[1] || m->pad[2])
+			return fail(r, -EINVAL, off, "SOCK_MSG record: non-zero pad");
+		if (m->len > MAX_SOCK_MSG)
+			return fail(r, -EINVAL, off,
+				    "SOCK_MSG record: a datagram of %u bytes (at most %u)",
+				    m->len, MAX_SOCK_MSG);
+		rec->sock_addr = p + sizeof(struct ckpt_sock_msg);
+		rec->msg_data = rec->sock_addr + m->addr_len;
+		break;
+	}
 	case CKPT_REC_TCP:
 		if (len != sizeof(struct ckpt_tcp))
 			return fail(r, -EINVAL, off, "TCP record of wrong size");
@@ -1053,6 +1086,48 @@ int ckpt_socket_has_tcp(const struct ckpt_socket *k)
 	       k->addr_len && k->peer_len;
 }
 
+int ckpt_socket_has_msgs(const struct ckpt_socket *k)
+{
+	return (k->family == AF_INET || k->family == AF_INET6) &&
+	       k->type == SOCK_DGRAM && k->protocol == IPPROTO_UDP &&
+	       (k->flags & CKPT_SOCK_REMAKE);
+}
+
+unsigned int ckpt_record_msg_family(const struct ckpt_reader *r,
+				    const struct ckpt_record *rec)
+{
+	if (rec->type != CKPT_REC_SOCK_MSG || !rec->sock_addr ||
+	    rec->u.sock_msg.addr_len < 2)
+		return 0;
+	return ckpt_get16(rec->sock_addr, r->hdr.endian);
+}
+
+/*
+ * The sender of a SOCK_MSG record, right after the SOCKET of its UDP
+ * socket or its other SOCK_MSG records: an address of the socket's
+ * family, as recvfrom() gives it there.
+ */
+static int check_sock_msg(struct ckpt_reader *r, const struct ckpt_record *rec)
+{
+	const struct ckpt_sock_msg *m = &rec->u.sock_msg;
+	const char *fam = r->sock_family == AF_INET ? "AF_INET" : "AF_INET6";
+	unsigned int want = r->sock_family == AF_INET ?
+			    sizeof(struct sockaddr_in) :
+			    sizeof(struct sockaddr_in6);
+	unsigned int family;
+
+	if (m->addr_len != want)
+		return fail(r, -EINVAL, rec->offset,
+			    "SOCK_MSG record: a sender's address of %u bytes for an %s socket, not %u",
+			    m->addr_len, fam, want);
+	family = ckpt_record_msg_family(r, rec);
+	if (family != r->sock_family)
+		return fail(r, -EINVAL, rec->offset,
+			    "SOCK_MSG record: a sender of family %u for an %s socket",
+			    family, fam);
+	return 0;
+}
+
 /* Where in the record order of linux/ckpt.h the reader is. */
 enum { PH_PROC, PH_MM, PH_SIGNALS, PH_FDS, PH_THREADS };
 
@@ -1069,7 +1144,8 @@ static int out_of_order(struct ckpt_reader *r, const struct ckpt_record *rec,
  * The order: PROC; FILE, MM, VMA, PAGES; SIGHAND; SIGINFO...; FILE, FD...;
  * THREAD REGS for each thread, the leader first; END.  An established TCP
  * connection's SOCKET is followed by its TCP record, then by exactly the
- * bytes of its queues in SOCK_DATA records.
+ * bytes of its queues in SOCK_DATA records; the SOCK_MSG records of a UDP
+ * socket made again follow its SOCKET.
  */
 static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 {
@@ -1123,8 +1199,26 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 		if (type == CKPT_REC_SOCKET) {
 			r->sock_id = rec->u.socket.id;
 			r->sock_tcp = ckpt_socket_has_tcp(&rec->u.socket);
+			r->sock_family = rec->u.socket.family;
+			r->sock_udp = ckpt_socket_has_msgs(&rec->u.socket);
 		}
 		break;
+	case CKPT_REC_SOCK_MSG: {
+		int ret;
+
+		if ((r->last_type != CKPT_REC_SOCKET &&
+		     r->last_type != CKPT_REC_SOCK_MSG) || !r->sock_udp)
+			return out_of_order(r, rec,
+					    "SOCK_MSG follows the SOCKET of a UDP socket with REMAKE or its other SOCK_MSG records");
+		if (rec->u.sock_msg.id != r->sock_id)
+			return fail(r, -EINVAL, rec->offset,
+				    "SOCK_MSG record of socket %u after the SOCKET record of %u",
+				    rec->u.sock_msg.id, r->sock_id);
+		ret = check_sock_msg(r, rec);
+		if (ret)
+			return ret;
+		break;
+	}
 	case CKPT_REC_TCP:
 		if (r->last_type != CKPT_REC_SOCKET || !r->sock_tcp)
 			return out_of_order(r, rec,

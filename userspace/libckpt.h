@@ -9,7 +9,8 @@
  *    running CRC chain and yields records in host byte order
  *  - the record order of linux/ckpt.h is checked too (PROC first, the
  *    address space, SIGHAND, SIGINFOs, THREAD+REGS pairs, END; a TCP
- *    connection's SOCKET, TCP and SOCK_DATA records)
+ *    connection's SOCKET, TCP and SOCK_DATA records; a UDP socket's
+ *    SOCKET and SOCK_MSG records)
  *  - ckpt_image_compatible(): can this machine restore an image at all?
  *  - ckpt_image_reseal(): recompute all CRCs of an edited image in memory
  *
@@ -49,7 +50,7 @@
 #define EM_AARCH64	183
 #endif
 
-#define LIBCKPT_VERSION	"4.1"
+#define LIBCKPT_VERSION	"4.2"
 
 #ifdef __cplusplus
 extern "C" {
@@ -95,6 +96,7 @@ struct ckpt_record {
 		struct ckpt_socket socket;
 		struct ckpt_sock_data sock_data;
 		struct ckpt_tcp tcp;
+		struct ckpt_sock_msg sock_msg;
 		struct ckpt_mm mm;
 		struct ckpt_vma vma;
 		struct ckpt_pages pages;
@@ -111,7 +113,10 @@ struct ckpt_record {
 	const unsigned char *sock_addr;	/* SOCKET: u.socket.addr_len bytes of its
 					 * address (getsockname()), then
 					 * u.socket.peer_len of its peer's,
-					 * as the dumping kernel has them */
+					 * as the dumping kernel has them;
+					 * SOCK_MSG: u.sock_msg.addr_len bytes
+					 * of its sender's (recvfrom()), see
+					 * ckpt_record_msg_family() */
 	const unsigned char *file_bytes; /* FILE_DATA: len - 16 bytes of content */
 	const unsigned char *groups;	/* PROC: raw groups; see ckpt_record_group() */
 	const char *cwd;		/* PROC: NUL-terminated working directory */
@@ -123,6 +128,9 @@ struct ckpt_record {
 	const unsigned char *xstate;	/* REGS x86_64: XSAVE data (little endian) */
 	uint32_t xstate_size;
 	const unsigned char *page_data;	/* PAGES: contents (memory images only) */
+	/* since 4.2: after the fields of 4.1 */
+	const unsigned char *msg_data;	/* SOCK_MSG: u.sock_msg.len bytes of the
+					 * datagram */
 };
 
 struct ckpt_reader {
@@ -166,6 +174,10 @@ struct ckpt_reader {
 	int sock_tcp;			/* its TCP record follows */
 	int tcp_data;			/* SOCK_DATA now: the last TCP record's */
 	uint64_t tcp_left;		/* bytes of them still to come */
+
+	/* record order (internal), since 4.2: after the fields of 4.1 */
+	uint16_t sock_family;		/* the last SOCKET record's family */
+	int sock_udp;			/* its SOCK_MSG records may follow */
 };
 
 /* Open a reader; nothing is read until ckpt_reader_header()/next(). */
@@ -199,6 +211,21 @@ uint32_t ckpt_record_group(const struct ckpt_reader *r,
  * the reader checks)?  1 if so, else 0.  Since 4.1.
  */
 int ckpt_socket_has_tcp(const struct ckpt_socket *k);
+
+/*
+ * Is the socket of a SOCKET record (host byte order) a UDP socket made
+ * again, whose queued datagrams the SOCK_MSG records that follow it hold
+ * (as the reader checks)?  1 if so, else 0.  Since 4.2.
+ */
+int ckpt_socket_has_msgs(const struct ckpt_socket *k);
+
+/*
+ * The family of the sender's address of a SOCK_MSG record (AF_INET or
+ * AF_INET6, the socket's, as the reader checks), host byte order; 0 for
+ * another record.  Since 4.2.
+ */
+unsigned int ckpt_record_msg_family(const struct ckpt_reader *r,
+				    const struct ckpt_record *rec);
 
 /*
  * Can a kernel of this machine restore an image with header h (host byte

@@ -118,6 +118,15 @@ struct variant {
 	uint32_t tcp_pad;
 	uint32_t data_id;		/* 0: T_SOCK */
 	uint32_t data_len;		/* 0: T_DATA_LEN */
+	int udp6;			/* the UDP socket is an IPv6 one */
+	uint32_t udp_flags;		/* 0: LIVE and REMAKE */
+	int msg_nth;			/* the SOCK_MSG the msg_ ones change */
+	uint32_t msg_id;		/* 0: T_SOCK */
+	uint32_t msg_addr_len;		/* 0: of the socket's family */
+	uint32_t msg_family;		/* 0: the socket's */
+	uint64_t msg_pad;		/* pad[0..2], 16 bits each */
+	int msg_len_delta;		/* its len field only; the bytes stay */
+	uint32_t msg_data_len;		/* 0: t_msg_len() */
 };
 
 static const struct variant well_formed;
@@ -185,6 +194,106 @@ static void w_sock_data(struct w *w, const struct variant *v)
 	w32(w, len);
 	for (i = 0; i < len; i++)
 		w8(w, 'a' + i % 26);
+	rec_end(w);
+}
+
+/*
+ * The UDP socket of the synthetic image: socket file T_SOCK at fd 4,
+ * bound to 127.0.0.1:T_UDP_PORT (or [::]:T_UDP_PORT), with datagrams of
+ * t_msg_len() bytes queued, from 127.0.0.1:6000 + n (on the IPv6 one
+ * from [::1]:6000 + n, the second from a v4-mapped 127.0.0.1).
+ */
+#define T_UDP_PORT	5353u
+#define T_UDP_COOKIE	0x99aabbccddeeff00ull
+
+static uint32_t t_msg_len(int n) { return n == 0 ? 0 : n == 1 ? 17 : 25; }
+static unsigned char t_msg_byte(int n, uint32_t i)
+{
+	return (unsigned char)('A' + (n * 7 + i) % 26);
+}
+
+/*
+ * An address of len bytes as the dumping kernel has it: a sockaddr_in of
+ * 127.0.0.1 (16 bytes), a sockaddr_in6 of ::1 or ::ffff:127.0.0.1 (28),
+ * else zeros after the family and port.
+ */
+static void w_sender(struct w *w, unsigned int family, uint32_t len,
+		     unsigned int port, int mapped)
+{
+	static const unsigned char loop4[4] = { 127, 0, 0, 1 };
+	unsigned char a6[16] = { 0 };
+	size_t start = w->len;
+
+	w16(w, family);
+	w8(w, port >> 8); w8(w, port & 0xff);
+	if (len == sizeof(struct sockaddr_in)) {
+		w_bytes(w, loop4, sizeof(loop4));
+	} else if (len == sizeof(struct sockaddr_in6)) {
+		if (mapped) {
+			a6[10] = 0xff;
+			a6[11] = 0xff;
+			memcpy(a6 + 12, loop4, sizeof(loop4));
+		} else {
+			a6[15] = 1;
+		}
+		w32(w, 0);
+		w_bytes(w, a6, sizeof(a6));
+	}
+	while (w->len < start + len)
+		w8(w, 0);
+	w->len = start + len;
+}
+
+static void w_udp_socket(struct w *w, const struct variant *v)
+{
+	unsigned int family = v->udp6 ? AF_INET6 : AF_INET;
+	uint32_t alen = v->udp6 ? sizeof(struct sockaddr_in6) :
+			sizeof(struct sockaddr_in);
+
+	rec_begin(w, CKPT_REC_SOCKET);
+	w32(w, T_SOCK); w16(w, family); w16(w, SOCK_DGRAM);
+	w32(w, v->udp_flags ? v->udp_flags : CKPT_SOCK_LIVE | CKPT_SOCK_REMAKE);
+	w32(w, 0); w32(w, 212992); w32(w, 212992); w32(w, 1);
+	w16(w, IPPROTO_UDP); w8(w, 7); w8(w, 0);	/* TCP_CLOSE: unconnected */
+	w64(w, 0); w64(w, 0); w64(w, T_UDP_COOKIE);
+	w16(w, alen); w16(w, 0);
+	w32(w, 0);
+	if (v->udp6) {	/* [::] */
+		w16(w, AF_INET6);
+		w8(w, T_UDP_PORT >> 8); w8(w, T_UDP_PORT & 0xff);
+		w32(w, 0); w64(w, 0); w64(w, 0); w32(w, 0);
+	} else {
+		w_sender(w, AF_INET, alen, T_UDP_PORT, 0);
+	}
+	rec_end(w);
+}
+
+/* The nth (from 0) SOCK_MSG of the UDP socket. */
+static void w_sock_msg(struct w *w, int nth, const struct variant *v)
+{
+	int dev = nth == v->msg_nth;
+	unsigned int family = v->udp6 ? AF_INET6 : AF_INET;
+	uint32_t alen = v->udp6 ? sizeof(struct sockaddr_in6) :
+			sizeof(struct sockaddr_in);
+	uint32_t i, len = t_msg_len(nth);
+	uint64_t pad = dev ? v->msg_pad : 0;
+
+	if (dev && v->msg_addr_len)
+		alen = v->msg_addr_len;
+	if (dev && v->msg_family)
+		family = v->msg_family;
+	if (dev && v->msg_data_len)
+		len = v->msg_data_len;
+	rec_begin(w, CKPT_REC_SOCK_MSG);
+	w32(w, dev && v->msg_id ? v->msg_id : T_SOCK);
+	w32(w, len + (uint32_t)(dev ? v->msg_len_delta : 0));
+	w16(w, alen);
+	for (i = 0; i < 3; i++)
+		w16(w, (unsigned int)(pad >> (16 * i)) & 0xffff);
+	w_sender(w, family, alen, 6000 + (unsigned int)nth,
+		 v->udp6 && nth == 1);
+	for (i = 0; i < len; i++)
+		w8(w, t_msg_byte(nth, i));
 	rec_end(w);
 }
 
@@ -280,13 +389,14 @@ static void w_siginfo(struct w *w, int nth, const struct variant *v)
  * P PROC, F FILE, M MM, V anonymous VMA, G its PAGES, W file VMA,
  * H SIGHAND, I SIGINFO, D FD (fd 3, the FILE), T THREAD, R REGS, E END;
  * K FILE of a socket, S its SOCKET (established TCP, REMAKE), C its TCP,
- * Q a SOCK_DATA of it, O FD (fd 4, the socket).
+ * Q a SOCK_DATA of it, O FD (fd 4, the socket); U a SOCKET of that file
+ * (UDP, REMAKE), X the next SOCK_MSG of it.
  * offs[i] gets the offset of record i.  Returns the number of records.
  */
 static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 		     const char *seq, const struct variant *v, size_t *offs)
 {
-	int i, k, nsiginfo = 0, nthread = 0;
+	int i, k, nsiginfo = 0, nthread = 0, nmsg = 0;
 
 	memset(w, 0, sizeof(*w));
 	w->e = endian;
@@ -378,6 +488,12 @@ static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 			break;
 		case 'Q':
 			w_sock_data(w, v);
+			break;
+		case 'U':
+			w_udp_socket(w, v);
+			break;
+		case 'X':
+			w_sock_msg(w, nmsg++, v);
 			break;
 		case 'O':
 			rec_begin(w, CKPT_REC_FD);
@@ -1012,6 +1128,181 @@ static void test_tcp(int endian, unsigned machine, unsigned ps)
 	BAD(TCP_SEQ, &v, 12, "SOCK_DATA record of socket 7");
 }
 
+#define UDP_SEQ		"PFMVGWHIIKUXXXOTRE"
+#define UDP_NREC	18
+
+/* What the reader makes of the records of a UDP socket with datagrams. */
+static void check_udp_records(const struct w *w, int mode, int udp6)
+{
+	char path[] = "/tmp/test_libckpt-XXXXXX";
+	unsigned int family = udp6 ? AF_INET6 : AF_INET;
+	uint32_t alen = udp6 ? sizeof(struct sockaddr_in6) :
+			sizeof(struct sockaddr_in);
+	struct ckpt_reader r;
+	struct ckpt_record rec;
+	uint64_t bytes = 0;
+	int ret, n = 0, nmsg = 0, fd = -1;
+	FILE *fp = NULL;
+
+	if (mode == 0) {
+		ckpt_reader_init_mem(&r, w->buf, w->len);
+	} else {
+		fd = mkstemp(path);
+		CHECK(fd >= 0);
+		unlink(path);
+		CHECK(write(fd, w->buf, w->len) == (ssize_t)w->len);
+		lseek(fd, 0, SEEK_SET);
+		if (mode == 2) {
+			fp = fdopen(fd, "rb");
+			ckpt_reader_init_fp(&r, fp);
+		} else {
+			ckpt_reader_init_fd(&r, fd);
+		}
+	}
+	while ((ret = ckpt_reader_next(&r, &rec)) > 0) {
+		const struct ckpt_socket *k = &rec.u.socket;
+		const struct ckpt_sock_msg *m = &rec.u.sock_msg;
+		uint32_t i, bad = 0;
+
+		n++;
+		switch (rec.type) {
+		case CKPT_REC_SOCKET:
+			CHECK(k->id == T_SOCK && k->family == family);
+			CHECK(k->type == SOCK_DGRAM && k->protocol == IPPROTO_UDP);
+			CHECK(k->cookie == T_UDP_COOKIE && k->addr_len == alen);
+			CHECK(k->peer_len == 0);
+			CHECK(ckpt_socket_has_msgs(k) && !ckpt_socket_has_tcp(k));
+			CHECK(ckpt_record_msg_family(&r, &rec) == 0);
+			break;
+		case CKPT_REC_SOCK_MSG:
+			CHECK(m->id == T_SOCK && m->addr_len == alen);
+			CHECK(m->len == t_msg_len(nmsg));
+			CHECK(!m->pad[0] && !m->pad[1] && !m->pad[2]);
+			CHECK(ckpt_record_msg_family(&r, &rec) == family);
+			CHECK(rec.sock_addr == rec.payload + sizeof(*m));
+			CHECK(rec.sock_addr[2] == (6000 + nmsg) >> 8);
+			CHECK(rec.sock_addr[3] == ((6000 + nmsg) & 0xff));
+			if (udp6)
+				CHECK(rec.sock_addr[8 + 10] == (nmsg == 1 ? 0xff : 0));
+			else
+				CHECK(rec.sock_addr[4] == 127 && rec.sock_addr[7] == 1);
+			CHECK(rec.msg_data == rec.sock_addr + alen);
+			for (i = 0; i < m->len; i++)
+				bad += rec.msg_data[i] != t_msg_byte(nmsg, i);
+			CHECK(bad == 0);
+			bytes += m->len;
+			nmsg++;
+			break;
+		}
+	}
+	CHECK(ret == 0);
+	CHECK(n == UDP_NREC && nmsg == 3);
+	CHECK(bytes == 42);
+	ckpt_reader_fini(&r);
+	if (fp)
+		fclose(fp);
+	else if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * A UDP socket made again with three datagrams queued, IPv4 or IPv6:
+ * SOCKET and SOCK_MSG records, and the orders and contents the reader
+ * refuses.
+ */
+static void test_udp(int endian, unsigned machine, unsigned ps, int udp6)
+{
+	const char *fam = udp6 ? "AF_INET6" : "AF_INET";
+	struct variant v, good = well_formed;
+	struct w w;
+	uint64_t off;
+	char msg[200], word[100];
+	int mode;
+
+	good.udp6 = udp6;
+	build_seq(&w, endian, machine, ps, UDP_SEQ, &good, NULL);
+	if (getenv("TEST_LIBCKPT_SAVE")) {	/* for trying "ckpt show" */
+		char path[256];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s-%s-%u-udp%s.img",
+			 getenv("TEST_LIBCKPT_SAVE"), ckpt_machine_name(machine),
+			 endian == CKPT_ENDIAN_BIG ? "be" : "le", ps,
+			 udp6 ? "6" : "");
+		f = fopen(path, "wb");
+		if (f) {
+			fwrite(w.buf, 1, w.len, f);
+			fclose(f);
+		}
+	}
+	for (mode = 0; mode < 3; mode++)
+		check_udp_records(&w, mode, udp6);
+	free(w.buf);
+
+	/* none queued; kept by identity only, with none in the image */
+	build_seq(&w, endian, machine, ps, "PFMVGWHIIKUOTRE", &good, NULL);
+	for (mode = 0; mode < 3; mode++)
+		CHECK(read_err(&w, mode, &off, msg, sizeof(msg)) == 0);
+	free(w.buf);
+	v = good; v.udp_flags = CKPT_SOCK_LIVE;
+	build_seq(&w, endian, machine, ps, "PFMVGWHIIKUOTRE", &v, NULL);
+	for (mode = 0; mode < 3; mode++)
+		CHECK(read_err(&w, mode, &off, msg, sizeof(msg)) == 0);
+	free(w.buf);
+	/* the largest datagram there is */
+	v = good; v.msg_nth = 1; v.msg_data_len = 65535;
+	build_seq(&w, endian, machine, ps, UDP_SEQ, &v, NULL);
+	for (mode = 0; mode < 3; mode++)
+		CHECK(read_err(&w, mode, &off, msg, sizeof(msg)) == 0);
+	free(w.buf);
+
+	/* right after the SOCKET of a UDP socket with REMAKE, or its others */
+	v = good; v.udp_flags = CKPT_SOCK_LIVE;
+	BAD(UDP_SEQ, &v, 11, "SOCK_MSG follows the SOCKET");
+	BAD("PFMVGWHIIKUXXDXOTRE", &good, 14, "SOCK_MSG follows the SOCKET");
+	BAD("PFMVGWHIIKUXOXTRE", &good, 13, "SOCK_MSG follows the SOCKET");
+	BAD("PFMVGWHIIKUXQOTRE", &good, 12, "SOCK_DATA follows");
+	BAD("PFMVGWHIIKXOTRE", &good, 10, "SOCK_MSG record after FILE");
+	v = good; v.sock_flags = CKPT_SOCK_LIVE;	/* a TCP socket's */
+	BAD("PFMVGWHIIKSXOTRE", &v, 11, "SOCK_MSG follows the SOCKET");
+	BAD("PFMVGWHIIKSCQQXOTRE", &good, 14, "SOCK_MSG follows the SOCKET");
+	/* of that socket */
+	v = good; v.msg_id = T_SOCK - 1;
+	BAD(UDP_SEQ, &v, 11, "SOCK_MSG record of socket 8 after the SOCKET record of 9");
+	v = good; v.msg_id = T_SOCK + 1; v.msg_nth = 2;
+	BAD(UDP_SEQ, &v, 13, "SOCK_MSG record of socket 10");
+	/* its sender: an address of the socket's family */
+	v = good; v.msg_addr_len = udp6 ? sizeof(struct sockaddr_in) :
+				   sizeof(struct sockaddr_in6);
+	snprintf(word, sizeof(word), "address of %u bytes for an %s socket, not %u",
+		 v.msg_addr_len, fam, udp6 ? 28 : 16);
+	BAD(UDP_SEQ, &v, 11, word);
+	v = good; v.msg_addr_len = 2; v.msg_nth = 1;
+	BAD(UDP_SEQ, &v, 12, "address of 2 bytes");
+	v = good; v.msg_family = udp6 ? AF_INET : AF_INET6;
+	snprintf(word, sizeof(word), "a sender of family %u for an %s socket",
+		 v.msg_family, fam);
+	BAD(UDP_SEQ, &v, 11, word);
+	v = good; v.msg_family = AF_UNIX; v.msg_nth = 2;
+	BAD(UDP_SEQ, &v, 13, "a sender of family 1");
+	/* its content */
+	v = good; v.msg_pad = 1;
+	BAD(UDP_SEQ, &v, 11, "SOCK_MSG record: non-zero pad");
+	v = good; v.msg_pad = 1ull << 32; v.msg_nth = 2;
+	BAD(UDP_SEQ, &v, 13, "SOCK_MSG record: non-zero pad");
+	v = good; v.msg_len_delta = 1;
+	BAD(UDP_SEQ, &v, 11, "do not match record length");
+	v = good; v.msg_len_delta = -1; v.msg_nth = 1;
+	BAD(UDP_SEQ, &v, 12, "do not match record length");
+	v = good; v.msg_len_delta = -(int)t_msg_len(1) - 8; v.msg_nth = 1;
+	BAD(UDP_SEQ, &v, 12, "do not match record length");	/* wraps */
+	v = good; v.msg_addr_len = 0xffff; v.msg_len_delta = -0xffff;
+	v.msg_nth = 1;
+	BAD(UDP_SEQ, &v, 12, "do not match record length");
+	v = good; v.msg_data_len = 65536;
+	BAD(UDP_SEQ, &v, 11, "a datagram of 65536 bytes (at most 65535)");
+}
+
 static void test_compatible(void)
 {
 	struct ckpt_image_hdr h;
@@ -1058,6 +1349,7 @@ static void test_compatible(void)
 	CHECK(ckpt_rlimit_name(CKPT_NLIMITS) == NULL);
 	CHECK(strcmp(ckpt_rec_type_name(CKPT_REC_SIGINFO), "SIGINFO") == 0);
 	CHECK(strcmp(ckpt_rec_type_name(CKPT_REC_TCP), "TCP") == 0);
+	CHECK(strcmp(ckpt_rec_type_name(CKPT_REC_SOCK_MSG), "SOCK_MSG") == 0);
 }
 
 int main(void)
@@ -1080,6 +1372,10 @@ int main(void)
 	test_tcp(CKPT_ENDIAN_LITTLE, EM_X86_64, 4096);
 	test_tcp(CKPT_ENDIAN_BIG, EM_68K, 4096);
 	test_tcp(CKPT_ENDIAN_BIG, EM_AARCH64, 65536);
+	test_udp(CKPT_ENDIAN_LITTLE, EM_X86_64, 4096, 0);
+	test_udp(CKPT_ENDIAN_LITTLE, EM_X86_64, 4096, 1);
+	test_udp(CKPT_ENDIAN_BIG, EM_68K, 4096, 0);
+	test_udp(CKPT_ENDIAN_BIG, EM_AARCH64, 65536, 1);
 	test_compatible();
 	if (failures) {
 		fprintf(stderr, "test_libckpt: %d failures\n", failures);

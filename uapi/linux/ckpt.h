@@ -69,7 +69,7 @@ struct ckpt_dump_args {
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	7
+#define CKPT_IMAGE_VERSION	8
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -123,6 +123,7 @@ struct ckpt_image_hdr {
 #define CKPT_REC_SOCKET		20	/* struct ckpt_socket */
 #define CKPT_REC_SOCK_DATA	21	/* struct ckpt_sock_data + bytes */
 #define CKPT_REC_TCP		22	/* struct ckpt_tcp */
+#define CKPT_REC_SOCK_MSG	23	/* struct ckpt_sock_msg + address + bytes */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -360,12 +361,14 @@ struct ckpt_timerfd {
  * the restorer hands over.  Failing that, a socket with %CKPT_SOCK_REMAKE
  * is made again: a TCP listener or unbound socket, a UDP socket, or a
  * unix socket on an abstract name or none (listening, unconnected, or a
- * datagram socket connected to a named one), that had nothing queued and
- * no option but the ones recorded here (buffers, timeouts, SO_PASSCRED,
+ * datagram socket connected to a named one), that had nothing queued
+ * (but a UDP socket's datagrams) and no option but the ones recorded here (buffers, timeouts, SO_PASSCRED,
  * SO_PASSSEC, and %CKPT_SOCK_REUSEADDR to %CKPT_SOCK_NODELAY); it is
  * bound to its address, and listens or is connected as it did.  An
  * established TCP connection with %CKPT_SOCK_REMAKE is followed by its
- * TCP record, and is made again by TCP repair (struct ckpt_tcp).
+ * TCP record, and is made again by TCP repair (struct ckpt_tcp); a UDP
+ * socket with %CKPT_SOCK_REMAKE by the SOCK_MSG records of the datagrams
+ * it had queued, which it gets again when it is made again.
  */
 struct ckpt_socket {
 	__u32	id;
@@ -402,6 +405,29 @@ struct ckpt_socket {
 struct ckpt_sock_data {
 	__u32	id;
 	__u32	len;
+};
+
+/**
+ * struct ckpt_sock_msg - a datagram queued for a socket, with its sender
+ *	(CKPT_REC_SOCK_MSG)
+ * @id: the object id of the socket's FILE record; its SOCKET record, with
+ *	%CKPT_SOCK_REMAKE, comes before
+ * @len: bytes of the datagram, after the address
+ * @addr_len: bytes of the sender's address that follow, as recvfrom()
+ *	gives it (a struct sockaddr_in or sockaddr_in6 of the socket's family)
+ * @pad: zero
+ *
+ * What a UDP socket has received and not read yet, one record per
+ * datagram, oldest first, read at the dump without consuming it (a
+ * datagram whose checksum is wrong, which no reader would get, is left
+ * out).  Restore queues each again as the network would have delivered
+ * it, within the socket's receive buffer.
+ */
+struct ckpt_sock_msg {
+	__u32	id;
+	__u32	len;
+	__u16	addr_len;
+	__u16	pad[3];
 };
 
 /* struct ckpt_tcp.flags: the options the connection was set up with */
