@@ -30,7 +30,9 @@
  * name or none (listening, unconnected, or a datagram socket connected to
  * a named one), is made again if the image holds all of it (nothing was
  * queued but a UDP socket's datagrams, which udp.c records and queues
- * again; no option but those recorded): socket(), setsockopt(), bind(),
+ * again, or the messages of a unix datagram socket on a name from
+ * senders without one, sent to it again each from a new socket without
+ * one; no option but those recorded): socket(), setsockopt(), bind(),
  * listen() or connect(), with their checks, in the committing task; an
  * established TCP connection is made again by TCP repair (tcp.c).  Other
  * families and types (netlink, packet, raw) are refused by name.
@@ -171,6 +173,19 @@ static const char *ckpt_sock_queue_refusal(struct ckpt_ctx *ctx,
 	return why;
 }
 
+/* The bytes of the messages queued for the unix datagram socket @sk. */
+static u64 ckpt_unix_queued(struct sock *sk)
+{
+	struct sk_buff *skb;
+	u64 bytes = 0;
+
+	spin_lock(&sk->sk_receive_queue.lock);
+	skb_queue_walk(&sk->sk_receive_queue, skb)
+		bytes += skb->len;
+	spin_unlock(&sk->sk_receive_queue.lock);
+	return bytes;
+}
+
 /*
  * Is the unix socket @sk kept by identity: with an address, listening, or
  * connected otherwise than to the other end of a pair without addresses
@@ -270,6 +285,9 @@ static const char *ckpt_sock_refusal(struct ckpt_ctx *ctx, struct socket *sock,
 		} else if (sk->sk_family != AF_UNIX &&
 			   sk->sk_protocol == IPPROTO_UDP) {
 			ctx->sock_bytes += ckpt_udp_queued(sk);
+		} else if (sk->sk_family == AF_UNIX &&
+			   sk->sk_type == SOCK_DGRAM) {
+			ctx->sock_bytes += ckpt_unix_queued(sk);
 		}
 		if (ctx->sock_bytes > CKPT_MAX_SOCK_DATA)
 			return "more than 64 MiB queued in its sockets";
@@ -317,19 +335,43 @@ int ckpt_check_socket(struct ckpt_ctx *ctx, struct file *file, int fd)
 				why);
 }
 
-/* Write what @sk has received and not read, as SOCK_DATA records of @id. */
-static int ckpt_dump_sock_queue(struct ckpt_ctx *ctx, struct sock *sk, u32 id)
+/**
+ * struct ckpt_queue_snap - what a unix socket has received and not read
+ * @buf: the bytes, message after message
+ * @lens: each message's length
+ * @n: entries in @lens
+ */
+struct ckpt_queue_snap {
+	u8 *buf;
+	u32 *lens;
+	unsigned int n;
+};
+
+/* Does the message @skb name its sender, or carry descriptors? */
+static bool ckpt_unix_skb_named(struct sk_buff *skb)
+{
+	if (UNIXCB(skb).fp)
+		return true;
+	/* pairs with the bind's smp_store_release(), as in unix_copy_addr() */
+	return skb->sk && smp_load_acquire(&unix_sk(skb->sk)->addr);
+}
+
+/*
+ * Read what @sk has received and not read into @q, without consuming it;
+ * with @unnamed, only if no message names its sender (a reader would get
+ * its address) or carries descriptors: -EAGAIN else.
+ */
+static int ckpt_sock_queue_read(struct sock *sk, struct ckpt_queue_snap *q,
+				bool unnamed)
 {
 	bool stream = sk->sk_type == SOCK_STREAM;
 	struct unix_sock *u = unix_sk(sk);
 	size_t bytes = 0, cap = 0, off, len;
 	unsigned int n = 0, ncap = 0, i;
-	struct ckpt_sock_data *rec;
-	u32 *lens = NULL;
 	struct sk_buff *skb;
-	u8 *buf = NULL;
 	int err = 0;
 
+	memset(q, 0, sizeof(*q));
 	/* no reader meanwhile; the data copied under the queue's lock */
 	mutex_lock(&u->iolock);
 	for (;;) {
@@ -343,19 +385,20 @@ static int ckpt_dump_sock_queue(struct ckpt_ctx *ctx, struct sock *sk, u32 id)
 		if (bytes <= cap && n <= ncap)
 			break;
 		spin_unlock(&sk->sk_receive_queue.lock);
-		kvfree(buf);
-		kvfree(lens);
-		lens = NULL;
+		kvfree(q->buf);
+		kvfree(q->lens);
+		q->lens = NULL;
 		cap = bytes;
 		ncap = n;
-		buf = NULL;
+		q->buf = NULL;
 		err = -EOPNOTSUPP;	/* grown since the check */
 		if (cap > CKPT_MAX_SOCK_DATA)
 			goto out;
 		err = -ENOMEM;
-		buf = kvmalloc(cap, GFP_KERNEL_ACCOUNT);
-		lens = kvmalloc_array(ncap, sizeof(*lens), GFP_KERNEL_ACCOUNT);
-		if (!buf || !lens)
+		q->buf = kvmalloc(cap, GFP_KERNEL_ACCOUNT);
+		q->lens = kvmalloc_array(ncap, sizeof(*q->lens),
+					 GFP_KERNEL_ACCOUNT);
+		if (!q->buf || !q->lens)
 			goto out;
 		err = 0;
 	}
@@ -364,49 +407,70 @@ static int ckpt_dump_sock_queue(struct ckpt_ctx *ctx, struct sock *sk, u32 id)
 	skb_queue_walk(&sk->sk_receive_queue, skb) {
 		unsigned int skip = stream ? UNIXCB(skb).consumed : 0;
 
+		if (unnamed && ckpt_unix_skb_named(skb))
+			err = -EAGAIN;
 		len = skb->len - skip;
 		if (!err)
-			err = skb_copy_bits(skb, skip, buf + off, len);
-		lens[i++] = len;
+			err = skb_copy_bits(skb, skip, q->buf + off, len);
+		q->lens[i++] = len;
 		off += len;
 	}
+	q->n = n;
 	spin_unlock(&sk->sk_receive_queue.lock);
+out:
 	mutex_unlock(&u->iolock);
-	if (err)
-		goto out_free;
+	return err;
+}
+
+static void ckpt_queue_snap_free(struct ckpt_queue_snap *q)
+{
+	kvfree(q->buf);
+	kvfree(q->lens);
+}
+
+/* Write a unix socket's queue, read by ckpt_sock_queue_read(), for @id. */
+static int ckpt_sock_queue_write(struct ckpt_ctx *ctx, struct sock *sk,
+				 const struct ckpt_queue_snap *q, u32 id)
+{
+	bool stream = sk->sk_type == SOCK_STREAM;
+	struct ckpt_sock_data *rec;
+	size_t off, len;
+	unsigned int i;
 
 	/* a stream's bytes in records as large as they come */
-	for (off = 0, i = 0; !err && i < n; i++) {
-		size_t left = lens[i];
+	for (off = 0, i = 0; i < q->n; i++) {
+		size_t left = q->lens[i];
 
 		if (stream && !left)
 			continue;
 		do {
 			len = min_t(size_t, left, CKPT_SOCK_MSG_MAX);
-			if (!stream && left > CKPT_SOCK_MSG_MAX) {
-				err = -EOPNOTSUPP;
-				break;
-			}
+			if (!stream && left > CKPT_SOCK_MSG_MAX)
+				return -EOPNOTSUPP;
 			rec = ckpt_rec_begin(ctx, CKPT_REC_SOCK_DATA,
 					     sizeof(*rec) + len);
-			if (IS_ERR(rec)) {
-				err = PTR_ERR(rec);
-				break;
-			}
+			if (IS_ERR(rec))
+				return PTR_ERR(rec);
 			rec->id = id;
 			rec->len = len;
-			memcpy(rec + 1, buf + off, len);
+			memcpy(rec + 1, q->buf + off, len);
 			ckpt_rec_end(ctx, sizeof(*rec) + len);
 			off += len;
 			left -= len;
 		} while (left);
 	}
-	goto out_free;
-out:
-	mutex_unlock(&u->iolock);
-out_free:
-	kvfree(buf);
-	kvfree(lens);
+	return 0;
+}
+
+/* Write what @sk has received and not read, as SOCK_DATA records of @id. */
+static int ckpt_dump_sock_queue(struct ckpt_ctx *ctx, struct sock *sk, u32 id)
+{
+	struct ckpt_queue_snap q;
+	int err;
+
+	err = ckpt_sock_queue_read(sk, &q, false) ?:
+	      ckpt_sock_queue_write(ctx, sk, &q, id);
+	ckpt_queue_snap_free(&q);
 	return err;
 }
 
@@ -530,7 +594,8 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
  * without an address or on an abstract name (a name in the filesystem
  * would have to be unlinked and bound again), listening with no
  * connection waiting, unconnected, or a datagram socket connected to a
- * socket with a name; with nothing queued and no option but those the
+ * socket with a name; with nothing queued but, for a datagram socket on
+ * a name and not connected, messages; and no option but those the
  * record has (ckpt_sock_opt_flags()); fills in its backlog.  @addr is its
  * name, @alen bytes, and @plen the length of its peer's.
  */
@@ -549,8 +614,16 @@ static bool ckpt_unix_remake(struct socket *sock, struct ckpt_socket *rec,
 	     !sk->sk_mark && !sk->sk_priority &&
 	     !rcu_access_pointer(sk->sk_filter) &&
 	     !sock_flag(sk, SOCK_RCVTSTAMP) && !sock_flag(sk, SOCK_RCVTSTAMPNS) &&
-	     !sock_flag(sk, SOCK_RXQ_OVFL) &&
-	     skb_queue_empty_lockless(&sk->sk_receive_queue);
+	     !sock_flag(sk, SOCK_RXQ_OVFL);
+	/*
+	 * Messages queued only for a datagram socket others send to by its
+	 * name, with no credentials to pass on; they follow if none names
+	 * its sender (ckpt_dump_kept_socket()).
+	 */
+	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		ok = ok && sk->sk_type == SOCK_DGRAM && alen > path && !plen &&
+		     !test_bit(SOCK_PASSCRED, &sock->flags) &&
+		     !test_bit(SOCK_PASSSEC, &sock->flags);
 	if (sk->sk_type == SOCK_DGRAM)
 		ok = ok && (sk->sk_state == TCP_CLOSE ? !plen : plen > path);
 	else
@@ -570,6 +643,7 @@ static bool ckpt_unix_remake(struct socket *sock, struct ckpt_socket *rec,
 static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 				 struct ckpt_socket *rec)
 {
+	struct ckpt_queue_snap msgs = { };
 	struct ckpt_udp_snap dgrams = { };
 	struct ckpt_tcp_snap snap = { };
 	struct sockaddr_storage *addr;
@@ -603,6 +677,16 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 			goto out;
 		}
 	}
+	if (rec->flags & CKPT_SOCK_REMAKE && rec->family == AF_UNIX &&
+	    rec->type == SOCK_DGRAM) {
+		err = ckpt_sock_queue_read(sock->sk, &msgs, true);
+		if (err == -EAGAIN) {		/* a sender's name: not ours */
+			rec->flags = CKPT_SOCK_LIVE;
+			rec->backlog = 0;
+		} else if (err) {
+			goto out;
+		}
+	}
 	if (rec->flags & CKPT_SOCK_REMAKE && rec->protocol == IPPROTO_UDP) {
 		err = ckpt_udp_snapshot(sock->sk, &dgrams, CKPT_MAX_SOCK_DATA);
 		if (err) {
@@ -625,8 +709,12 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 			err = ckpt_tcp_write(ctx, &snap, rec->id);
 		else if (dgrams.nr)
 			err = ckpt_udp_write(ctx, &dgrams, rec->id);
+		else if (msgs.n && rec->flags & CKPT_SOCK_REMAKE)
+			err = ckpt_sock_queue_write(ctx, sock->sk, &msgs,
+						    rec->id);
 	}
 out:
+	ckpt_queue_snap_free(&msgs);
 	kvfree(dgrams.buf);
 	kvfree(snap.data);
 	kfree(addr);
@@ -862,12 +950,27 @@ out:
 	return err;
 }
 
+/*
+ * Is @rec that of a unix datagram socket on a name, not connected, made
+ * again from the image with the messages it had queued?  No credentials
+ * to pass on with them either (ckpt_unix_remake()).
+ */
+static bool ckpt_unix_named_dgram(const struct ckpt_socket *rec)
+{
+	return rec->flags & CKPT_SOCK_REMAKE && rec->family == AF_UNIX &&
+	       rec->type == SOCK_DGRAM && !rec->peer_len &&
+	       rec->addr_len > offsetof(struct sockaddr_un, sun_path) &&
+	       !(rec->flags & (CKPT_SOCK_PASSCRED | CKPT_SOCK_PASSSEC));
+}
+
 /**
  * ckpt_restore_sock_data - take in a CKPT_REC_SOCK_DATA record
  * @ctx: the context
  * @h: the record's header
  *
- * Data queued for a socket of a pair whose two SOCKET records are read.
+ * Data queued for a socket of a pair whose two SOCKET records are read,
+ * for an established TCP connection, or for a unix datagram socket on a
+ * name (ckpt_unix_named_dgram()).
  *
  * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed or
  * misplaced one, or more than 64 MiB in the image's sockets; -ENOMEM.
@@ -886,10 +989,13 @@ int ckpt_restore_sock_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	obj = ckpt_obj_find(ctx, rec->id);
 	st = obj ? obj->sock : NULL;
 	/*
-	 * A pair's: the first knows the second, the second the first; or
-	 * a TCP connection's, within its TCP record's queues.
+	 * A pair's: the first knows the second, the second the first; a
+	 * TCP connection's, within its TCP record's queues; or a unix
+	 * datagram socket's on a name, right after its SOCKET record.
 	 */
-	if (!st || (!st->peer && !st->rec.peer && !st->tcp) ||
+	if (!st || (!st->peer && !st->rec.peer && !st->tcp &&
+		    (obj != &ctx->objs[ctx->nr_objs - 1] ||
+		     !ckpt_unix_named_dgram(&st->rec))) ||
 	    rec->len != h->len - sizeof(*rec) ||
 	    (!rec->len && st->rec.type == SOCK_STREAM) ||
 	    ctx->sock_bytes + rec->len > CKPT_MAX_SOCK_DATA ||
@@ -1051,8 +1157,13 @@ static int ckpt_sock_setopts(struct socket *sock, const struct ckpt_socket *rec)
 	return err;
 }
 
-/* Queue @st's data for its socket again: sent from @from, its peer. */
-static int ckpt_sock_requeue(struct socket *from, struct ckpt_sock_stage *st)
+/*
+ * Queue @st's data for its socket again: sent from @from, its peer; or,
+ * with no @from, each message from a new socket without a name to @to,
+ * @tolen bytes, as its sender sent it.
+ */
+static int ckpt_sock_requeue(struct socket *from, struct ckpt_sock_stage *st,
+			     struct sockaddr *to, int tolen)
 {
 	unsigned int i;
 	int n;
@@ -1060,9 +1171,21 @@ static int ckpt_sock_requeue(struct socket *from, struct ckpt_sock_stage *st)
 	for (i = 0; i < st->nr_msgs; i++) {
 		struct ckpt_sock_data *d = st->msgs[i];
 		struct kvec v = { .iov_base = d + 1, .iov_len = d->len };
-		struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+		struct msghdr msg = {
+			.msg_name = to,
+			.msg_namelen = tolen,
+			.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL,
+		};
+		struct socket *sender = NULL;
 
-		n = kernel_sendmsg(from, &msg, &v, 1, d->len);
+		if (!from) {
+			n = sock_create(AF_UNIX, SOCK_DGRAM, 0, &sender);
+			if (n)
+				return n;
+		}
+		n = kernel_sendmsg(from ?: sender, &msg, &v, 1, d->len);
+		if (sender)
+			sock_release(sender);
 		if (n == -EAGAIN || n == -EMSGSIZE || (n >= 0 && n != d->len)) {
 			pr_info_ratelimited("%s[%d]: the data queued for socket %u does not fit in its limits\n",
 					    current->comm, task_pid_nr(current),
@@ -1109,8 +1232,8 @@ static int ckpt_make_sockets(struct ckpt_obj *a, struct ckpt_obj *b)
 	err = ckpt_sock_setopts(sa, &a->sock->rec);
 	if (!err && b)
 		err = ckpt_sock_setopts(sb, &b->sock->rec) ?:
-		      ckpt_sock_requeue(sb, a->sock) ?:
-		      ckpt_sock_requeue(sa, b->sock) ?:
+		      ckpt_sock_requeue(sb, a->sock, NULL, 0) ?:
+		      ckpt_sock_requeue(sa, b->sock, NULL, 0) ?:
 		      ckpt_sock_shutdown(sb, b->sock->rec.flags);
 	if (!err)
 		err = ckpt_sock_shutdown(sa, a->sock->rec.flags);
@@ -1308,6 +1431,9 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	if (!err && ckpt_rec_bound(rec, st->addr))
 		err = security_socket_bind(sock, addr, rec->addr_len) ?:
 		      sock->ops->bind(sock, addr, rec->addr_len);
+	/* a unix datagram socket's messages, sent to its name */
+	if (!err && rec->family == AF_UNIX && st->nr_msgs)
+		err = ckpt_sock_requeue(NULL, obj->sock, addr, rec->addr_len);
 	if (!err && rec->state == TCP_LISTEN)
 		err = security_socket_listen(sock, rec->backlog) ?:
 		      sock->ops->listen(sock, rec->backlog);

@@ -884,4 +884,121 @@ TEST(unix_sockets_made_again_on_abstract_names)
 	close(log);
 }
 
+/*
+ * A unix datagram socket on an abstract name at 3, with DQ_MSGS messages
+ * from senders without a name; with named_sender, a last one from the
+ * socket at 4, on a name of its own.
+ */
+#define DQ_MSGS		4
+static const size_t dq_len[DQ_MSGS] = { 5, 0, 2000, 1 };
+static char dq_name[64], dq_sender_name[64];
+static int named_sender;
+
+static unsigned char dq_byte(int m, size_t i)
+{
+	return (unsigned char)(m * 51 + i * 3 + 1);
+}
+
+/* Each message, in order, byte for byte, from its sender; then none. */
+static int check_dq(void)
+{
+	static unsigned char buf[4096];
+	struct sockaddr_un from;
+	socklen_t flen;
+	ssize_t n;
+	size_t i;
+	int m;
+
+	if (!same_name(3, false, dq_name, 1))
+		return 30;
+	for (m = 0; m < DQ_MSGS + named_sender; m++) {
+		flen = sizeof(from);
+		n = recvfrom(3, buf, sizeof(buf), MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &flen);
+		if (m == DQ_MSGS) {	/* the named sender's */
+			struct sockaddr_un want;
+			socklen_t wlen = unix_addr(&want, dq_sender_name, 1);
+
+			if (n != 1 || flen != wlen || memcmp(&from, &want, wlen))
+				return 31;
+			continue;
+		}
+		if (n != (ssize_t)dq_len[m] || flen)	/* no name: none */
+			return 32;
+		for (i = 0; i < (size_t)n; i++)
+			if (buf[i] != dq_byte(m, i))
+				return 33;
+	}
+	if (recv(3, buf, sizeof(buf), MSG_DONTWAIT) != -1 || errno != EAGAIN)
+		return 34;
+	return 0;
+}
+
+static void __attribute__((noreturn)) run_dq(int img)
+{
+	static const int keep[] = { 3, 4, IMG_FD };
+	static unsigned char buf[4096];
+	int d = ck_hi(unix_bound(SOCK_DGRAM, dq_name, 1)), m, s;
+	struct sockaddr_un sa;
+	socklen_t len = unix_addr(&sa, dq_name, 1);
+	size_t i;
+	long ret;
+
+	img = ck_hi(img);
+	if (d < 0 || ck_move_fd(d, 3) != 3 || ck_move_fd(img, IMG_FD) != IMG_FD)
+		_exit(CK_EXIT_SETUP);
+	for (m = 0; m < DQ_MSGS; m++) {
+		for (i = 0; i < dq_len[m]; i++)
+			buf[i] = dq_byte(m, i);
+		s = socket(AF_UNIX, SOCK_DGRAM, 0);
+		if (s < 0 || sendto(s, buf, dq_len[m], 0, (struct sockaddr *)&sa,
+				    len) != (ssize_t)dq_len[m])
+			_exit(CK_EXIT_SETUP);
+		close(s);
+	}
+	if (named_sender &&
+	    (ck_move_fd(unix_bound(SOCK_DGRAM, dq_sender_name, 1), 4) != 4 ||
+	     sendto(4, "n", 1, 0, (struct sockaddr *)&sa, len) != 1))
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds_of(keep, 3);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
+	if (ret == CKPT_RESTORED)
+		_exit(check_dq() ?: CK_EXIT_RESTORED);
+	/* the original reads them all too: the dump took none */
+	_exit(ret ? CK_EXIT_DUMP_FAILED : check_dq());
+}
+
+/*
+ * The socket is made again on its name, and the messages sent to it
+ * again, each from a new socket without a name; one message from a
+ * sender with a name keeps the socket to its live self: ESTALE.
+ */
+TEST(unix_datagrams_queued_on_a_name_come_back)
+{
+	struct ck_img im;
+	struct ck_rec r;
+	int st, e;
+
+	snprintf(dq_name, sizeof(dq_name), "ckpt-dq-%d", (int)getpid());
+	snprintf(dq_sender_name, sizeof(dq_sender_name), "ckpt-dqs-%d",
+		 (int)getpid());
+	named_sender = 0;
+	ASSERT_EQ(0, ck_dump_child_img("ckpt-unix-dq", run_dq, &im));
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("made again: %s", STATUS(st));
+	/* its messages, for another socket than the one just before */
+	ASSERT_EQ(1, ck_img_find(&im, CKPT_REC_SOCK_DATA, 0, &r));
+	e = ck_img_endian(&im);
+	st = ck_try_patched(&im, r.p - im.buf + CK_OFF(ckpt_sock_data, id),
+			    ck_get32(r.p + CK_OFF(ckpt_sock_data, id), e) + 1, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("another socket's: %s", STATUS(st));
+	free(im.buf);
+
+	named_sender = 1;
+	ASSERT_EQ(0, ck_dump_child_img("ckpt-unix-dqn", run_dq, &im));
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(ESTALE, st) TH_LOG("a sender's name: %s", STATUS(st));
+	free(im.buf);
+}
+
 TEST_HARNESS_MAIN

@@ -362,13 +362,15 @@ struct ckpt_timerfd {
  * is made again: a TCP listener or unbound socket, a UDP socket, or a
  * unix socket on an abstract name or none (listening, unconnected, or a
  * datagram socket connected to a named one), that had nothing queued
- * (but a UDP socket's datagrams) and no option but the ones recorded here (buffers, timeouts, SO_PASSCRED,
+ * (but a UDP socket's datagrams, or a unix datagram socket's on a name
+ * from senders without one) and no option but the ones recorded here (buffers, timeouts, SO_PASSCRED,
  * SO_PASSSEC, and %CKPT_SOCK_REUSEADDR to %CKPT_SOCK_NODELAY); it is
  * bound to its address, and listens or is connected as it did.  An
  * established TCP connection with %CKPT_SOCK_REMAKE is followed by its
  * TCP record, and is made again by TCP repair (struct ckpt_tcp); a UDP
  * socket with %CKPT_SOCK_REMAKE by the SOCK_MSG records of the datagrams
- * it had queued, which it gets again when it is made again.
+ * it had queued, and a unix datagram socket on a name by the SOCK_DATA
+ * records of its messages, which they get again when made again.
  */
 struct ckpt_socket {
 	__u32	id;
@@ -398,7 +400,9 @@ struct ckpt_socket {
  * What the socket has received and not read yet, oldest first, read at
  * the dump without consuming it.  For a datagram or seqpacket socket one
  * record is one message; for a stream socket the bytes may be cut into
- * records anywhere.  Restore sends it again from the socket's peer.  Of
+ * records anywhere.  Restore sends it again from the socket's peer; for
+ * a unix datagram socket on a name (right after its SOCKET record), each
+ * message from a new socket without a name, as its sender had none.  Of
  * a TCP connection (after its TCP record): its receive queue, then its
  * send queue.
  */
