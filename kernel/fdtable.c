@@ -386,10 +386,12 @@ static bool ckpt_stage_has_fd(void *arg, u32 nr, u32 file)
  * Find the file of descriptor @i: the first descriptor of a live object
  * finds it.  A FIFO reopened write-only waits for the second @pass, so
  * that a read end of its own is open by then, and a TCP connection made
- * again, so that a listener on its port is.
+ * again, so that a listener on its port is; a unix client made again
+ * into a listener's backlog waits for the third, whose @pos is its place
+ * there, so that the backlog is in its order (the last pass takes any).
  */
 static int ckpt_fd_file(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
-			unsigned int i, unsigned int pass)
+			unsigned int i, unsigned int pass, unsigned int pos)
 {
 	const struct ckpt_fd *fd = &st->fds[i];
 	struct ckpt_obj *obj;
@@ -403,6 +405,9 @@ static int ckpt_fd_file(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
 	if (!obj->file && obj->sock) {
 		/* a connection waits for the listener on its port, if any */
 		if (!pass && ckpt_sock_remake_late(obj))
+			return 0;
+		if (pass < 3 && ckpt_sock_backlog_pos(obj) &&
+		    ckpt_sock_backlog_pos(obj) != pos)
 			return 0;
 		/* a socket kept by identity, made again if its record allows */
 		file = ckpt_sock_remake(ctx, obj, fd->fd);
@@ -428,6 +433,16 @@ static int ckpt_fd_file(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
 	return 0;
 }
 
+/* How many descriptors still have no file: a bound on backlog places. */
+static unsigned int ckpt_fds_waiting(const struct ckpt_fd_stage *st)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < st->nr; i++)
+		n += !st->files[i] && !(st->fds[i].flags & CKPT_FD_IMAGE);
+	return n;
+}
+
 /**
  * ckpt_stage_fds_precommit - find the file of every descriptor
  * @ctx: the context
@@ -446,7 +461,7 @@ static int ckpt_fd_file(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
  */
 int ckpt_stage_fds_precommit(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st)
 {
-	unsigned int i, pass;
+	unsigned int i, pass, pos, last;
 	int err;
 
 	if (!st->nr)
@@ -467,10 +482,24 @@ int ckpt_stage_fds_precommit(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st)
 	/* a FIFO's write ends are opened again after its read ends */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < st->nr; i++) {
-			err = ckpt_fd_file(ctx, st, i, pass);
+			err = ckpt_fd_file(ctx, st, i, pass, 0);
 			if (err)
 				return err;
 		}
+	}
+	/* unix clients into their listeners' backlogs, in their order */
+	last = ckpt_fds_waiting(st);
+	for (pos = 1; pos <= last; pos++) {
+		for (i = 0; i < st->nr; i++) {
+			err = ckpt_fd_file(ctx, st, i, 2, pos);
+			if (err)
+				return err;
+		}
+	}
+	for (i = 0; i < st->nr; i++) {
+		err = ckpt_fd_file(ctx, st, i, 3, 0);
+		if (err)
+			return err;
 	}
 	/* the epolls watch the files now known, live ones included */
 	return ckpt_epoll_precommit(ctx, ckpt_stage_has_fd, st);

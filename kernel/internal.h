@@ -247,6 +247,7 @@ bool ckpt_sock_live_match(const struct ckpt_ctx *ctx,
 struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 			      unsigned int fd);
 bool ckpt_sock_remake_late(const struct ckpt_obj *obj);
+unsigned int ckpt_sock_backlog_pos(const struct ckpt_obj *obj);
 int ckpt_restore_tcp(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 int ckpt_restore_sock_msg(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 void ckpt_socket_commit(struct ckpt_ctx *ctx);
@@ -303,6 +304,11 @@ static inline struct file *ckpt_sock_remake(struct ckpt_ctx *ctx,
 static inline bool ckpt_sock_remake_late(const struct ckpt_obj *obj)
 {
 	return false;
+}
+
+static inline unsigned int ckpt_sock_backlog_pos(const struct ckpt_obj *obj)
+{
+	return 0;
 }
 
 static inline int ckpt_restore_tcp(struct ckpt_ctx *ctx,

@@ -590,6 +590,127 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 }
 
 /*
+ * The unix listener of the process that has @embryo waiting in its
+ * backlog, and where (from 1): for iterate_fd(), under the table's lock.
+ */
+struct ckpt_backlog_find {
+	struct sock *embryo;
+	struct file *listener;
+	unsigned int pos;
+};
+
+static int ckpt_match_backlog(const void *p, struct file *file,
+			      unsigned int fd)
+{
+	struct ckpt_backlog_find *f = (struct ckpt_backlog_find *)p;
+	struct socket *sock = sock_from_file(file);
+	unsigned int pos = 0;
+	struct sk_buff *skb;
+	struct sock *sk;
+
+	if (!sock || sock->sk->sk_family != AF_UNIX ||
+	    READ_ONCE(sock->sk->sk_state) != TCP_LISTEN)
+		return 0;
+	sk = sock->sk;
+	spin_lock(&sk->sk_receive_queue.lock);
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		pos++;
+		if (skb->sk == f->embryo) {
+			f->pos = pos;
+			f->listener = get_file(file);
+			break;
+		}
+	}
+	spin_unlock(&sk->sk_receive_queue.lock);
+	return f->pos ? fd + 1 : 0;
+}
+
+/*
+ * Is every connection waiting in the backlog of the unix listener @sk
+ * one the image can make again: of a client of the process without a
+ * name, that sent no descriptor, neither end shut down?  The listener
+ * passes no credentials on (SO_PASSCRED, SO_PASSSEC: the accepted
+ * socket would inherit them).
+ */
+static bool ckpt_unix_backlog_ok(struct ckpt_ctx *ctx, struct sock *sk)
+{
+	struct sock **embryos;
+	unsigned int n = 0, i, max;
+	struct sk_buff *skb;
+	bool ok = true;
+
+	if (!sk->sk_socket || test_bit(SOCK_PASSCRED, &sk->sk_socket->flags) ||
+	    test_bit(SOCK_PASSSEC, &sk->sk_socket->flags))
+		return false;
+	max = READ_ONCE(sk->sk_max_ack_backlog) + 1;
+	embryos = kvmalloc_array(max, sizeof(*embryos), GFP_KERNEL);
+	if (!embryos)
+		return false;
+	spin_lock(&sk->sk_receive_queue.lock);
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		if (n == max) {
+			ok = false;
+			break;
+		}
+		sock_hold(skb->sk);
+		embryos[n++] = skb->sk;
+	}
+	spin_unlock(&sk->sk_receive_queue.lock);
+	for (i = 0; i < n; i++) {
+		struct sock *client = ok ? unix_peer_get(embryos[i]) : NULL;
+		struct file *cfile = client ? ckpt_sock_file(client) : NULL;
+		struct sk_buff *m;
+
+		ok = cfile && cfile != ctx->file &&
+		     ckpt_files_fd(ctx->files, cfile) >= 0 &&
+		     !READ_ONCE(unix_sk(client)->addr) &&
+		     !READ_ONCE(client->sk_shutdown) &&
+		     !READ_ONCE(embryos[i]->sk_shutdown) &&
+		     skb_queue_empty_lockless(&client->sk_receive_queue);
+		if (ok) {
+			spin_lock(&embryos[i]->sk_receive_queue.lock);
+			skb_queue_walk(&embryos[i]->sk_receive_queue, m)
+				ok = ok && !UNIXCB(m).fp;
+			spin_unlock(&embryos[i]->sk_receive_queue.lock);
+		}
+		if (cfile)
+			fput(cfile);
+		if (client)
+			sock_put(client);
+		sock_put(embryos[i]);
+	}
+	kvfree(embryos);
+	return ok;
+}
+
+/*
+ * Can the connection of @client, waiting in a backlog, be made again:
+ * the client of the process has no name, neither end is shut down, and
+ * its listener is one of the process's too, on an abstract name, whose
+ * every connection is of such a client (ckpt_unix_backlog_ok())?  Its
+ * position in the backlog, from 1, or 0.
+ */
+static unsigned int ckpt_unix_client_pos(struct ckpt_ctx *ctx,
+					 struct sock *client)
+{
+	struct ckpt_backlog_find f = { };
+	struct sock *embryo = unix_peer_get(client);
+
+	if (!embryo)
+		return 0;
+	f.embryo = embryo;
+	if (!embryo->sk_socket)		/* not accepted yet */
+		iterate_fd(ctx->files, 0, ckpt_match_backlog, &f);
+	if (f.listener &&
+	    !ckpt_unix_backlog_ok(ctx, sock_from_file(f.listener)->sk))
+		f.pos = 0;
+	if (f.listener)
+		fput(f.listener);
+	sock_put(embryo);
+	return f.pos;
+}
+
+/*
  * Can restore make the unix socket @sock again from its record?  Only one
  * without an address or on an abstract name (a name in the filesystem
  * would have to be unlinked and bound again), listening with no
@@ -599,16 +720,27 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
  * record has (ckpt_sock_opt_flags()); fills in its backlog.  @addr is its
  * name, @alen bytes, and @plen the length of its peer's.
  */
-static bool ckpt_unix_remake(struct socket *sock, struct ckpt_socket *rec,
+static bool ckpt_unix_remake(struct ckpt_ctx *ctx, struct socket *sock,
+			     struct ckpt_socket *rec,
 			     const struct sockaddr_storage *addr, int alen,
 			     int plen)
 {
 	const int path = offsetof(struct sockaddr_un, sun_path);
 	struct sock *sk = sock->sk;
-	bool ok;
+	bool backlog = false, ok;
+	unsigned int pos = 0;
 
 	if (alen > path && ((const struct sockaddr_un *)addr)->sun_path[0])
 		return false;
+	/* a listener with connections of its own process waiting */
+	if (READ_ONCE(sk->sk_state) == TCP_LISTEN && alen > path &&
+	    !skb_queue_empty_lockless(&sk->sk_receive_queue))
+		backlog = ckpt_unix_backlog_ok(ctx, sk);
+	/* a client of the process, connected to such a listener's backlog */
+	if (sk->sk_type != SOCK_DGRAM &&
+	    READ_ONCE(sk->sk_state) == TCP_ESTABLISHED && alen == path &&
+	    plen > path)
+		pos = ckpt_unix_client_pos(ctx, sk);
 	unix_state_lock(sk);
 	ok = !sk->sk_err && !sk->sk_shutdown && sk->sk_peek_off < 0 &&
 	     !sk->sk_mark && !sk->sk_priority &&
@@ -621,11 +753,14 @@ static bool ckpt_unix_remake(struct socket *sock, struct ckpt_socket *rec,
 	 * its sender (ckpt_dump_kept_socket()).
 	 */
 	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
-		ok = ok && sk->sk_type == SOCK_DGRAM && alen > path && !plen &&
-		     !test_bit(SOCK_PASSCRED, &sock->flags) &&
-		     !test_bit(SOCK_PASSSEC, &sock->flags);
+		ok = ok && ((sk->sk_type == SOCK_DGRAM && alen > path && !plen &&
+			     !test_bit(SOCK_PASSCRED, &sock->flags) &&
+			     !test_bit(SOCK_PASSSEC, &sock->flags)) ||
+			    (sk->sk_state == TCP_LISTEN && backlog));
 	if (sk->sk_type == SOCK_DGRAM)
 		ok = ok && (sk->sk_state == TCP_CLOSE ? !plen : plen > path);
+	else if (pos && sk->sk_state == TCP_ESTABLISHED)
+		rec->backlog = pos;	/* its place in the backlog */
 	else
 		ok = ok && !plen && (sk->sk_state == TCP_LISTEN ||
 				     (sk->sk_state == TCP_CLOSE && !unix_peer(sk)));
@@ -658,7 +793,7 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 	rec->flags = CKPT_SOCK_LIVE;
 	ckpt_sock_opt_flags(sock, rec);
 	if (sock->sk->sk_family == AF_UNIX ?
-	    ckpt_unix_remake(sock, rec, &addr[0], alen, plen) :
+	    ckpt_unix_remake(ctx, sock, rec, &addr[0], alen, plen) :
 	    ckpt_inet_remake(sock->sk, rec)) {
 		rec->flags |= CKPT_SOCK_REMAKE;
 	} else {
@@ -678,7 +813,23 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 		}
 	}
 	if (rec->flags & CKPT_SOCK_REMAKE && rec->family == AF_UNIX &&
-	    rec->type == SOCK_DGRAM) {
+	    rec->type != SOCK_DGRAM && rec->backlog &&
+	    rec->state == TCP_ESTABLISHED) {
+		/* what it sent and its connection, not accepted yet, holds */
+		struct sock *embryo = unix_peer_get(sock->sk);
+
+		err = embryo ? ckpt_sock_queue_read(embryo, &msgs, true) :
+			       -EAGAIN;
+		if (embryo)
+			sock_put(embryo);
+		if (err == -EAGAIN) {		/* accepted, or a descriptor */
+			rec->flags = CKPT_SOCK_LIVE;
+			rec->backlog = 0;
+		} else if (err) {
+			goto out;
+		}
+	} else if (rec->flags & CKPT_SOCK_REMAKE && rec->family == AF_UNIX &&
+		   rec->type == SOCK_DGRAM) {
 		err = ckpt_sock_queue_read(sock->sk, &msgs, true);
 		if (err == -EAGAIN) {		/* a sender's name: not ours */
 			rec->flags = CKPT_SOCK_LIVE;
@@ -833,6 +984,10 @@ static bool ckpt_kept_unix_valid(const struct ckpt_socket *rec,
 		if (fam != AF_UNIX)
 			return false;
 	}
+	/* a client without a name, waiting in the backlog of its peer */
+	if (rec->backlog && rec->state == TCP_ESTABLISHED &&
+	    rec->type != SOCK_DGRAM)
+		return rec->addr_len == path && rec->peer_len > path;
 	if (rec->backlog && rec->state != TCP_LISTEN)
 		return false;
 	if (rec->type == SOCK_DGRAM)
@@ -963,6 +1118,18 @@ static bool ckpt_unix_named_dgram(const struct ckpt_socket *rec)
 	       !(rec->flags & (CKPT_SOCK_PASSCRED | CKPT_SOCK_PASSSEC));
 }
 
+/*
+ * Is @rec that of a unix stream or seqpacket client whose connection
+ * waited in its listener's backlog, at @rec->backlog, made again by
+ * connecting to it with what it had sent?
+ */
+static bool ckpt_unix_backlog_client(const struct ckpt_socket *rec)
+{
+	return rec->flags & CKPT_SOCK_REMAKE && rec->family == AF_UNIX &&
+	       rec->type != SOCK_DGRAM && rec->state == TCP_ESTABLISHED &&
+	       rec->backlog;
+}
+
 /**
  * ckpt_restore_sock_data - take in a CKPT_REC_SOCK_DATA record
  * @ctx: the context
@@ -995,7 +1162,8 @@ int ckpt_restore_sock_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	 */
 	if (!st || (!st->peer && !st->rec.peer && !st->tcp &&
 		    (obj != &ctx->objs[ctx->nr_objs - 1] ||
-		     !ckpt_unix_named_dgram(&st->rec))) ||
+		     (!ckpt_unix_named_dgram(&st->rec) &&
+		      !ckpt_unix_backlog_client(&st->rec)))) ||
 	    rec->len != h->len - sizeof(*rec) ||
 	    (!rec->len && st->rec.type == SOCK_STREAM) ||
 	    ctx->sock_bytes + rec->len > CKPT_MAX_SOCK_DATA ||
@@ -1400,6 +1568,7 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	const struct ckpt_socket *rec = &st->rec;
 	struct sockaddr *addr = (struct sockaddr *)st->addr;
 	struct sockaddr *peer = (struct sockaddr *)st->peer_addr;
+	bool client = ckpt_unix_backlog_client(rec);
 	struct socket *sock;
 	struct file *file;
 	int one = 1, err;
@@ -1432,14 +1601,20 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 		err = security_socket_bind(sock, addr, rec->addr_len) ?:
 		      sock->ops->bind(sock, addr, rec->addr_len);
 	/* a unix datagram socket's messages, sent to its name */
-	if (!err && rec->family == AF_UNIX && st->nr_msgs)
+	if (!err && rec->family == AF_UNIX && rec->type == SOCK_DGRAM &&
+	    st->nr_msgs)
 		err = ckpt_sock_requeue(NULL, obj->sock, addr, rec->addr_len);
 	if (!err && rec->state == TCP_LISTEN)
 		err = security_socket_listen(sock, rec->backlog) ?:
 		      sock->ops->listen(sock, rec->backlog);
+	/* a client into its listener's backlog: not waiting for room */
 	if (!err && rec->peer_len)
 		err = security_socket_connect(sock, peer, rec->peer_len) ?:
-		      sock->ops->connect(sock, peer, rec->peer_len, 0);
+		      sock->ops->connect(sock, peer, rec->peer_len,
+					 client ? O_NONBLOCK : 0);
+	/* and what it had sent, which its connection held */
+	if (!err && client && st->nr_msgs)
+		err = ckpt_sock_requeue(sock, obj->sock, NULL, 0);
 	if (!err && st->nr_dgrams) {
 		err = ckpt_udp_requeue(sock, st->dgrams, st->nr_dgrams);
 		if (err == -ENOBUFS)
@@ -1458,6 +1633,21 @@ made:
 	if (!IS_ERR(file) && st->tcp)
 		obj->sock->repaired = true;
 	return file;
+}
+
+/**
+ * ckpt_sock_backlog_pos - where a unix client waited in a backlog
+ * @obj: a socket's object
+ *
+ * Return: the place, from 1, of the connection of a client made again by
+ * connecting to its listener (after the listeners are made, in their
+ * backlogs' order); 0 for any other socket.
+ */
+unsigned int ckpt_sock_backlog_pos(const struct ckpt_obj *obj)
+{
+	const struct ckpt_sock_stage *st = obj->sock;
+
+	return st && ckpt_unix_backlog_client(&st->rec) ? st->rec.backlog : 0;
 }
 
 /* Is @obj a TCP connection made again from the image, if not found live? */

@@ -20,7 +20,11 @@
  * restorer's rights (a port below 1024 needs CAP_NET_BIND_SERVICE) and
  * EADDRINUSE if the address is taken; so are unix sockets on abstract
  * names (listening, or a datagram socket connected to the test's), not
- * one on a path.  Malformed SOCKET records of kept sockets are EINVAL.
+ * one on a path.  A unix datagram socket on an abstract name gets back
+ * the messages of senders without a name (one from a named sender:
+ * ESTALE), and a unix listener the connections of its own clients that
+ * waited in its backlog, in their order, with what they sent.
+ * Malformed SOCKET records of kept sockets are EINVAL.
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -998,6 +1002,113 @@ TEST(unix_datagrams_queued_on_a_name_come_back)
 	ASSERT_EQ(0, ck_dump_child_img("ckpt-unix-dqn", run_dq, &im));
 	st = ck_try_restore(im.buf, im.len);
 	EXPECT_EQ(ESTALE, st) TH_LOG("a sender's name: %s", STATUS(st));
+	free(im.buf);
+}
+
+/*
+ * A unix stream listener on an abstract name at 3, with two connections
+ * of the process's own waiting, not accepted: from 4, which sent
+ * "first", then from 5, which sent BL_BIG bytes.
+ */
+#define BL_BIG		3000
+static char bl_name[64];
+
+static unsigned char bl_byte(size_t i)
+{
+	return (unsigned char)(i * 13 + 7);
+}
+
+/* Both accepted, in that order, with their bytes, and they talk. */
+static int check_bl(void)
+{
+	static unsigned char buf[BL_BIG + 16];
+	size_t got = 0, i;
+	char c = 0;
+	ssize_t n;
+	int a, b;
+
+	if (!same_name(3, false, bl_name, 1) ||
+	    sockopt(3, SOL_SOCKET, SO_ACCEPTCONN) != 1 ||
+	    !same_name(4, true, bl_name, 1) || !same_name(5, true, bl_name, 1))
+		return 40;
+	a = accept4(3, NULL, NULL, SOCK_NONBLOCK);
+	b = accept4(3, NULL, NULL, SOCK_NONBLOCK);
+	if (a < 0 || b < 0)
+		return 41;
+	if (recv(a, buf, sizeof(buf), 0) != 5 || memcmp(buf, "first", 5))
+		return 42;
+	while (got < BL_BIG &&
+	       (n = recv(b, buf + got, sizeof(buf) - got, 0)) > 0)
+		got += n;
+	if (got != BL_BIG)
+		return 43;
+	for (i = 0; i < BL_BIG; i++)
+		if (buf[i] != bl_byte(i))
+			return 44;
+	if (send(a, "A", 1, 0) != 1 || recv(4, &c, 1, 0) != 1 || c != 'A' ||
+	    send(b, "B", 1, 0) != 1 || recv(5, &c, 1, 0) != 1 || c != 'B')
+		return 45;
+	/* and no other */
+	if (fcntl(3, F_SETFL, O_NONBLOCK) ||
+	    accept4(3, NULL, NULL, SOCK_NONBLOCK) != -1 || errno != EAGAIN)
+		return 46;
+	close(a);
+	close(b);
+	return 0;
+}
+
+static void __attribute__((noreturn)) run_bl(int img)
+{
+	static const int keep[] = { 3, 4, 5, IMG_FD };
+	static unsigned char buf[BL_BIG];
+	int l = ck_hi(unix_bound(SOCK_STREAM, bl_name, 1));
+	int c1 = ck_hi(socket(AF_UNIX, SOCK_STREAM, 0));
+	int c2 = ck_hi(socket(AF_UNIX, SOCK_STREAM, 0));
+	struct sockaddr_un sa;
+	socklen_t len = unix_addr(&sa, bl_name, 1);
+	size_t i;
+	long ret;
+
+	for (i = 0; i < BL_BIG; i++)
+		buf[i] = bl_byte(i);
+	img = ck_hi(img);
+	if (l < 0 || c1 < 0 || c2 < 0 ||
+	    connect(c1, (struct sockaddr *)&sa, len) ||
+	    connect(c2, (struct sockaddr *)&sa, len) ||
+	    send(c1, "first", 5, 0) != 5 || send(c2, buf, BL_BIG, 0) != BL_BIG ||
+	    ck_move_fd(l, 3) != 3 || ck_move_fd(c1, 4) != 4 ||
+	    ck_move_fd(c2, 5) != 5 || ck_move_fd(img, IMG_FD) != IMG_FD)
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds_of(keep, 4);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
+	if (ret == CKPT_RESTORED)
+		_exit(check_bl() ?: CK_EXIT_RESTORED);
+	/* the original accepts them too: the dump took nothing */
+	_exit(ret ? CK_EXIT_DUMP_FAILED : check_bl());
+}
+
+/*
+ * Test 5, the listener: its connections not accepted yet are made again
+ * in a fresh process, in their order, each with what its client sent,
+ * and accepted there.  A client's record without its place is EINVAL.
+ */
+TEST(unix_listener_keeps_its_waiting_connections)
+{
+	struct ck_img im;
+	struct ck_rec r;
+	int st;
+
+	snprintf(bl_name, sizeof(bl_name), "ckpt-bl-%d", (int)getpid());
+	ASSERT_EQ(0, ck_dump_child_img("ckpt-unix-bl", run_bl, &im));
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("made again: %s", STATUS(st));
+	/* the SOCKET records of 3, then 4: 4 waits first */
+	ASSERT_EQ(1, ck_img_find(&im, CKPT_REC_SOCKET, 1, &r));
+	EXPECT_EQ(1, ck_get32(r.p + CK_OFF(ckpt_socket, backlog),
+			      ck_img_endian(&im)));
+	st = ck_try_patched(&im, r.p - im.buf + CK_OFF(ckpt_socket, backlog),
+			    0, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("no place: %s", STATUS(st));
 	free(im.buf);
 }
 

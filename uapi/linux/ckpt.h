@@ -342,7 +342,9 @@ struct ckpt_timerfd {
  * @addr_len: bytes of its address (getsockname()) that follow
  * @peer_len: bytes of its peer's address (getpeername()) that follow
  *	those; 0 if it has no peer
- * @backlog: a TCP listener's backlog (listen()); else 0
+ * @backlog: a listener's backlog (listen()); for a unix client whose
+ *	connection waited in its listener's backlog, its place there, from
+ *	1; else 0
  *
  * Recorded by value: a unix socket without an address, made by socket(),
  * or an end of a pair made by socketpair() whose other end the process
@@ -370,7 +372,12 @@ struct ckpt_timerfd {
  * TCP record, and is made again by TCP repair (struct ckpt_tcp); a UDP
  * socket with %CKPT_SOCK_REMAKE by the SOCK_MSG records of the datagrams
  * it had queued, and a unix datagram socket on a name by the SOCK_DATA
- * records of its messages, which they get again when made again.
+ * records of its messages, which they get again when made again.  A
+ * unix listener on an abstract name whose waiting connections are all of
+ * clients of the process without a name is made again, and so is each
+ * client (%CKPT_SOCK_REMAKE, its place in @backlog, the listener's name
+ * as its peer): connected to it again in that order, then sending again
+ * what it had sent, its SOCK_DATA records after its SOCKET record.
  */
 struct ckpt_socket {
 	__u32	id;
