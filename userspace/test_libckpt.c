@@ -889,6 +889,19 @@ static int read_err(const struct w *w, int mode, uint64_t *err_off,
 	return ret;
 }
 
+/* Does @w read without an error in every mode from @first on? */
+static int reads_ok(const struct w *w, int first)
+{
+	uint64_t off;
+	char msg[256];
+	int mode;
+
+	for (mode = first; mode < 3; mode++)
+		if (read_err(w, mode, &off, msg, sizeof(msg)))
+			return 0;
+	return 1;
+}
+
 /*
  * A malformed image: seq and v as build_seq(); the reader must fail with
  * want at record bad (index into seq), its message containing word, from
@@ -928,12 +941,10 @@ static void test_malformed(int endian, unsigned machine, unsigned ps)
 	struct w w;
 	uint64_t off;
 	char msg[200];
-	int mode;
 
 	/* the well-formed image passes this harness */
 	build_seq(&w, endian, machine, ps, GOOD_SEQ, &well_formed, NULL);
-	for (mode = 0; mode < 3; mode++)
-		CHECK(read_err(&w, mode, &off, msg, sizeof(msg)) == 0);
+	CHECK(reads_ok(&w, 0));
 	free(w.buf);
 
 	/* PROC: counts and lengths that do not add up to the record */
@@ -1073,9 +1084,6 @@ static void test_tcp(int endian, unsigned machine, unsigned ps)
 {
 	struct variant v;
 	struct w w;
-	uint64_t off;
-	char msg[200];
-	int mode;
 
 	build_seq(&w, endian, machine, ps, TCP_SEQ, &well_formed, NULL);
 	if (getenv("TEST_LIBCKPT_SAVE")) {	/* for trying "ckpt show" */
@@ -1092,15 +1100,13 @@ static void test_tcp(int endian, unsigned machine, unsigned ps)
 		}
 	}
 	check_tcp_records(&w);
-	for (mode = 1; mode < 3; mode++)
-		CHECK(read_err(&w, mode, &off, msg, sizeof(msg)) == 0);
+	CHECK(reads_ok(&w, 1));
 	free(w.buf);
 
 	/* an established one kept only by identity has no TCP record */
 	v = well_formed; v.sock_flags = CKPT_SOCK_LIVE;
 	build_seq(&w, endian, machine, ps, "PFMVGWHIIKSDOTRE", &v, NULL);
-	for (mode = 0; mode < 3; mode++)
-		CHECK(read_err(&w, mode, &off, msg, sizeof(msg)) == 0);
+	CHECK(reads_ok(&w, 0));
 	free(w.buf);
 
 	/* the TCP record right after the SOCKET of its connection */
@@ -1215,8 +1221,7 @@ static void test_udp(int endian, unsigned machine, unsigned ps, int udp6)
 	const char *fam = udp6 ? "AF_INET6" : "AF_INET";
 	struct variant v, good = well_formed;
 	struct w w;
-	uint64_t off;
-	char msg[200], word[100];
+	char word[100];
 	int mode;
 
 	good.udp6 = udp6;
@@ -1241,19 +1246,16 @@ static void test_udp(int endian, unsigned machine, unsigned ps, int udp6)
 
 	/* none queued; kept by identity only, with none in the image */
 	build_seq(&w, endian, machine, ps, "PFMVGWHIIKUOTRE", &good, NULL);
-	for (mode = 0; mode < 3; mode++)
-		CHECK(read_err(&w, mode, &off, msg, sizeof(msg)) == 0);
+	CHECK(reads_ok(&w, 0));
 	free(w.buf);
 	v = good; v.udp_flags = CKPT_SOCK_LIVE;
 	build_seq(&w, endian, machine, ps, "PFMVGWHIIKUOTRE", &v, NULL);
-	for (mode = 0; mode < 3; mode++)
-		CHECK(read_err(&w, mode, &off, msg, sizeof(msg)) == 0);
+	CHECK(reads_ok(&w, 0));
 	free(w.buf);
 	/* the largest datagram there is */
 	v = good; v.msg_nth = 1; v.msg_data_len = 65535;
 	build_seq(&w, endian, machine, ps, UDP_SEQ, &v, NULL);
-	for (mode = 0; mode < 3; mode++)
-		CHECK(read_err(&w, mode, &off, msg, sizeof(msg)) == 0);
+	CHECK(reads_ok(&w, 0));
 	free(w.buf);
 
 	/* right after the SOCKET of a UDP socket with REMAKE, or its others */
