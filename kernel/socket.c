@@ -626,14 +626,16 @@ static int ckpt_match_backlog(const void *p, struct file *file,
 }
 
 /*
- * Is every connection waiting in the backlog of the unix listener @sk
- * one the image can make again: of a client of the process without a
- * name, that sent no descriptor, neither end shut down?  The listener
- * passes no credentials on (SO_PASSCRED, SO_PASSSEC: the accepted
- * socket would inherit them).
+ * Is every connection waiting in the backlog of the unix listener @sk,
+ * on an abstract name, one the image can make again: of a client of the
+ * process without a name, that sent no descriptor, neither end shut
+ * down?  The listener passes no credentials on (SO_PASSCRED, SO_PASSSEC:
+ * the accepted socket would inherit them).
  */
 static bool ckpt_unix_backlog_ok(struct ckpt_ctx *ctx, struct sock *sk)
 {
+	const unsigned int path = offsetof(struct sockaddr_un, sun_path);
+	struct unix_address *addr;
 	struct sock **embryos;
 	unsigned int n = 0, i, max;
 	struct sk_buff *skb;
@@ -641,6 +643,13 @@ static bool ckpt_unix_backlog_ok(struct ckpt_ctx *ctx, struct sock *sk)
 
 	if (!sk->sk_socket || test_bit(SOCK_PASSCRED, &sk->sk_socket->flags) ||
 	    test_bit(SOCK_PASSSEC, &sk->sk_socket->flags))
+		return false;
+	/*
+	 * On an abstract name, which restore can bind again (the acquire
+	 * pairs with the bind's smp_store_release(), as in unix_copy_addr())
+	 */
+	addr = smp_load_acquire(&unix_sk(sk)->addr);
+	if (!addr || addr->len <= path || addr->name->sun_path[0])
 		return false;
 	max = READ_ONCE(sk->sk_max_ack_backlog) + 1;
 	embryos = kvmalloc_array(max, sizeof(*embryos), GFP_KERNEL);
