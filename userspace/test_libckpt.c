@@ -889,6 +889,26 @@ static int read_err(const struct w *w, int mode, uint64_t *err_off,
 	return ret;
 }
 
+/* With TEST_LIBCKPT_SAVE set, keep @w there, for trying "ckpt show". */
+static void save_image(const struct w *w, int endian, unsigned machine,
+		       unsigned ps, const char *what)
+{
+	const char *dir = getenv("TEST_LIBCKPT_SAVE");
+	char path[256];
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s-%s-%u-%s.img", dir,
+		 ckpt_machine_name(machine),
+		 endian == CKPT_ENDIAN_BIG ? "be" : "le", ps, what);
+	f = fopen(path, "wb");
+	if (f) {
+		fwrite(w->buf, 1, w->len, f);
+		fclose(f);
+	}
+}
+
 /* Does @w read without an error in every mode from @first on? */
 static int reads_ok(const struct w *w, int first)
 {
@@ -1086,19 +1106,7 @@ static void test_tcp(int endian, unsigned machine, unsigned ps)
 	struct w w;
 
 	build_seq(&w, endian, machine, ps, TCP_SEQ, &well_formed, NULL);
-	if (getenv("TEST_LIBCKPT_SAVE")) {	/* for trying "ckpt show" */
-		char path[256];
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/%s-%s-%u-tcp.img",
-			 getenv("TEST_LIBCKPT_SAVE"), ckpt_machine_name(machine),
-			 endian == CKPT_ENDIAN_BIG ? "be" : "le", ps);
-		f = fopen(path, "wb");
-		if (f) {
-			fwrite(w.buf, 1, w.len, f);
-			fclose(f);
-		}
-	}
+	save_image(&w, endian, machine, ps, "tcp");
 	check_tcp_records(&w);
 	CHECK(reads_ok(&w, 1));
 	free(w.buf);
@@ -1226,20 +1234,7 @@ static void test_udp(int endian, unsigned machine, unsigned ps, int udp6)
 
 	good.udp6 = udp6;
 	build_seq(&w, endian, machine, ps, UDP_SEQ, &good, NULL);
-	if (getenv("TEST_LIBCKPT_SAVE")) {	/* for trying "ckpt show" */
-		char path[256];
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/%s-%s-%u-udp%s.img",
-			 getenv("TEST_LIBCKPT_SAVE"), ckpt_machine_name(machine),
-			 endian == CKPT_ENDIAN_BIG ? "be" : "le", ps,
-			 udp6 ? "6" : "");
-		f = fopen(path, "wb");
-		if (f) {
-			fwrite(w.buf, 1, w.len, f);
-			fclose(f);
-		}
-	}
+	save_image(&w, endian, machine, ps, udp6 ? "udp6" : "udp");
 	for (mode = 0; mode < 3; mode++)
 		check_udp_records(&w, mode, udp6);
 	free(w.buf);
