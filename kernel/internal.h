@@ -459,6 +459,7 @@ struct ckpt_mm_stage *ckpt_stage_mm_alloc(struct task_struct *task);
 int ckpt_stage_mm_rec(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 		      const struct ckpt_rec_hdr *h);
 int ckpt_stage_mm_finish(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st);
+int ckpt_stage_mm_precommit(struct ckpt_mm_stage *st);
 void ckpt_stage_mm_free(struct ckpt_mm_stage *st);
 int ckpt_commit_mm(struct ckpt_mm_stage *st);
 int ckpt_commit_vdso(struct ckpt_mm_stage *st);

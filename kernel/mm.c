@@ -24,6 +24,7 @@
 #include <linux/huge_mm.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/oom.h>
 #include <linux/pagewalk.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -523,6 +524,8 @@ struct ckpt_mm_stage {
 	struct mm_struct *mm;
 	struct mm_struct *charged_mm;	/* the stager's, charged @charged pages */
 	long charged;
+	struct oom_staged_mm oom;	/* reaped with the stager's own mm */
+	bool oom_listed;
 	bool have_mm;
 	struct vm_area_struct *vma;	/* the VMA that PAGES records fill */
 	u32 vma_type;
@@ -579,7 +582,33 @@ struct ckpt_mm_stage *ckpt_stage_mm_alloc(struct task_struct *task)
 	rlim_stack = task->signal->rlim[RLIMIT_STACK];
 	task_unlock(task->group_leader);
 	arch_pick_mmap_layout(st->mm, &rlim_stack);
+	oom_stage_mm(&st->oom, st->mm);
+	st->oom_listed = true;
 	return st;
+}
+
+static void ckpt_stage_unlist(struct ckpt_mm_stage *st)
+{
+	if (st->oom_listed) {
+		oom_unstage_mm(&st->oom);
+		st->oom_listed = false;
+	}
+}
+
+/**
+ * ckpt_stage_mm_precommit - take the new address space from the OOM reaper
+ * @st: the stage
+ *
+ * Context: process context, may sleep; before the point of no return.
+ * Return: 0, or -ENOMEM if the OOM killer picked the stager and the OOM
+ * reaper took pages of the new address space.
+ */
+int ckpt_stage_mm_precommit(struct ckpt_mm_stage *st)
+{
+	ckpt_stage_unlist(st);
+	if (test_bit(MMF_UNSTABLE, &st->mm->flags))
+		return -ENOMEM;
+	return 0;
 }
 
 /**
@@ -591,6 +620,7 @@ void ckpt_stage_mm_free(struct ckpt_mm_stage *st)
 	if (!st)
 		return;
 	ckpt_stage_uncharge(st);
+	ckpt_stage_unlist(st);
 	if (st->mm)
 		mmput(st->mm);
 	kfree(st);

@@ -211,7 +211,11 @@ static int ckpt_precommit(struct ckpt_restore *r)
 	if (err)
 		return err;
 	/* The terminals and pipes of the image, in the committing task. */
-	return ckpt_stage_fds_precommit(&r->ctx, r->fds);
+	err = ckpt_stage_fds_precommit(&r->ctx, r->fds);
+	if (err)
+		return err;
+	/* Last: the OOM reaper may take the staged pages until then. */
+	return ckpt_stage_mm_precommit(r->mm);
 }
 
 /*

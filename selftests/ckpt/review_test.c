@@ -2641,9 +2641,8 @@ TEST_F_TIMEOUT(oom, staged_pages_get_the_restorer_oom_killed, 600)
 			sent += n;
 			/*
 			 * Killed, it frees its staged pages as it unwinds,
-			 * which the OOM reaper cannot hurry: allocate nothing
-			 * more meanwhile, lest a slow guest's OOM killer pick
-			 * another victim.
+			 * and the OOM reaper reaps them with its own mm; no
+			 * need to feed it more.
 			 */
 			killed |= r7_killed(kmsg, pid, &o);
 			others += o;
