@@ -27,21 +27,27 @@
  * one the restorer hands over at that descriptor, which must be the same
  * or of the same kind on the same addresses.  Failing that, a TCP listener
  * or unconnected socket, a UDP socket, or a unix socket on an abstract
- * name or none (listening, unconnected, or a datagram socket connected to
- * a named one), is made again if the image holds all of it (nothing was
+ * name, on an absolute path that still names its socket file, or on none
+ * (listening, unconnected, or a datagram socket connected to a named
+ * one), is made again if the image holds all of it (nothing was
  * queued but a UDP socket's datagrams, which udp.c records and queues
  * again, or the messages of a unix datagram socket on a name from
  * senders without one, sent to it again each from a new socket without
  * one; no option but those recorded): socket(), setsockopt(), bind(),
  * listen() or connect(), with their checks, in the committing task; an
- * established TCP connection is made again by TCP repair (tcp.c).  Other
- * families and types (netlink, packet, raw) are refused by name.
+ * established TCP connection is made again by TCP repair (tcp.c).  A
+ * socket file that bind() makes is removed again if the restore fails;
+ * one the original process left must be removed first, as a server
+ * removes it before it binds.  Other families and types (netlink,
+ * packet, raw) are refused by name.
  */
 #define pr_fmt(fmt) "ckpt: " fmt
 
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/math64.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
 #include <linux/net.h>
 #include <linux/security.h>
 #include <linux/slab.h>
@@ -78,6 +84,8 @@
  * @tcp: an established TCP connection's TCP record, or NULL
  * @tcp_bytes: the bytes of its queues in @msgs
  * @repaired: the connection was made again by ckpt_tcp_remake()
+ * @made: the socket file a unix socket made again was bound to, until
+ *	the commit: removed if the restore fails
  * @dgrams: a UDP socket's SOCK_MSG records, in order
  * @nr_dgrams: entries in @dgrams
  * @max_dgrams: room in @dgrams
@@ -93,6 +101,7 @@ struct ckpt_sock_stage {
 	struct ckpt_tcp *tcp;
 	u64 tcp_bytes;
 	bool repaired;
+	struct path made;
 	struct ckpt_sock_msg **dgrams;
 	unsigned int nr_dgrams;
 	unsigned int max_dgrams;
@@ -104,12 +113,46 @@ bool ckpt_is_socket(struct file *file)
 	return sock_from_file(file);
 }
 
+/*
+ * Undo the bind() of a unix socket made again, for a restore that failed:
+ * unlink() its socket file, if it is still there, with unlink()'s checks.
+ */
+static void ckpt_unix_unbind(struct path *made)
+{
+	struct dentry *dentry = made->dentry;
+	struct path dir = { .mnt = made->mnt };
+	int err;
+
+	dir.dentry = dget_parent(dentry);
+	err = mnt_want_write(dir.mnt);
+	if (!err) {
+		inode_lock_nested(d_inode(dir.dentry), I_MUTEX_PARENT);
+		err = -ENOENT;
+		if (dentry->d_parent == dir.dentry && !d_unhashed(dentry) &&
+		    d_really_is_positive(dentry) &&
+		    S_ISSOCK(d_inode(dentry)->i_mode))
+			err = security_path_unlink(&dir, dentry) ?:
+			      vfs_unlink(mnt_user_ns(dir.mnt),
+					 d_inode(dir.dentry), dentry, NULL);
+		inode_unlock(d_inode(dir.dentry));
+		mnt_drop_write(dir.mnt);
+	}
+	if (err)
+		pr_info_ratelimited("%s[%d]: cannot remove the socket file %pd a failed restore made: error %d\n",
+				    current->comm, task_pid_nr(current),
+				    dentry, err);
+	dput(dir.dentry);
+	path_put(made);
+}
+
 void ckpt_sock_stage_free(struct ckpt_sock_stage *st)
 {
 	unsigned int i;
 
 	if (!st)
 		return;
+	if (st->made.dentry)
+		ckpt_unix_unbind(&st->made);
 	for (i = 0; i < st->nr_msgs; i++)
 		kvfree(st->msgs[i]);
 	kvfree(st->msgs);
@@ -720,9 +763,40 @@ static unsigned int ckpt_unix_client_pos(struct ckpt_ctx *ctx,
 }
 
 /*
+ * Is the name in the filesystem a unix socket was bound to, @sun of @alen
+ * bytes, one restore can bind() to again: an absolute path that still
+ * leads, from the dumper's root, to the socket's file (not removed or
+ * moved since)?
+ */
+static bool ckpt_unix_path_same(struct sock *sk,
+				const struct sockaddr_un *sun, int alen)
+{
+	const int path = offsetof(struct sockaddr_un, sun_path);
+	struct path found, bound;
+	bool same = false;
+	char *name;
+
+	if (sun->sun_path[0] != '/')
+		return false;
+	name = kmemdup_nul(sun->sun_path, alen - path, GFP_KERNEL);
+	if (!name)
+		return false;
+	/* set for good before the address ckpt_sock_name() read: unix_bind_bsd() */
+	bound = unix_sk(sk)->path;
+	path_get(&bound);
+	if (bound.dentry && !kern_path(name, 0, &found)) {
+		same = path_equal(&found, &bound);
+		path_put(&found);
+	}
+	path_put(&bound);
+	kfree(name);
+	return same;
+}
+
+/*
  * Can restore make the unix socket @sock again from its record?  Only one
- * without an address or on an abstract name (a name in the filesystem
- * would have to be unlinked and bound again), listening with no
+ * without an address, on an abstract name, or on a path that still names
+ * its socket file (ckpt_unix_path_same()), listening with no
  * connection waiting, unconnected, or a datagram socket connected to a
  * socket with a name; with nothing queued but, for a datagram socket on
  * a name and not connected, messages; and no option but those the
@@ -739,7 +813,8 @@ static bool ckpt_unix_remake(struct ckpt_ctx *ctx, struct socket *sock,
 	bool backlog = false, ok;
 	unsigned int pos = 0;
 
-	if (alen > path && ((const struct sockaddr_un *)addr)->sun_path[0])
+	if (alen > path && ((const struct sockaddr_un *)addr)->sun_path[0] &&
+	    !ckpt_unix_path_same(sk, (const struct sockaddr_un *)addr, alen))
 		return false;
 	/* a listener with connections of its own process waiting */
 	if (READ_ONCE(sk->sk_state) == TCP_LISTEN && alen > path &&
@@ -983,8 +1058,8 @@ static bool ckpt_kept_unix_valid(const struct ckpt_socket *rec,
 	if (rec->addr_len < sizeof(fam) ||
 	    rec->addr_len > sizeof(struct sockaddr_un) ||
 	    rec->peer_len > sizeof(struct sockaddr_un) ||
-	    (rec->addr_len > path && addr[path]))	/* abstract names only */
-		return false;
+	    (rec->addr_len > path && addr[path] && addr[path] != '/'))
+		return false;	/* abstract names and absolute paths only */
 	memcpy(&fam, addr, sizeof(fam));
 	if (fam != AF_UNIX)
 		return false;
@@ -1609,6 +1684,11 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	if (!err && ckpt_rec_bound(rec, st->addr))
 		err = security_socket_bind(sock, addr, rec->addr_len) ?:
 		      sock->ops->bind(sock, addr, rec->addr_len);
+	/* the socket file it made: removed again if the restore fails */
+	if (!err && rec->family == AF_UNIX && unix_sk(sock->sk)->path.dentry) {
+		obj->sock->made = unix_sk(sock->sk)->path;
+		path_get(&obj->sock->made);
+	}
 	/* a unix datagram socket's messages, sent to its name */
 	if (!err && rec->family == AF_UNIX && rec->type == SOCK_DGRAM &&
 	    st->nr_msgs)
@@ -1684,6 +1764,11 @@ void ckpt_socket_commit(struct ckpt_ctx *ctx)
 	for (i = 0; i < ctx->nr_objs; i++) {
 		struct ckpt_obj *obj = &ctx->objs[i];
 
+		/* the socket files bound to are the process's now */
+		if (obj->sock && obj->sock->made.dentry) {
+			path_put(&obj->sock->made);
+			obj->sock->made.dentry = NULL;
+		}
 		if (obj->sock && obj->sock->repaired && obj->file)
 			ckpt_tcp_commit(sock_from_file(obj->file),
 					obj->sock->rec.flags & CKPT_SOCK_REUSEADDR);

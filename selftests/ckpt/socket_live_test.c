@@ -19,8 +19,10 @@
  * with their options, if it holds all their options (else ESTALE), with the
  * restorer's rights (a port below 1024 needs CAP_NET_BIND_SERVICE) and
  * EADDRINUSE if the address is taken; so are unix sockets on abstract
- * names (listening, or a datagram socket connected to the test's), not
- * one on a path.  A unix datagram socket on an abstract name gets back
+ * names (listening, or a datagram socket connected to the test's) and a
+ * listener on a path, once the socket file the original left is removed
+ * (EADDRINUSE until then); a restore that fails after that bind()
+ * removes the file it made.  A unix datagram socket on an abstract name gets back
  * the messages of senders without a name (one from a named sender:
  * ESTALE), and a unix listener the connections of its own clients that
  * waited in its backlog, in their order, with what they sent.
@@ -32,6 +34,7 @@
 #include <netinet/tcp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 /* harness macros: unused parameters, int vs unsigned in EXPECT_*() */
@@ -773,7 +776,7 @@ TEST(a_privileged_port_needs_the_capability)
  * Unix sockets made again: 3 a stream listener on an abstract name, 4 a
  * datagram socket on another, with SO_PASSCRED, connected to the test's
  * (on log_name), 5 an unbound seqpacket socket; with with_path, 6 a
- * listener on a path, which only its live socket can be.
+ * listener on path_name.
  */
 static char log_name[64];
 static int with_path;
@@ -814,6 +817,20 @@ static int check_unix_made(void)
 	    getsockname(5, (struct sockaddr *)&sa, &len) ||
 	    len != sizeof(sa_family_t))
 		return 24;
+	if (!with_path)
+		return 0;
+	len = unix_addr(&sa, path_name, 0);
+	if (!same_name(6, false, path_name, 0) ||
+	    sockopt(6, SOL_SOCKET, SO_ACCEPTCONN) != 1)
+		return 25;
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&sa, len))
+		return 26;
+	a = accept(6, NULL, NULL);
+	if (a < 0 || send(c, "p", 1, 0) != 1 || answer(a) != 'p')
+		return 27;
+	close(a);
+	close(c);
 	return 0;
 }
 
@@ -848,17 +865,27 @@ static void __attribute__((noreturn)) run_unix_path(int img)
 	run_unix_made(img);
 }
 
+/* The inode of the file at path, or 0. */
+static ino_t path_ino(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) || !S_ISSOCK(sb.st_mode) ? 0 : sb.st_ino;
+}
+
 /*
  * A restorer handing over nothing gets the unix sockets on abstract
  * names made again, bound, listening and connected as they were; one on
- * a path it cannot make (ESTALE).
+ * a path too, once the socket file the original left is removed (until
+ * then, EADDRINUSE, as bind() says, and the file is left alone).
  */
-TEST(unix_sockets_made_again_on_abstract_names)
+TEST(unix_sockets_made_again_on_their_names)
 {
 	struct ck_img im;
 	struct ck_rec r;
 	char buf[4];
 	int log, st;
+	ino_t ino;
 
 	snprintf(path_name, sizeof(path_name), "/tmp/ckpt-um-%d", (int)getpid());
 	snprintf(abstract_name, sizeof(abstract_name), "ckpt-ud-%d", (int)getpid());
@@ -881,10 +908,108 @@ TEST(unix_sockets_made_again_on_abstract_names)
 
 	ASSERT_EQ(0, ck_dump_child_img("ckpt-unix-path", run_unix_path, &im));
 	ASSERT_EQ(2, recv_wait(log, buf, sizeof(buf)));
+	ino = path_ino(path_name);
+	ASSERT_NE(0, ino);		/* the original's, left behind */
 	st = ck_try_restore(im.buf, im.len);
-	EXPECT_EQ(ESTALE, st) TH_LOG("on a path: %s", STATUS(st));
+	EXPECT_EQ(EADDRINUSE, st) TH_LOG("on a path still there: %s", STATUS(st));
+	EXPECT_EQ(ino, path_ino(path_name));
+	ASSERT_EQ(0, unlink(path_name));
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("on a path: %s", STATUS(st));
+	EXPECT_EQ(2, recv_wait(log, buf, sizeof(buf)));
+	EXPECT_NE(0, path_ino(path_name));	/* the restored one's */
 	free(im.buf);
 	unlink(path_name);
+	close(log);
+}
+
+/*
+ * 3: a unix listener on path_name; 4: a datagram socket connected to the
+ * test's on log_name.  Restored, it answers a client on the path and
+ * says "ok" to the test.  With moved_name, its socket file is renamed
+ * there before the dump.
+ */
+static char moved_name[72];
+
+static void __attribute__((noreturn)) run_unix_bound_path(int img)
+{
+	static const int keep[] = { 3, 4, IMG_FD };
+	struct sockaddr_un sa;
+	socklen_t len = unix_addr(&sa, log_name, 1);
+	int l = ck_hi(unix_bound(SOCK_STREAM, path_name, 0));
+	int d = ck_hi(socket(AF_UNIX, SOCK_DGRAM, 0));
+	int c, a;
+	long ret;
+
+	img = ck_hi(img);
+	if (l < 0 || d < 0 || connect(d, (struct sockaddr *)&sa, len) ||
+	    ck_move_fd(l, 3) != 3 || ck_move_fd(d, 4) != 4 ||
+	    ck_move_fd(img, IMG_FD) != IMG_FD)
+		_exit(CK_EXIT_SETUP);
+	if (moved_name[0] && rename(path_name, moved_name))
+		_exit(CK_EXIT_SETUP);
+	ck_only_fds_of(keep, 3);
+	ret = ckpt_dump(0, IMG_FD, 0, NULL, 0);
+	if (ret != CKPT_RESTORED)
+		_exit(ret ? CK_EXIT_DUMP_FAILED : 0);
+	len = unix_addr(&sa, path_name, 0);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (!same_name(3, false, path_name, 0) || c < 0 ||
+	    connect(c, (struct sockaddr *)&sa, len))
+		_exit(20);
+	a = accept(3, NULL, NULL);
+	if (a < 0 || send(c, "b", 1, 0) != 1 || answer(a) != 'b')
+		_exit(21);
+	_exit(send(4, "ok", 2, 0) == 2 ? CK_EXIT_RESTORED : 22);
+}
+
+/*
+ * A restore that fails after it bound a unix socket to a path removes
+ * the socket file it made: the one on the path fails nothing, but the
+ * datagram socket's peer is gone.  With the peer back, the restore
+ * makes both again.  A socket whose file was moved before the dump has
+ * a path that no longer names it: only its live socket will do (ESTALE),
+ * and nothing is bound there.
+ */
+TEST(a_failed_restore_removes_the_socket_file_it_made)
+{
+	struct ck_img im;
+	char buf[4];
+	int log, st;
+
+	snprintf(path_name, sizeof(path_name), "/tmp/ckpt-ub-%d", (int)getpid());
+	snprintf(log_name, sizeof(log_name), "ckpt-ublog-%d", (int)getpid());
+	unlink(path_name);
+	log = unix_bound(SOCK_DGRAM, log_name, 1);
+	ASSERT_LE(0, log);
+	ASSERT_EQ(0, ck_dump_child_img("ckpt-unix-bound", run_unix_bound_path, &im));
+	ASSERT_NE(0, path_ino(path_name));
+	ASSERT_EQ(0, unlink(path_name));
+	close(log);			/* fd 4 cannot connect again */
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(ECONNREFUSED, st) TH_LOG("its peer gone: %s", STATUS(st));
+	EXPECT_EQ(0, path_ino(path_name)) TH_LOG("the socket file is left");
+	EXPECT_EQ(-1, access(path_name, F_OK));
+	log = unix_bound(SOCK_DGRAM, log_name, 1);
+	ASSERT_LE(0, log);
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("its peer back: %s", STATUS(st));
+	EXPECT_EQ(2, recv_wait(log, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "ok", 2));
+	EXPECT_NE(0, path_ino(path_name));
+	free(im.buf);
+	unlink(path_name);
+
+	snprintf(moved_name, sizeof(moved_name), "%s.moved", path_name);
+	ASSERT_EQ(0, ck_dump_child_img("ckpt-unix-moved", run_unix_bound_path, &im));
+	moved_name[0] = 0;
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(ESTALE, st) TH_LOG("its file moved: %s", STATUS(st));
+	EXPECT_EQ(0, path_ino(path_name));
+	free(im.buf);
+	snprintf(moved_name, sizeof(moved_name), "%s.moved", path_name);
+	unlink(moved_name);
+	moved_name[0] = 0;
 	close(log);
 }
 

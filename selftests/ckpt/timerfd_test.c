@@ -252,8 +252,9 @@ TEST(rollback_gives_a_timerfd_its_setting_back)
 	EXPECT_EQ(0, ckpt_restore(pid, img, 0)) TH_LOG("rollback: %s", strerror(errno));
 	EXPECT_EQ(1, write(cmd, "r", 1));
 	EXPECT_EQ(sizeof(left), read(rep, &left, sizeof(left)));
+	/* 100 itself when the guest's clock is jiffies and none passed */
 	EXPECT_LE(100 - SLACK, left);
-	EXPECT_GT(100, left);
+	EXPECT_GE(100, left);
 	close(cmd);
 	EXPECT_EQ(0, ck_wait(pid));
 	close(rep);
