@@ -251,6 +251,7 @@ unsigned int ckpt_sock_backlog_pos(const struct ckpt_obj *obj);
 int ckpt_restore_tcp(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 int ckpt_restore_sock_msg(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 void ckpt_socket_commit(struct ckpt_ctx *ctx);
+void ckpt_sock_describe(const struct ckpt_obj *obj, char *buf, size_t size);
 void ckpt_sock_stage_free(struct ckpt_sock_stage *st);
 #else
 static inline bool ckpt_is_socket(struct file *file)
@@ -324,6 +325,11 @@ static inline int ckpt_restore_sock_msg(struct ckpt_ctx *ctx,
 }
 
 static inline void ckpt_socket_commit(struct ckpt_ctx *ctx)
+{
+}
+
+static inline void ckpt_sock_describe(const struct ckpt_obj *obj, char *buf,
+				      size_t size)
 {
 }
 

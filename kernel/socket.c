@@ -1724,6 +1724,47 @@ made:
 	return file;
 }
 
+static const char *const ckpt_sock_states[] = {
+	[TCP_ESTABLISHED] = "ESTABLISHED",
+	[TCP_SYN_SENT] = "SYN_SENT",
+	[TCP_SYN_RECV] = "SYN_RECV",
+	[TCP_FIN_WAIT1] = "FIN_WAIT1",
+	[TCP_FIN_WAIT2] = "FIN_WAIT2",
+	[TCP_TIME_WAIT] = "TIME_WAIT",
+	[TCP_CLOSE] = "CLOSE",
+	[TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TCP_LAST_ACK] = "LAST_ACK",
+	[TCP_LISTEN] = "LISTEN",
+	[TCP_CLOSING] = "CLOSING",
+};
+
+/**
+ * ckpt_sock_describe - what a socket kept by identity was, for the log
+ * @obj: its object
+ * @buf: the text: "a TCP/IPv6 socket in state FIN_WAIT1, kept by
+ *	identity only" (its record cannot make it) or the like
+ * @size: room in @buf
+ */
+void ckpt_sock_describe(const struct ckpt_obj *obj, char *buf, size_t size)
+{
+	const struct ckpt_socket *rec = &obj->sock->rec;
+	const char *kind, *state = NULL;
+
+	if (rec->family == AF_UNIX)
+		kind = rec->type == SOCK_STREAM ? "unix stream" :
+		       rec->type == SOCK_DGRAM ? "unix datagram" :
+		       "unix seqpacket";
+	else if (rec->protocol == IPPROTO_TCP)
+		kind = rec->family == AF_INET ? "TCP/IPv4" : "TCP/IPv6";
+	else
+		kind = rec->family == AF_INET ? "UDP/IPv4" : "UDP/IPv6";
+	if (rec->state < ARRAY_SIZE(ckpt_sock_states))
+		state = ckpt_sock_states[rec->state];
+	snprintf(buf, size, "a %s socket in state %s%s", kind, state ?: "?",
+		 rec->flags & CKPT_SOCK_REMAKE ? "" :
+		 ", kept by identity only");
+}
+
 /**
  * ckpt_sock_backlog_pos - where a unix client waited in a backlog
  * @obj: a socket's object
