@@ -402,7 +402,8 @@ static bool ckpt_unix_skb_named(struct sk_buff *skb)
 /*
  * Read what @sk has received and not read into @q, without consuming it;
  * with @unnamed, only if no message names its sender (a reader would get
- * its address) or carries descriptors: -EAGAIN else.
+ * its address) or carries descriptors: -EAGAIN else.  -E2BIG if it grew
+ * past CKPT_MAX_SOCK_DATA since the check (ckpt_sock_queue_err()).
  */
 static int ckpt_sock_queue_read(struct sock *sk, struct ckpt_queue_snap *q,
 				bool unnamed)
@@ -434,7 +435,7 @@ static int ckpt_sock_queue_read(struct sock *sk, struct ckpt_queue_snap *q,
 		cap = bytes;
 		ncap = n;
 		q->buf = NULL;
-		err = -EOPNOTSUPP;	/* grown since the check */
+		err = -E2BIG;		/* grown since the check */
 		if (cap > CKPT_MAX_SOCK_DATA)
 			goto out;
 		err = -ENOMEM;
@@ -469,6 +470,15 @@ static void ckpt_queue_snap_free(struct ckpt_queue_snap *q)
 {
 	kvfree(q->buf);
 	kvfree(q->lens);
+}
+
+/* A queue read by ckpt_sock_queue_read() that grew past the limit: refused. */
+static int ckpt_sock_queue_err(struct ckpt_ctx *ctx, int err)
+{
+	if (err == -E2BIG)
+		return ckpt_refuse_task(ctx->task,
+					"a unix socket whose queue grew past 64 MiB during the dump");
+	return err;
 }
 
 /* Write a unix socket's queue, read by ckpt_sock_queue_read(), for @id. */
@@ -511,7 +521,7 @@ static int ckpt_dump_sock_queue(struct ckpt_ctx *ctx, struct sock *sk, u32 id)
 	struct ckpt_queue_snap q;
 	int err;
 
-	err = ckpt_sock_queue_read(sk, &q, false) ?:
+	err = ckpt_sock_queue_err(ctx, ckpt_sock_queue_read(sk, &q, false)) ?:
 	      ckpt_sock_queue_write(ctx, sk, &q, id);
 	ckpt_queue_snap_free(&q);
 	return err;
@@ -904,6 +914,7 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 
 		err = embryo ? ckpt_sock_queue_read(embryo, &msgs, true) :
 			       -EAGAIN;
+		err = ckpt_sock_queue_err(ctx, err);
 		if (embryo)
 			sock_put(embryo);
 		if (err == -EAGAIN) {		/* accepted, or a descriptor */
@@ -914,7 +925,8 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 		}
 	} else if (rec->flags & CKPT_SOCK_REMAKE && rec->family == AF_UNIX &&
 		   rec->type == SOCK_DGRAM) {
-		err = ckpt_sock_queue_read(sock->sk, &msgs, true);
+		err = ckpt_sock_queue_err(ctx, ckpt_sock_queue_read(sock->sk,
+								     &msgs, true));
 		if (err == -EAGAIN) {		/* a sender's name: not ours */
 			rec->flags = CKPT_SOCK_LIVE;
 			rec->backlog = 0;
