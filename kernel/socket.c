@@ -592,11 +592,14 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 		rec->flags |= CKPT_SOCK_V6ONLY;
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		rec->flags |= CKPT_SOCK_KEEPALIVE;
+	/* as getsockopt(SO_LINGER) reads it, on or off */
+	if (sock_flag(sk, SOCK_LINGER))
+		rec->flags |= CKPT_SOCK_LINGER;
+	rec->linger_s = sk->sk_lingertime / HZ;
 	ok = !sk->sk_mark && !sk->sk_priority && !sk->sk_bound_dev_if &&
 	     !sk->sk_err && !rcu_access_pointer(sk->sk_filter) &&
 	     !sock_flag(sk, SOCK_RCVTSTAMP) && !sock_flag(sk, SOCK_RXQ_OVFL) &&
-	     !sk->sk_tsflags &&
-	     !sock_flag(sk, SOCK_LINGER) && sk->sk_peek_off < 0 &&
+	     !sk->sk_tsflags && sk->sk_peek_off < 0 &&
 	     !sk->sk_shutdown && !inet->cmsg_flags && inet->uc_ttl == -1 &&
 	     !inet->tos && !rcu_access_pointer(inet->mc_list) &&
 	     !inet->freebind && !inet->transparent && !inet->recverr &&
@@ -616,15 +619,20 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 
 		if (tp->nonagle & TCP_NAGLE_OFF)
 			rec->flags |= CKPT_SOCK_NODELAY;
+		if (tp->nonagle & TCP_NAGLE_CORK)
+			rec->flags |= CKPT_SOCK_CORK;
+		/* set by TCP_KEEPIDLE and the others as seconds * HZ; 0: unset */
+		rec->keepidle_s = tp->keepalive_time / HZ;
+		rec->keepintvl_s = tp->keepalive_intvl / HZ;
+		rec->keepcnt = tp->keepalive_probes;
 		if (sk->sk_state == TCP_LISTEN)
 			rec->backlog = READ_ONCE(sk->sk_max_ack_backlog);
 		ok = ok && (sk->sk_state == TCP_LISTEN ||
 			    sk->sk_state == TCP_CLOSE ||
 			    ckpt_tcp_by_value(sk)) &&
-		     !(tp->nonagle & ~(TCP_NAGLE_OFF | TCP_NAGLE_PUSH)) &&
-		     !tp->rx_opt.user_mss &&
-		     !tp->keepalive_time && !tp->keepalive_intvl &&
-		     !tp->keepalive_probes && !tp->linger2 &&
+		     !(tp->nonagle & ~(TCP_NAGLE_OFF | TCP_NAGLE_PUSH |
+				       TCP_NAGLE_CORK)) &&
+		     !tp->rx_opt.user_mss && !tp->linger2 &&
 		     !icsk->icsk_user_timeout && !icsk->icsk_ca_setsockopt &&
 		     !icsk->icsk_accept_queue.rskq_defer_accept &&
 		     !icsk->icsk_accept_queue.fastopenq.max_qlen &&
@@ -925,8 +933,8 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 		}
 	} else if (rec->flags & CKPT_SOCK_REMAKE && rec->family == AF_UNIX &&
 		   rec->type == SOCK_DGRAM) {
-		err = ckpt_sock_queue_err(ctx, ckpt_sock_queue_read(sock->sk,
-								     &msgs, true));
+		err = ckpt_sock_queue_read(sock->sk, &msgs, true);
+		err = ckpt_sock_queue_err(ctx, err);
 		if (err == -EAGAIN) {		/* a sender's name: not ours */
 			rec->flags = CKPT_SOCK_LIVE;
 			rec->backlog = 0;
@@ -945,6 +953,13 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 	}
 	rec->addr_len = alen;
 	rec->peer_len = plen;
+	/* a record that only names its socket has none of its options */
+	if (!(rec->flags & CKPT_SOCK_REMAKE)) {
+		rec->linger_s = 0;
+		rec->keepidle_s = 0;
+		rec->keepintvl_s = 0;
+		rec->keepcnt = 0;
+	}
 	r = ckpt_rec_begin(ctx, CKPT_REC_SOCKET, sizeof(*rec) + alen + plen);
 	err = PTR_ERR_OR_ZERO(r);
 	if (!err) {
@@ -1053,10 +1068,18 @@ out:
 #define CKPT_SOCK_INET_FLAGS	(CKPT_SOCK_REMAKE | CKPT_SOCK_REUSEADDR | \
 				 CKPT_SOCK_REUSEPORT | CKPT_SOCK_V6ONLY | \
 				 CKPT_SOCK_KEEPALIVE | CKPT_SOCK_NODELAY | \
+				 CKPT_SOCK_LINGER | CKPT_SOCK_CORK | \
 				 CKPT_SOCK_SNDBUF | CKPT_SOCK_RCVBUF)
 #define CKPT_SOCK_UNIX_FLAGS	(CKPT_SOCK_REMAKE | CKPT_SOCK_PASSCRED | \
 				 CKPT_SOCK_PASSSEC | CKPT_SOCK_SNDBUF | \
 				 CKPT_SOCK_RCVBUF)
+
+/* Has the record SO_LINGER's time or a TCP keepalive timer? */
+static bool ckpt_rec_has_timers(const struct ckpt_socket *rec)
+{
+	return rec->linger_s || rec->keepidle_s || rec->keepintvl_s ||
+	       rec->keepcnt;
+}
 
 /* Is the record of a unix socket kept by identity, with its names, sound? */
 static bool ckpt_kept_unix_valid(const struct ckpt_socket *rec,
@@ -1065,7 +1088,8 @@ static bool ckpt_kept_unix_valid(const struct ckpt_socket *rec,
 	const unsigned int path = offsetof(struct sockaddr_un, sun_path);
 	u16 fam;
 
-	if (rec->protocol || rec->flags & ~(CKPT_SOCK_LIVE | CKPT_SOCK_UNIX_FLAGS))
+	if (rec->protocol || ckpt_rec_has_timers(rec) ||
+	    rec->flags & ~(CKPT_SOCK_LIVE | CKPT_SOCK_UNIX_FLAGS))
 		return false;
 	if (rec->addr_len < sizeof(fam) ||
 	    rec->addr_len > sizeof(struct sockaddr_un) ||
@@ -1104,6 +1128,7 @@ static bool ckpt_kept_rec_valid(const struct ckpt_socket *rec,
 	/* one the record cannot make names it only */
 	if (!(rec->flags & CKPT_SOCK_REMAKE))
 		return rec->flags == CKPT_SOCK_LIVE && !rec->backlog &&
+		       !ckpt_rec_has_timers(rec) &&
 		       (rec->family == AF_UNIX || rec->family == AF_INET ||
 			rec->family == AF_INET6);
 	if (rec->family == AF_UNIX)
@@ -1112,7 +1137,9 @@ static bool ckpt_kept_rec_valid(const struct ckpt_socket *rec,
 	udp = rec->type == SOCK_DGRAM && rec->protocol == IPPROTO_UDP;
 	if ((rec->family != AF_INET && rec->family != AF_INET6) ||
 	    rec->flags & ~(CKPT_SOCK_LIVE | CKPT_SOCK_INET_FLAGS) ||
-	    (!tcp && !udp) || (rec->flags & CKPT_SOCK_NODELAY && !tcp) ||
+	    (!tcp && !udp) ||
+	    (rec->flags & (CKPT_SOCK_NODELAY | CKPT_SOCK_CORK) && !tcp) ||
+	    (!tcp && (rec->keepidle_s || rec->keepintvl_s || rec->keepcnt)) ||
 	    (rec->flags & CKPT_SOCK_V6ONLY && rec->family != AF_INET6) ||
 	    (rec->backlog && rec->state != TCP_LISTEN))
 		return false;
@@ -1175,7 +1202,8 @@ int ckpt_restore_socket(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 		if (rec->peer || !ckpt_kept_rec_valid(rec, (const void *)(rec + 1)))
 			goto out;
 	} else if (rec->family != AF_UNIX || rec->addr_len || rec->peer_len ||
-		   rec->backlog || rec->flags & ~CKPT_SOCK_VALUE_FLAGS) {
+		   rec->backlog || ckpt_rec_has_timers(rec) ||
+		   rec->flags & ~CKPT_SOCK_VALUE_FLAGS) {
 		goto out;
 	}
 	if (rec->peer) {
@@ -1615,12 +1643,40 @@ bool ckpt_sock_live_match(const struct ckpt_ctx *ctx,
 }
 
 /* A TCP or UDP option through the protocol's setsockopt(). */
-static int ckpt_sock_setopt_at(struct socket *sock, int level, int opt)
+static int ckpt_sock_setopt_at(struct socket *sock, int level, int opt,
+			       int val)
 {
-	int one = 1;
+	return sock->ops->setsockopt(sock, level, opt, KERNEL_SOCKPTR(&val),
+				     sizeof(val));
+}
 
-	return sock->ops->setsockopt(sock, level, opt, KERNEL_SOCKPTR(&one),
-				     sizeof(one));
+/*
+ * SO_LINGER and the TCP keepalive timers of @rec, as setsockopt() sets
+ * them, with its checks (a timer out of TCP_KEEPIDLE's range is EINVAL).
+ */
+static int ckpt_sock_set_timers(struct socket *sock,
+				const struct ckpt_socket *rec)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = rec->linger_s };
+	int err = 0;
+
+	/* a time is set with SO_LINGER on only; it stays when turned off */
+	if (rec->flags & CKPT_SOCK_LINGER || rec->linger_s)
+		err = ckpt_sock_setopt(sock, SO_LINGER, &l, sizeof(l));
+	if (!err && !(rec->flags & CKPT_SOCK_LINGER) && rec->linger_s) {
+		l.l_onoff = 0;
+		err = ckpt_sock_setopt(sock, SO_LINGER, &l, sizeof(l));
+	}
+	if (!err && rec->keepidle_s)
+		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_KEEPIDLE,
+					  rec->keepidle_s);
+	if (!err && rec->keepintvl_s)
+		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_KEEPINTVL,
+					  rec->keepintvl_s);
+	if (!err && rec->keepcnt)
+		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_KEEPCNT,
+					  rec->keepcnt);
+	return err;
 }
 
 /* Was the socket of a record kept by identity bound: a name, or a port? */
@@ -1683,9 +1739,13 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	if (!err && rec->flags & CKPT_SOCK_KEEPALIVE)
 		err = ckpt_sock_setopt(sock, SO_KEEPALIVE, &one, sizeof(one));
 	if (!err && rec->flags & CKPT_SOCK_V6ONLY)
-		err = ckpt_sock_setopt_at(sock, SOL_IPV6, IPV6_V6ONLY);
+		err = ckpt_sock_setopt_at(sock, SOL_IPV6, IPV6_V6ONLY, 1);
 	if (!err && rec->flags & CKPT_SOCK_NODELAY)
-		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_NODELAY);
+		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_NODELAY, 1);
+	if (!err && rec->flags & CKPT_SOCK_CORK)
+		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_CORK, 1);
+	if (!err)
+		err = ckpt_sock_set_timers(sock, rec);
 	if (!err)
 		err = ckpt_sock_setopts(sock, rec);
 	if (!err && st->tcp) {

@@ -1378,16 +1378,28 @@ static int cmd_show(const char *path)
 				       d ? d : "?", U64(k->cookie));
 				free(d);
 				if (k->flags & CKPT_SOCK_REMAKE)
-					printf("%s%s%s%s%s backlog %u sndbuf %u%s rcvbuf %u%s",
+					printf("%s%s%s%s%s%s backlog %u sndbuf %u%s rcvbuf %u%s",
 					       k->flags & CKPT_SOCK_REUSEADDR ? " reuseaddr" : "",
 					       k->flags & CKPT_SOCK_REUSEPORT ? " reuseport" : "",
 					       k->flags & CKPT_SOCK_V6ONLY ? " v6only" : "",
 					       k->flags & CKPT_SOCK_KEEPALIVE ? " keepalive" : "",
 					       k->flags & CKPT_SOCK_NODELAY ? " nodelay" : "",
+					       k->flags & CKPT_SOCK_CORK ? " cork" : "",
 					       k->backlog, k->sndbuf,
 					       k->flags & CKPT_SOCK_SNDBUF ? " (set)" : "",
 					       k->rcvbuf,
 					       k->flags & CKPT_SOCK_RCVBUF ? " (set)" : "");
+				if (k->flags & CKPT_SOCK_REMAKE &&
+				    (k->flags & CKPT_SOCK_LINGER || k->linger_s))
+					printf(" linger %s %us",
+					       k->flags & CKPT_SOCK_LINGER ? "on" : "off",
+					       k->linger_s);
+				if (k->flags & CKPT_SOCK_REMAKE && k->keepidle_s)
+					printf(" keepidle %us", k->keepidle_s);
+				if (k->flags & CKPT_SOCK_REMAKE && k->keepintvl_s)
+					printf(" keepintvl %us", k->keepintvl_s);
+				if (k->flags & CKPT_SOCK_REMAKE && k->keepcnt)
+					printf(" keepcnt %u", k->keepcnt);
 				printf("\n");
 				break;
 			}

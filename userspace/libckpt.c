@@ -253,6 +253,8 @@ static void swap_socket(struct ckpt_socket *k)
 	SWAP(k->peer); SWAP(k->sndbuf); SWAP(k->rcvbuf); SWAP(k->rcvlowat);
 	SWAP(k->protocol); SWAP(k->rcvtimeo_us); SWAP(k->sndtimeo_us);
 	SWAP(k->cookie); SWAP(k->addr_len); SWAP(k->peer_len); SWAP(k->backlog);
+	SWAP(k->linger_s); SWAP(k->keepidle_s); SWAP(k->keepintvl_s);
+	SWAP(k->keepcnt);
 }
 
 static void swap_sock_data(struct ckpt_sock_data *d)

@@ -50,7 +50,8 @@
 #define EM_AARCH64	183
 #endif
 
-#define LIBCKPT_VERSION	"4.2"
+/* 5.0: struct ckpt_socket grew SO_LINGER and the TCP keepalive timers */
+#define LIBCKPT_VERSION	"5.0"
 
 #ifdef __cplusplus
 extern "C" {

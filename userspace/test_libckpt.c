@@ -165,6 +165,7 @@ static void w_socket(struct w *w, const struct variant *v)
 	w64(w, 0); w64(w, 0); w64(w, T_COOKIE);
 	w16(w, sizeof(struct sockaddr_in)); w16(w, sizeof(struct sockaddr_in));
 	w32(w, 0);
+	w32(w, 0); w32(w, 0); w32(w, 0); w32(w, 0);	/* linger, keepalive */
 	w_sockaddr_in(w, 40000);
 	w_sockaddr_in(w, 5000);
 	rec_end(w);
@@ -258,6 +259,7 @@ static void w_udp_socket(struct w *w, const struct variant *v)
 	w64(w, 0); w64(w, 0); w64(w, T_UDP_COOKIE);
 	w16(w, alen); w16(w, 0);
 	w32(w, 0);
+	w32(w, 0); w32(w, 0); w32(w, 0); w32(w, 0);	/* linger, keepalive */
 	if (v->udp6) {	/* [::] */
 		w16(w, AF_INET6);
 		w8(w, T_UDP_PORT >> 8); w8(w, T_UDP_PORT & 0xff);

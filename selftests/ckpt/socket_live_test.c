@@ -554,12 +554,28 @@ static int sockopt(int fd, int level, int name)
 static struct sockaddr_storage peer_ss;
 static socklen_t peer_len;
 
+/* SO_LINGER of fd is on and l seconds? */
+static int lingers(int fd, int on, int l)
+{
+	struct linger lg;
+	socklen_t len = sizeof(lg);
+
+	return !getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len) &&
+	       len == sizeof(lg) && !!lg.l_onoff == on && lg.l_linger == l;
+}
+
 static int check_made(uint16_t lport, uint16_t uport, int rcvbuf)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	int c, a;
 
+	if (!lingers(3, 1, 7) || sockopt(3, IPPROTO_TCP, TCP_CORK) != 1 ||
+	    sockopt(3, IPPROTO_TCP, TCP_KEEPIDLE) != 33 ||
+	    sockopt(3, IPPROTO_TCP, TCP_KEEPINTVL) != 9 ||
+	    sockopt(3, IPPROTO_TCP, TCP_KEEPCNT) != 4 || !lingers(4, 0, 5) ||
+	    !lingers(5, 0, 0))
+		return 19;
 	if (ck_port_of(3) != lport || sockopt(3, SOL_SOCKET, SO_ACCEPTCONN) != 1 ||
 	    sockopt(3, SOL_SOCKET, SO_REUSEADDR) != 1 ||
 	    sockopt(3, SOL_SOCKET, SO_KEEPALIVE) != 1 ||
@@ -613,7 +629,18 @@ static void __attribute__((noreturn)) run_made(int img)
 	    setsockopt(3, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf)) ||
 	    fcntl(3, F_SETFL, O_NONBLOCK) ||
 	    connect(4, (struct sockaddr *)&peer_ss, peer_len) ||
-	    setsockopt(4, SOL_SOCKET, SO_REUSEADDR, (int[]){ 0 }, sizeof(int)))
+	    setsockopt(4, SOL_SOCKET, SO_REUSEADDR, (int[]){ 0 }, sizeof(int)) ||
+	    setsockopt(3, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 7 },
+		       sizeof(struct linger)) ||
+	    /* on for 5 s, then off: the 5 s stay */
+	    setsockopt(4, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 5 },
+		       sizeof(struct linger)) ||
+	    setsockopt(4, SOL_SOCKET, SO_LINGER, &(struct linger){ 0, 0 },
+		       sizeof(struct linger)) ||
+	    setsockopt(3, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)) ||
+	    setsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, (int[]){ 33 }, sizeof(int)) ||
+	    setsockopt(3, IPPROTO_TCP, TCP_KEEPINTVL, (int[]){ 9 }, sizeof(int)) ||
+	    setsockopt(3, IPPROTO_TCP, TCP_KEEPCNT, (int[]){ 4 }, sizeof(int)))
 		_exit(CK_EXIT_SETUP);
 	lport = ck_port_of(3);
 	uport = ck_port_of(4);
@@ -638,7 +665,7 @@ static void __attribute__((noreturn)) run_made(int img)
 TEST(sockets_made_again_from_the_image)
 {
 	struct ck_img im;
-	char buf[4];
+	char buf[4], *out;
 	int st;
 
 	ASSERT_EQ(0, ck_loopback_up());
@@ -648,6 +675,13 @@ TEST(sockets_made_again_from_the_image)
 	ASSERT_EQ(0, ck_dump_child_img("ckpt-live-made", run_made, &im));
 	/* the original's "r4" */
 	ASSERT_EQ(2, recv_wait(udp_peer, buf, sizeof(buf)));
+	/* ckpt show prints the timers and TCP_CORK */
+	out = ck_show(&im);
+	ASSERT_NE(NULL, out) TH_LOG("%s show failed", CK_TOOL);
+	EXPECT_NE(NULL, strstr(out, " nodelay cork backlog ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, " linger on 7s keepidle 33s keepintvl 9s keepcnt 4\n"));
+	EXPECT_NE(NULL, strstr(out, " linger off 5s\n"));
+	free(out);
 	st = ck_try_restore(im.buf, im.len);
 	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("made again: %s", STATUS(st));
 	/* and the restored one's, from the same port */
@@ -752,6 +786,20 @@ TEST(bad_kept_socket_records)
 			    two16(&im, 100, 0), 4);
 	EXPECT_EQ(EINVAL, st) TH_LOG("addresses longer than the record: %s",
 				     STATUS(st));
+	/* TCP_KEEPIDLE's own check: at most 32767 s */
+	EXPECT_EQ(33, ck_get32(r.p + CK_OFF(ckpt_socket, keepidle_s), e));
+	st = ck_try_patched(&im, at + CK_OFF(ckpt_socket, keepidle_s), 40000, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("TCP_KEEPIDLE of 40000 s: %s", STATUS(st));
+	st = ck_try_patched(&im, at + CK_OFF(ckpt_socket, flags),
+			    CKPT_SOCK_LIVE, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("timers on a socket it names only: %s",
+				     STATUS(st));
+	/* the UDP socket at 4: no keepalive timers for it */
+	ASSERT_EQ(1, ck_img_find(&im, CKPT_REC_SOCKET, 1, &r));
+	EXPECT_EQ(IPPROTO_UDP, ck_get16(r.p + CK_OFF(ckpt_socket, protocol), e));
+	EXPECT_EQ(5, ck_get32(r.p + CK_OFF(ckpt_socket, linger_s), e));
+	st = ck_try_patched(&im, r.p - im.buf + CK_OFF(ckpt_socket, keepcnt), 3, 4);
+	EXPECT_EQ(EINVAL, st) TH_LOG("TCP_KEEPCNT on UDP: %s", STATUS(st));
 	free(im.buf);
 	close(udp_peer);
 }

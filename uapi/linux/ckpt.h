@@ -69,7 +69,7 @@ struct ckpt_dump_args {
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	8
+#define CKPT_IMAGE_VERSION	9
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -317,7 +317,9 @@ struct ckpt_timerfd {
 #define CKPT_SOCK_V6ONLY	(1U << 11)	/* IPV6_V6ONLY */
 #define CKPT_SOCK_KEEPALIVE	(1U << 12)	/* SO_KEEPALIVE */
 #define CKPT_SOCK_NODELAY	(1U << 13)	/* TCP_NODELAY */
-#define CKPT_SOCK_FLAGS		((1U << 14) - 1)
+#define CKPT_SOCK_LINGER	(1U << 14)	/* SO_LINGER on, for @linger_s */
+#define CKPT_SOCK_CORK		(1U << 15)	/* TCP_CORK */
+#define CKPT_SOCK_FLAGS		((1U << 16) - 1)
 
 /* The most bytes of an address in a SOCKET record (sockaddr_storage). */
 #define CKPT_SOCK_ADDR_MAX	128
@@ -345,6 +347,11 @@ struct ckpt_timerfd {
  * @backlog: a listener's backlog (listen()); for a unix client whose
  *	connection waited in its listener's backlog, its place there, from
  *	1; else 0
+ * @linger_s: SO_LINGER's l_linger, in seconds, as getsockopt() reads it,
+ *	on (%CKPT_SOCK_LINGER) or not; 0 for a unix socket
+ * @keepidle_s: TCP_KEEPIDLE as set (seconds); 0: not set, the sysctl's
+ * @keepintvl_s: TCP_KEEPINTVL as set (seconds); 0: not set
+ * @keepcnt: TCP_KEEPCNT as set; 0: not set
  *
  * Recorded by value: a unix socket without an address, made by socket(),
  * or an end of a pair made by socketpair() whose other end the process
@@ -366,7 +373,8 @@ struct ckpt_timerfd {
  * datagram socket connected to a named one), that had nothing queued
  * (but a UDP socket's datagrams, or a unix datagram socket's on a name
  * from senders without one) and no option but the ones recorded here (buffers, timeouts, SO_PASSCRED,
- * SO_PASSSEC, and %CKPT_SOCK_REUSEADDR to %CKPT_SOCK_NODELAY); it is
+ * SO_PASSSEC, %CKPT_SOCK_REUSEADDR to %CKPT_SOCK_CORK, SO_LINGER's time
+ * and the TCP keepalive timers); it is
  * bound to its address, and listens or is connected as it did.  An
  * established TCP connection with %CKPT_SOCK_REMAKE is followed by its
  * TCP record, and is made again by TCP repair (struct ckpt_tcp); a UDP
@@ -397,6 +405,10 @@ struct ckpt_socket {
 	__u16	addr_len;
 	__u16	peer_len;
 	__u32	backlog;
+	__u32	linger_s;
+	__u32	keepidle_s;
+	__u32	keepintvl_s;
+	__u32	keepcnt;
 };
 
 /**
