@@ -1063,7 +1063,7 @@ static char *sock_describe(const struct ckpt_record *rec)
 			   k->type == SOCK_DGRAM ? "dgram" :
 			   k->type == SOCK_SEQPACKET ? "seqpacket" : "type?";
 	int tcp = ckpt_socket_has_tcp(k);
-	char local[256], peer[256], *out;
+	char local[256], peer[256], place[64] = "", *out;
 
 	if (!(k->flags & CKPT_SOCK_LIVE)) {
 		if (asprintf(&out, "%s %s, %s, made again on restore", fam,
@@ -1076,12 +1076,17 @@ static char *sock_describe(const struct ckpt_record *rec)
 		       sizeof(local));
 	sock_addr_text(k->family, rec->sock_addr + k->addr_len, k->peer_len,
 		       peer, sizeof(peer));
-	if (asprintf(&out, "%s %s %s %s%s%s, the live one on restore%s%s", fam,
+	/* a unix client whose connection waited in its listener's backlog */
+	if (k->family == AF_UNIX && k->type != SOCK_DGRAM && k->backlog &&
+	    k->state == 1 /* TCP_ESTABLISHED */ && k->flags & CKPT_SOCK_REMAKE)
+		snprintf(place, sizeof(place),
+			 " into its listener's backlog, place %u", k->backlog);
+	if (asprintf(&out, "%s %s %s %s%s%s, the live one on restore%s%s%s", fam,
 		     type, sock_state_name(k), local,
 		     !k->peer_len ? "" : tcp ? " -> " : " peer ",
 		     k->peer_len ? peer : "",
 		     k->flags & CKPT_SOCK_REMAKE ? ", else made again" : "",
-		     tcp ? " by TCP repair" : "") < 0)
+		     tcp ? " by TCP repair" : "", place) < 0)
 		out = NULL;
 	return out;
 }

@@ -1297,6 +1297,7 @@ TEST(unix_listener_keeps_its_waiting_connections)
 {
 	struct ck_img im;
 	struct ck_rec r;
+	char *out;
 	int st;
 
 	snprintf(bl_name, sizeof(bl_name), "ckpt-bl-%d", (int)getpid());
@@ -1310,6 +1311,13 @@ TEST(unix_listener_keeps_its_waiting_connections)
 	st = ck_try_patched(&im, r.p - im.buf + CK_OFF(ckpt_socket, backlog),
 			    0, 4);
 	EXPECT_EQ(EINVAL, st) TH_LOG("no place: %s", STATUS(st));
+	/* ckpt show says where each client waits */
+	out = ck_show(&im);
+	ASSERT_NE(NULL, out) TH_LOG("%s show failed", CK_TOOL);
+	EXPECT_NE(NULL, strstr(out, ", else made again into its listener's backlog, place 1"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, ", else made again into its listener's backlog, place 2"));
+	free(out);
 	free(im.buf);
 }
 
