@@ -28,6 +28,41 @@
 
 #include "internal.h"
 
+static int ckpt_match_file(const void *p, struct file *file, unsigned int fd)
+{
+	return file == p ? fd + 1 : 0;
+}
+
+/**
+ * ckpt_files_fd - the lowest descriptor a file is open at
+ * @files: a file table
+ * @file: the file
+ *
+ * Context: process context; takes @files->file_lock.
+ * Return: the descriptor, or -1.
+ */
+int ckpt_files_fd(struct files_struct *files, struct file *file)
+{
+	return iterate_fd(files, 0, ckpt_match_file, file) - 1;
+}
+
+/**
+ * ckpt_files_nr_fds - how many descriptors a file is open at
+ * @files: a file table
+ * @file: the file
+ *
+ * Context: process context; takes @files->file_lock.
+ */
+unsigned int ckpt_files_nr_fds(struct files_struct *files, struct file *file)
+{
+	unsigned int n = 0;
+	int next = 0;
+
+	while ((next = iterate_fd(files, next, ckpt_match_file, file)) > 0)
+		n++;
+	return n;
+}
+
 /* The most descriptors an image may have: fs.nr_open's default. */
 #define CKPT_MAX_FDS		(1024 * 1024)
 

@@ -457,6 +457,8 @@ int ckpt_stage_fd_rec(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
 		      const struct ckpt_rec_hdr *h);
 int ckpt_stage_fds_precommit(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st);
 int ckpt_commit_fds(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st);
+int ckpt_files_fd(struct files_struct *files, struct file *file);
+unsigned int ckpt_files_nr_fds(struct files_struct *files, struct file *file);
 
 /* mm.c */
 struct ckpt_mm_stage;

@@ -175,17 +175,6 @@ static struct file *ckpt_sock_file(struct sock *sk)
 	return file;
 }
 
-static int ckpt_match_file(const void *p, struct file *file, unsigned int fd)
-{
-	return file == p ? fd + 1 : 0;
-}
-
-/* The lowest descriptor of @file in @files, or -1. */
-static int ckpt_files_fd(struct files_struct *files, struct file *file)
-{
-	return iterate_fd(files, 0, ckpt_match_file, file) - 1;
-}
-
 /* Why the receive queue of @sk cannot be recorded, or NULL. */
 static const char *ckpt_sock_queue_refusal(struct ckpt_ctx *ctx,
 					   struct socket *sock)

@@ -443,23 +443,6 @@ changed:
 	return -EAGAIN;
 }
 
-static int ckpt_tcp_fd_of(const void *p, struct file *file, unsigned int fd)
-{
-	return file == p ? fd + 1 : 0;
-}
-
-/* The descriptors of @files that @file is open at. */
-static unsigned int ckpt_tcp_nr_fds(struct files_struct *files,
-				    struct file *file)
-{
-	unsigned int n = 0;
-	int next = 0;
-
-	while ((next = iterate_fd(files, next, ckpt_tcp_fd_of, file)) > 0)
-		n++;
-	return n;
-}
-
 /**
  * ckpt_tcp_snapshot - read an established connection for its TCP record
  * @ctx: the dump, in ckpt_dump_fds() (@ctx->files)
@@ -524,7 +507,7 @@ int ckpt_tcp_snapshot(struct ckpt_ctx *ctx, struct socket *sock,
 	}
 	if (held) {
 		held->file = get_file(sock->file);
-		held->nr_fds = ckpt_tcp_nr_fds(ctx->files, sock->file);
+		held->nr_fds = ckpt_files_nr_fds(ctx->files, sock->file);
 		ctx->nr_tcp_held++;
 	}
 	return 0;
