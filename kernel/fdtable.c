@@ -462,12 +462,11 @@ static int ckpt_fd_file(struct ckpt_ctx *ctx, struct ckpt_fd_stage *st,
 		char what[96] = "";
 
 		if (obj->sock)
-			ckpt_sock_describe(obj, what, sizeof(what) - 2);
-		if (what[0])
-			strcat(what, ": ");
-		pr_info_ratelimited("%s[%d]: fd %u: %s%s\n",
+			ckpt_sock_describe(obj, what, sizeof(what));
+		pr_info_ratelimited("%s[%d]: fd %u: %s%s%s\n",
 				    current->comm, task_pid_nr(current),
-				    fd->fd, what, ckpt_live_missing(ctx, &obj->rec));
+				    fd->fd, what, what[0] ? ": " : "",
+				    ckpt_live_missing(ctx, &obj->rec));
 		return -ESTALE;
 	}
 	st->files[i] = get_file(obj->file);

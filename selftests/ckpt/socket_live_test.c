@@ -867,23 +867,40 @@ static int same_name(int fd, bool peer, const char *name, int abstract)
 	return len == wlen && !memcmp(&sa, &want, len);
 }
 
+/*
+ * Is fd a unix stream listener on name, which a client reaches and talks
+ * to (byte c)?  0, or err for its name, err + 1 for the connect(), err + 2
+ * for the talk.
+ */
+static int listener_answers(int fd, const char *name, int abstract, char c,
+			    int err)
+{
+	struct sockaddr_un sa;
+	socklen_t len = unix_addr(&sa, name, abstract);
+	int s, a;
+
+	if (!same_name(fd, false, name, abstract) ||
+	    sockopt(fd, SOL_SOCKET, SO_ACCEPTCONN) != 1)
+		return err;
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, len))
+		return err + 1;
+	a = accept(fd, NULL, NULL);
+	if (a < 0 || send(s, &c, 1, 0) != 1 || answer(a) != c)
+		return err + 2;
+	close(a);
+	close(s);
+	return 0;
+}
+
 static int check_unix_made(void)
 {
 	struct sockaddr_un sa;
-	socklen_t len = unix_addr(&sa, path_name, 1);
-	int c, a;
+	socklen_t len;
+	int err = listener_answers(3, path_name, 1, 'l', 20);
 
-	if (!same_name(3, false, path_name, 1) ||
-	    sockopt(3, SOL_SOCKET, SO_ACCEPTCONN) != 1)
-		return 20;
-	c = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (c < 0 || connect(c, (struct sockaddr *)&sa, len))
-		return 21;
-	a = accept(3, NULL, NULL);
-	if (a < 0 || send(c, "l", 1, 0) != 1 || answer(a) != 'l')
-		return 22;
-	close(a);
-	close(c);
+	if (err)
+		return err;
 	if (!same_name(4, false, abstract_name, 1) ||
 	    !same_name(4, true, log_name, 1) ||
 	    sockopt(4, SOL_SOCKET, SO_PASSCRED) != 1 || send(4, "u4", 2, 0) != 2)
@@ -893,21 +910,7 @@ static int check_unix_made(void)
 	    getsockname(5, (struct sockaddr *)&sa, &len) ||
 	    len != sizeof(sa_family_t))
 		return 24;
-	if (!with_path)
-		return 0;
-	len = unix_addr(&sa, path_name, 0);
-	if (!same_name(6, false, path_name, 0) ||
-	    sockopt(6, SOL_SOCKET, SO_ACCEPTCONN) != 1)
-		return 25;
-	c = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (c < 0 || connect(c, (struct sockaddr *)&sa, len))
-		return 26;
-	a = accept(6, NULL, NULL);
-	if (a < 0 || send(c, "p", 1, 0) != 1 || answer(a) != 'p')
-		return 27;
-	close(a);
-	close(c);
-	return 0;
+	return with_path ? listener_answers(6, path_name, 0, 'p', 25) : 0;
 }
 
 static void __attribute__((noreturn)) run_unix_made(int img)
