@@ -339,6 +339,7 @@ static inline void ckpt_sock_stage_free(struct ckpt_sock_stage *st)
 #endif
 
 /* tcp.c: established TCP connections by value, through TCP repair */
+struct request_sock;
 struct sock;
 struct socket;
 
@@ -379,8 +380,12 @@ struct ckpt_tcp_snap {
 #if IS_BUILTIN(CONFIG_UNIX) && IS_ENABLED(CONFIG_INET) && \
 	IS_ENABLED(CONFIG_NETFILTER)
 bool ckpt_tcp_by_value(struct sock *sk);
-int ckpt_tcp_snapshot(struct ckpt_ctx *ctx, struct socket *sock,
-		      struct ckpt_tcp_snap *snap, u32 room);
+int ckpt_tcp_snapshot(struct ckpt_ctx *ctx, struct sock *sk,
+		      struct file *file, struct ckpt_tcp_snap *snap, u32 room);
+void ckpt_tcp_unhold_from(struct ckpt_ctx *ctx, unsigned int from);
+int ckpt_tcp_waiting(struct sock *sk, struct sock **conns, unsigned int max);
+bool ckpt_tcp_waiting_same(struct sock *sk, struct sock **conns,
+			   unsigned int n);
 int ckpt_tcp_write(struct ckpt_ctx *ctx, struct ckpt_tcp_snap *snap, u32 id);
 void ckpt_tcp_dump_end(struct ckpt_ctx *ctx, bool kill);
 int ckpt_tcp_remake(struct socket *sock, const struct ckpt_socket *rec,
@@ -388,16 +393,38 @@ int ckpt_tcp_remake(struct socket *sock, const struct ckpt_socket *rec,
 		    const struct ckpt_tcp *tcp,
 		    struct ckpt_sock_data **msgs, unsigned int nr);
 void ckpt_tcp_commit(struct socket *sock, bool reuseaddr);
+struct request_sock *ckpt_tcp_req_alloc(struct sock *lsk);
+void ckpt_tcp_req_free(struct request_sock *req);
+void ckpt_tcp_enqueue(struct sock *lsk, struct socket *sock,
+		      struct request_sock *req);
 #else
 static inline bool ckpt_tcp_by_value(struct sock *sk)
 {
 	return false;
 }
 
-static inline int ckpt_tcp_snapshot(struct ckpt_ctx *ctx, struct socket *sock,
+static inline int ckpt_tcp_snapshot(struct ckpt_ctx *ctx, struct sock *sk,
+				    struct file *file,
 				    struct ckpt_tcp_snap *snap, u32 room)
 {
 	return -EAGAIN;
+}
+
+static inline void ckpt_tcp_unhold_from(struct ckpt_ctx *ctx,
+					unsigned int from)
+{
+}
+
+static inline int ckpt_tcp_waiting(struct sock *sk, struct sock **conns,
+				   unsigned int max)
+{
+	return -EAGAIN;
+}
+
+static inline bool ckpt_tcp_waiting_same(struct sock *sk, struct sock **conns,
+					 unsigned int n)
+{
+	return false;
 }
 
 static inline int ckpt_tcp_write(struct ckpt_ctx *ctx,
@@ -421,6 +448,20 @@ static inline int ckpt_tcp_remake(struct socket *sock,
 }
 
 static inline void ckpt_tcp_commit(struct socket *sock, bool reuseaddr)
+{
+}
+
+static inline struct request_sock *ckpt_tcp_req_alloc(struct sock *lsk)
+{
+	return NULL;
+}
+
+static inline void ckpt_tcp_req_free(struct request_sock *req)
+{
+}
+
+static inline void ckpt_tcp_enqueue(struct sock *lsk, struct socket *sock,
+				    struct request_sock *req)
 {
 }
 #endif

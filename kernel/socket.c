@@ -89,6 +89,12 @@
  * @dgrams: a UDP socket's SOCK_MSG records, in order
  * @nr_dgrams: entries in @dgrams
  * @max_dgrams: room in @dgrams
+ * @waiting: a TCP listener's connections waiting in its backlog, in
+ *	order, each staged as an established connection is
+ * @nr_waiting: entries in @waiting
+ * @max_waiting: room in @waiting
+ * @conn: such a connection, made again by TCP repair, until the commit
+ * @req: the request it is to wait with (ckpt_tcp_req_alloc())
  */
 struct ckpt_sock_stage {
 	struct ckpt_socket rec;
@@ -105,6 +111,11 @@ struct ckpt_sock_stage {
 	struct ckpt_sock_msg **dgrams;
 	unsigned int nr_dgrams;
 	unsigned int max_dgrams;
+	struct ckpt_sock_stage **waiting;
+	unsigned int nr_waiting;
+	unsigned int max_waiting;
+	struct socket *conn;
+	struct request_sock *req;
 };
 
 /* Is @file a socket? */
@@ -159,6 +170,14 @@ void ckpt_sock_stage_free(struct ckpt_sock_stage *st)
 	for (i = 0; i < st->nr_dgrams; i++)
 		kvfree(st->dgrams[i]);
 	kvfree(st->dgrams);
+	for (i = 0; i < st->nr_waiting; i++)
+		ckpt_sock_stage_free(st->waiting[i]);
+	kvfree(st->waiting);
+	/* closed in repair mode: silently, its peer still held back */
+	if (st->conn)
+		sock_release(st->conn);
+	if (st->req)
+		ckpt_tcp_req_free(st->req);
 	kvfree(st->tcp);
 	kfree(st);
 }
@@ -560,8 +579,9 @@ static int ckpt_sock_name(struct socket *sock, bool peer,
 /*
  * Can restore make the TCP or UDP socket @sk again from its record, when
  * the live one is not there?  Only if the image holds all of it: a TCP
- * listener with no connection waiting to be accepted or an unconnected
- * TCP socket; an established TCP connection its TCP record can hold
+ * listener with no connection half made (those waiting to be accepted
+ * follow it, ckpt_dump_waiting()) or an unconnected TCP socket; an
+ * established TCP connection its TCP record can hold
  * (ckpt_tcp_by_value()); a UDP socket, its datagrams in SOCK_MSG records
  * after its own (ckpt_udp_snapshot()); and no option
  * but those the record has: ckpt_sock_opt_flags()'s, and the TCP and UDP
@@ -626,8 +646,7 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 		     !icsk->icsk_accept_queue.rskq_defer_accept &&
 		     !icsk->icsk_accept_queue.fastopenq.max_qlen &&
 		     (sk->sk_state != TCP_LISTEN ||
-		      (!READ_ONCE(sk->sk_ack_backlog) &&
-		       !inet_csk_reqsk_queue_len(sk)));
+		      !inet_csk_reqsk_queue_len(sk));
 	} else {
 		struct udp_sock *up = udp_sk(sk);
 
@@ -862,19 +881,181 @@ static bool ckpt_unix_remake(struct ckpt_ctx *ctx, struct socket *sock,
 }
 
 /*
+ * The address of a connection waiting in a backlog, or its peer's, as
+ * getsockname() or getpeername() gives it once accepted; its length.
+ */
+static int ckpt_inet_name(struct sock *sk, bool peer,
+			  struct sockaddr_storage *addr)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	memset(addr, 0, sizeof(*addr));
+	if (sk->sk_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)addr;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = peer ? inet->inet_dport : inet->inet_sport;
+		sin->sin_addr.s_addr = peer ? inet->inet_daddr :
+					      inet->inet_rcv_saddr;
+		return sizeof(*sin);
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)addr;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = peer ? inet->inet_dport : inet->inet_sport;
+		sin6->sin6_addr = peer ? sk->sk_v6_daddr : sk->sk_v6_rcv_saddr;
+		sin6->sin6_scope_id = ipv6_iface_scope_id(&sin6->sin6_addr,
+							  sk->sk_bound_dev_if);
+		return sizeof(*sin6);
+	}
+#endif
+	return 0;
+}
+
+/**
+ * struct ckpt_waiting - a TCP connection waiting in a listener's backlog
+ * @rec: its SOCKET record: the listener's id, its place from 1
+ * @addr: its address, then its peer's
+ * @snap: its TCP record and the bytes of its queues
+ */
+struct ckpt_waiting {
+	struct ckpt_socket rec;
+	struct sockaddr_storage addr[2];
+	struct ckpt_tcp_snap snap;
+};
+
+static void ckpt_waiting_free(struct ckpt_waiting *w, unsigned int n)
+{
+	while (n--)
+		kvfree(w[n].snap.data);
+	kvfree(w);
+}
+
+/*
+ * Read the connections waiting in the backlog of @sock, a TCP listener
+ * whose record @lrec makes it again, into *@wp: each one its records can
+ * make again, as an established connection is (ckpt_inet_remake()), held
+ * back from its peer with the listener's file (ckpt_tcp_snapshot()).
+ *
+ * Return: how many; -EAGAIN if one cannot be, or the backlog changed
+ * meanwhile (the listener is recorded by identity then); -EOPNOTSUPP
+ * past the bytes an image may queue in its sockets; -ENOSPC; -ENOMEM.
+ */
+static int ckpt_dump_waiting(struct ckpt_ctx *ctx, struct socket *sock,
+			     const struct ckpt_socket *lrec,
+			     struct ckpt_waiting **wp)
+{
+	unsigned int max = READ_ONCE(sock->sk->sk_ack_backlog);
+	unsigned int held = ctx->nr_tcp_held, i;
+	u64 bytes = ctx->sock_bytes;
+	u64 room = CKPT_MAX_SOCK_DATA - min_t(u64, bytes, CKPT_MAX_SOCK_DATA);
+	struct ckpt_waiting *w = NULL;
+	struct sock **conns;
+	int nr, err = 0;
+
+	*wp = NULL;
+	if (!max)
+		return 0;
+	conns = kvcalloc(max, sizeof(*conns), GFP_KERNEL);
+	if (!conns)
+		return -ENOMEM;
+	nr = ckpt_tcp_waiting(sock->sk, conns, max);
+	if (nr <= 0) {
+		kvfree(conns);
+		return nr;
+	}
+	w = kvcalloc(nr, sizeof(*w), GFP_KERNEL_ACCOUNT);
+	if (!w)
+		err = -ENOMEM;
+	for (i = 0; i < nr && !err; i++) {
+		struct ckpt_socket *rec = &w[i].rec;
+		struct sock *sk = conns[i];
+
+		rec->id = lrec->id;
+		rec->family = sk->sk_family;
+		rec->type = sk->sk_type;
+		rec->protocol = sk->sk_protocol;
+		rec->state = READ_ONCE(sk->sk_state);
+		rec->cookie = sock_gen_cookie(sk);
+		rec->sndbuf = READ_ONCE(sk->sk_sndbuf);
+		rec->rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+		rec->rcvlowat = READ_ONCE(sk->sk_rcvlowat);
+		rec->rcvtimeo_us = ckpt_timeo_us(READ_ONCE(sk->sk_rcvtimeo));
+		rec->sndtimeo_us = ckpt_timeo_us(READ_ONCE(sk->sk_sndtimeo));
+		rec->flags = CKPT_SOCK_LIVE | CKPT_SOCK_REMAKE;
+		if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+			rec->flags |= CKPT_SOCK_SNDBUF;
+		if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+			rec->flags |= CKPT_SOCK_RCVBUF;
+		if (rec->state != TCP_ESTABLISHED || !ckpt_inet_remake(sk, rec)) {
+			err = -EAGAIN;
+			break;
+		}
+		rec->backlog = i + 1;
+		rec->addr_len = ckpt_inet_name(sk, false, &w[i].addr[0]);
+		rec->peer_len = ckpt_inet_name(sk, true, &w[i].addr[1]);
+		err = ckpt_tcp_snapshot(ctx, sk, sock->file, &w[i].snap, room);
+		if (!err) {
+			room -= w[i].snap.rec.rcv_len + w[i].snap.rec.snd_len;
+			ctx->sock_bytes += w[i].snap.rec.rcv_len +
+					   w[i].snap.rec.snd_len;
+		}
+	}
+	/* none accepted or come meanwhile: the backlog read is the one */
+	if (!err && !ckpt_tcp_waiting_same(sock->sk, conns, nr))
+		err = -EAGAIN;
+	for (i = 0; i < nr; i++)
+		sock_put(conns[i]);
+	kvfree(conns);
+	if (err == -E2BIG)
+		err = ckpt_refuse_task(ctx->task,
+				       "a TCP listener with more than 64 MiB queued in its backlog's connections");
+	if (err) {
+		ckpt_tcp_unhold_from(ctx, held);
+		ctx->sock_bytes = bytes;
+		if (w)
+			ckpt_waiting_free(w, nr);
+		return err;
+	}
+	*wp = w;
+	return nr;
+}
+
+/* A SOCKET record with its addresses, @rec's lengths of each. */
+static int ckpt_write_sock_rec(struct ckpt_ctx *ctx,
+			       const struct ckpt_socket *rec,
+			       const struct sockaddr_storage *addr)
+{
+	u32 len = sizeof(*rec) + rec->addr_len + rec->peer_len;
+	struct ckpt_socket *r;
+
+	r = ckpt_rec_begin(ctx, CKPT_REC_SOCKET, len);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	*r = *rec;
+	memcpy(r + 1, &addr[0], rec->addr_len);
+	memcpy((u8 *)(r + 1) + rec->addr_len, &addr[1], rec->peer_len);
+	ckpt_rec_end(ctx, len);
+	return 0;
+}
+
+/*
  * The SOCKET record of a socket kept by identity, and its addresses; for
  * an established TCP connection made again from the image, its TCP record
- * and queues after it; for a UDP socket, its datagrams.
+ * and queues after it; for a UDP socket, its datagrams; for a TCP
+ * listener, the records of the connections waiting in its backlog.
  */
 static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 				 struct ckpt_socket *rec)
 {
+	struct ckpt_waiting *waiting = NULL;
 	struct ckpt_queue_snap msgs = { };
 	struct ckpt_udp_snap dgrams = { };
 	struct ckpt_tcp_snap snap = { };
 	struct sockaddr_storage *addr;
-	struct ckpt_socket *r;
-	int alen, plen, err;
+	int alen, plen, err, i, nr_waiting = 0;
 
 	addr = kmalloc_array(2, sizeof(*addr), GFP_KERNEL);
 	if (!addr)
@@ -893,13 +1074,26 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 	}
 	if (rec->flags & CKPT_SOCK_REMAKE && rec->protocol == IPPROTO_TCP &&
 	    rec->state == TCP_ESTABLISHED) {
-		err = ckpt_tcp_snapshot(ctx, sock, &snap, CKPT_MAX_SOCK_DATA);
+		err = ckpt_tcp_snapshot(ctx, sock->sk, sock->file, &snap,
+					CKPT_MAX_SOCK_DATA);
 		if (err == -EAGAIN) {		/* no longer one it can hold */
 			rec->flags = CKPT_SOCK_LIVE;
 		} else if (err) {
 			if (err == -E2BIG)
 				err = ckpt_refuse_task(ctx->task,
 						       "a TCP connection with more than 64 MiB queued");
+			goto out;
+		}
+	}
+	if (rec->flags & CKPT_SOCK_REMAKE && rec->protocol == IPPROTO_TCP &&
+	    rec->state == TCP_LISTEN) {
+		nr_waiting = ckpt_dump_waiting(ctx, sock, rec, &waiting);
+		if (nr_waiting == -EAGAIN) {	/* kept by identity then */
+			nr_waiting = 0;
+			rec->flags = CKPT_SOCK_LIVE;
+			rec->backlog = 0;
+		} else if (nr_waiting < 0) {
+			err = nr_waiting;
 			goto out;
 		}
 	}
@@ -949,13 +1143,8 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 		rec->keepintvl_s = 0;
 		rec->keepcnt = 0;
 	}
-	r = ckpt_rec_begin(ctx, CKPT_REC_SOCKET, sizeof(*rec) + alen + plen);
-	err = PTR_ERR_OR_ZERO(r);
+	err = ckpt_write_sock_rec(ctx, rec, addr);
 	if (!err) {
-		*r = *rec;
-		memcpy(r + 1, &addr[0], alen);
-		memcpy((u8 *)(r + 1) + alen, &addr[1], plen);
-		ckpt_rec_end(ctx, sizeof(*rec) + alen + plen);
 		if (snap.data)
 			err = ckpt_tcp_write(ctx, &snap, rec->id);
 		else if (dgrams.nr)
@@ -964,7 +1153,13 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 			err = ckpt_sock_queue_write(ctx, sock->sk, &msgs,
 						    rec->id);
 	}
+	for (i = 0; !err && i < nr_waiting; i++)
+		err = ckpt_write_sock_rec(ctx, &waiting[i].rec,
+					  waiting[i].addr) ?:
+		      ckpt_tcp_write(ctx, &waiting[i].snap, rec->id);
 out:
+	if (waiting)
+		ckpt_waiting_free(waiting, nr_waiting);
 	ckpt_queue_snap_free(&msgs);
 	kvfree(dgrams.buf);
 	kvfree(snap.data);
@@ -1149,14 +1344,70 @@ static bool ckpt_kept_rec_valid(const struct ckpt_socket *rec,
 	return rec->state == (rec->peer_len ? TCP_ESTABLISHED : TCP_CLOSE);
 }
 
+/* Is @rec that of a TCP listener made again from the image? */
+static bool ckpt_tcp_listener_remade(const struct ckpt_socket *rec)
+{
+	return rec->flags & CKPT_SOCK_REMAKE && rec->family != AF_UNIX &&
+	       rec->protocol == IPPROTO_TCP && rec->state == TCP_LISTEN;
+}
+
+/*
+ * Stage @rec, a connection waiting in the backlog of @l, the TCP listener
+ * staged just before: at the next place, within the backlog listen() is
+ * to set, and a sound record of an established connection otherwise.
+ */
+static int ckpt_sock_stage_waiting(struct ckpt_sock_stage *l,
+				   const struct ckpt_socket *rec)
+{
+	struct ckpt_socket conn = *rec;
+	struct ckpt_sock_stage *st;
+	int err;
+
+	/* its place aside, as it will be once accepted */
+	conn.backlog = 0;
+	if (!ckpt_tcp_listener_remade(&l->rec) ||
+	    !(rec->flags & CKPT_SOCK_LIVE) || !(rec->flags & CKPT_SOCK_REMAKE) ||
+	    rec->family != l->rec.family || rec->protocol != IPPROTO_TCP ||
+	    rec->state != TCP_ESTABLISHED || rec->peer ||
+	    rec->backlog != l->nr_waiting + 1 ||
+	    rec->backlog > (u64)l->rec.backlog + 1 ||
+	    !ckpt_kept_rec_valid(&conn, (const u8 *)(rec + 1)))
+		return -EINVAL;
+	if (l->nr_waiting == l->max_waiting) {
+		err = ckpt_grow((void **)&l->waiting, &l->max_waiting,
+				sizeof(*l->waiting));
+		if (err)
+			return err;
+	}
+	st = kzalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
+	if (!st)
+		return -ENOMEM;
+	st->rec = *rec;
+	memcpy(st->addr, rec + 1, rec->addr_len);
+	memcpy(st->peer_addr, (u8 *)(rec + 1) + rec->addr_len, rec->peer_len);
+	l->waiting[l->nr_waiting++] = st;
+	return 0;
+}
+
+/*
+ * The stage of the socket whose records come now: @st's, or for a TCP
+ * listener, that of the last connection of its backlog read.
+ */
+static struct ckpt_sock_stage *ckpt_sock_stage_now(struct ckpt_sock_stage *st)
+{
+	return st && st->nr_waiting ? st->waiting[st->nr_waiting - 1] : st;
+}
+
 /**
  * ckpt_restore_socket - take in a CKPT_REC_SOCKET record
  * @ctx: the context
  * @h: the record's header
  *
  * Stages the socket of the FILE record just before; the second end of a
- * pair names the first, which must be waiting for it.  A socket kept by
- * identity is found at the commit (ckpt_sock_live_match()).
+ * pair names the first, which must be waiting for it; a TCP listener's
+ * record is followed by those of the connections waiting in its backlog.
+ * A socket kept by identity is found at the commit
+ * (ckpt_sock_live_match()).
  *
  * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed or
  * misplaced one; -ENOMEM.
@@ -1173,7 +1424,7 @@ int ckpt_restore_socket(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	if (IS_ERR(rec))
 		return PTR_ERR(rec);
 	if (!obj || obj->id != rec->id || obj->rec.type != CKPT_FILE_SOCKET ||
-	    obj->sock || rec->pad ||
+	    rec->pad ||
 	    rec->flags & ~CKPT_SOCK_FLAGS ||
 	    (rec->type != SOCK_STREAM && rec->type != SOCK_DGRAM &&
 	     rec->type != SOCK_SEQPACKET) ||
@@ -1187,6 +1438,10 @@ int ckpt_restore_socket(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	    div_u64(rec->sndtimeo_us, USEC_PER_SEC) > INT_MAX ||
 	    rec->backlog > INT_MAX)
 		goto out;
+	if (obj->sock) {
+		err = ckpt_sock_stage_waiting(obj->sock, rec);
+		goto out;
+	}
 	if (rec->flags & CKPT_SOCK_LIVE) {
 		if (rec->peer || !ckpt_kept_rec_valid(rec, (const void *)(rec + 1)))
 			goto out;
@@ -1267,7 +1522,7 @@ int ckpt_restore_sock_data(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	if (IS_ERR(rec))
 		return PTR_ERR(rec);
 	obj = ckpt_obj_find(ctx, rec->id);
-	st = obj ? obj->sock : NULL;
+	st = ckpt_sock_stage_now(obj ? obj->sock : NULL);
 	/*
 	 * A pair's: the first knows the second, the second the first; a
 	 * TCP connection's, within its TCP record's queues; or a unix
@@ -1305,9 +1560,10 @@ out:
  * @h: the record's header
  *
  * The TCP record of the established connection whose SOCKET record comes
- * just before.  Its numbers are TCP repair's to check, when the
- * connection is made again (ckpt_tcp_remake()); its MSS must be one TCP
- * works with (TCP_MIN_MSS at least).
+ * just before; one waiting in a backlog has sent nothing.  Its numbers
+ * are TCP repair's to check, when the connection is made again
+ * (ckpt_tcp_remake()); its MSS must be one TCP works with (TCP_MIN_MSS
+ * at least).
  *
  * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed or
  * misplaced one; -ENOMEM.
@@ -1315,7 +1571,7 @@ out:
 int ckpt_restore_tcp(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 {
 	struct ckpt_obj *obj = ctx->nr_objs ? &ctx->objs[ctx->nr_objs - 1] : NULL;
-	struct ckpt_sock_stage *st = obj ? obj->sock : NULL;
+	struct ckpt_sock_stage *st = ckpt_sock_stage_now(obj ? obj->sock : NULL);
 	struct ckpt_tcp *rec;
 
 	rec = ckpt_read_payload(ctx, h, sizeof(*rec), sizeof(*rec));
@@ -1325,6 +1581,7 @@ int ckpt_restore_tcp(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	    !(st->rec.flags & CKPT_SOCK_REMAKE) ||
 	    st->rec.protocol != IPPROTO_TCP ||
 	    st->rec.state != TCP_ESTABLISHED ||
+	    (st->rec.backlog && rec->snd_len) ||	/* waiting: sent nothing */
 	    rec->flags & ~CKPT_TCP_FLAGS || rec->pad ||
 	    rec->mss < TCP_MIN_MSS ||
 	    (rec->flags & CKPT_TCP_WSCALE ?
@@ -1491,6 +1748,13 @@ static int ckpt_sock_shutdown(struct socket *sock, u32 flags)
 	return err;
 }
 
+/* Has the established connection @st its TCP record and all its queues? */
+static bool ckpt_tcp_staged_whole(const struct ckpt_sock_stage *st)
+{
+	return st->tcp &&
+	       st->tcp_bytes == (u64)st->tcp->rcv_len + st->tcp->snd_len;
+}
+
 /* Make the socket of @a, and of @b, its peer, if any, and their files. */
 static int ckpt_make_sockets(struct ckpt_obj *a, struct ckpt_obj *b)
 {
@@ -1565,12 +1829,14 @@ int ckpt_socket_precommit(struct ckpt_ctx *ctx)
 	for (i = 0; i < ctx->nr_objs; i++) {
 		struct ckpt_obj *a = &ctx->objs[i], *b = NULL;
 		const struct ckpt_sock_stage *st = a->sock;
+		unsigned int j;
 
 		/* a connection made again has its TCP record and queues */
-		if (st && ckpt_sock_remake_late(a) &&
-		    (!st->tcp ||
-		     st->tcp_bytes != (u64)st->tcp->rcv_len + st->tcp->snd_len))
+		if (st && ckpt_sock_remake_late(a) && !ckpt_tcp_staged_whole(st))
 			return -EINVAL;
+		for (j = 0; st && j < st->nr_waiting; j++)
+			if (!ckpt_tcp_staged_whole(st->waiting[j]))
+				return -EINVAL;
 		if (!st || a->file || st->rec.peer ||
 		    st->rec.flags & CKPT_SOCK_LIVE)
 			continue;
@@ -1684,6 +1950,73 @@ static bool ckpt_rec_bound(const struct ckpt_socket *rec, const u8 *addr)
 	return in6.sin6_port;
 }
 
+/* socket(), and setsockopt() for the options of its record. */
+static int ckpt_sock_make(const struct ckpt_socket *rec,
+			  struct socket **sockp)
+{
+	struct socket *sock;
+	int one = 1, err;
+
+	err = sock_create(rec->family, rec->type, rec->protocol, &sock);
+	if (err)
+		return err;
+	/* a unix socket's record has none of these (ckpt_kept_unix_valid()) */
+	if (rec->flags & CKPT_SOCK_REUSEADDR)
+		err = ckpt_sock_setopt(sock, SO_REUSEADDR, &one, sizeof(one));
+	if (!err && rec->flags & CKPT_SOCK_REUSEPORT)
+		err = ckpt_sock_setopt(sock, SO_REUSEPORT, &one, sizeof(one));
+	if (!err && rec->flags & CKPT_SOCK_KEEPALIVE)
+		err = ckpt_sock_setopt(sock, SO_KEEPALIVE, &one, sizeof(one));
+	if (!err && rec->flags & CKPT_SOCK_V6ONLY)
+		err = ckpt_sock_setopt_at(sock, SOL_IPV6, IPV6_V6ONLY, 1);
+	if (!err && rec->flags & CKPT_SOCK_NODELAY)
+		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_NODELAY, 1);
+	if (!err && rec->flags & CKPT_SOCK_CORK)
+		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_CORK, 1);
+	if (!err)
+		err = ckpt_sock_set_timers(sock, rec);
+	if (!err)
+		err = ckpt_sock_setopts(sock, rec);
+	if (err) {
+		sock_release(sock);
+		return err;
+	}
+	*sockp = sock;
+	return 0;
+}
+
+/*
+ * Make again the connections that waited in the backlog of @l, whose
+ * listener @lsock is made and listening: each by TCP repair, as an
+ * established connection is, with the request it is to wait with; the
+ * commit puts them in the backlog (ckpt_tcp_enqueue()).  No more than
+ * the backlog listen() set takes: -ENOBUFS, as for a connection dropped.
+ */
+static int ckpt_sock_remake_waiting(struct socket *lsock,
+				    struct ckpt_sock_stage *l)
+{
+	unsigned int i;
+	int err;
+
+	if (l->nr_waiting > READ_ONCE(lsock->sk->sk_max_ack_backlog) + 1)
+		return -ENOBUFS;
+	for (i = 0; i < l->nr_waiting; i++) {
+		struct ckpt_sock_stage *st = l->waiting[i];
+
+		err = ckpt_sock_make(&st->rec, &st->conn);
+		if (!err)
+			err = ckpt_tcp_remake(st->conn, &st->rec, st->addr,
+					      st->peer_addr, st->tcp, st->msgs,
+					      st->nr_msgs);
+		if (err)
+			return err;
+		st->req = ckpt_tcp_req_alloc(lsock->sk);
+		if (!st->req)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /**
  * ckpt_sock_remake - make a socket kept by identity again from its record
  * @ctx: the restore
@@ -1712,32 +2045,15 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	bool client = ckpt_unix_backlog_client(rec);
 	struct socket *sock;
 	struct file *file;
-	int one = 1, err;
+	int err;
 
 	/* a rollback's peer has moved on since: only the live one will do */
 	if (!(rec->flags & CKPT_SOCK_REMAKE) || (st->tcp && ctx->in_place))
 		return NULL;
-	err = sock_create(rec->family, rec->type, rec->protocol, &sock);
+	err = ckpt_sock_make(rec, &sock);
 	if (err)
-		return ERR_PTR(err);
-	/* a unix socket's record has none of these (ckpt_kept_unix_valid()) */
-	if (rec->flags & CKPT_SOCK_REUSEADDR)
-		err = ckpt_sock_setopt(sock, SO_REUSEADDR, &one, sizeof(one));
-	if (!err && rec->flags & CKPT_SOCK_REUSEPORT)
-		err = ckpt_sock_setopt(sock, SO_REUSEPORT, &one, sizeof(one));
-	if (!err && rec->flags & CKPT_SOCK_KEEPALIVE)
-		err = ckpt_sock_setopt(sock, SO_KEEPALIVE, &one, sizeof(one));
-	if (!err && rec->flags & CKPT_SOCK_V6ONLY)
-		err = ckpt_sock_setopt_at(sock, SOL_IPV6, IPV6_V6ONLY, 1);
-	if (!err && rec->flags & CKPT_SOCK_NODELAY)
-		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_NODELAY, 1);
-	if (!err && rec->flags & CKPT_SOCK_CORK)
-		err = ckpt_sock_setopt_at(sock, SOL_TCP, TCP_CORK, 1);
-	if (!err)
-		err = ckpt_sock_set_timers(sock, rec);
-	if (!err)
-		err = ckpt_sock_setopts(sock, rec);
-	if (!err && st->tcp) {
+		goto failed;
+	if (st->tcp) {
 		err = ckpt_tcp_remake(sock, rec, st->addr, st->peer_addr,
 				      st->tcp, st->msgs, st->nr_msgs);
 		goto made;
@@ -1757,6 +2073,9 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	if (!err && rec->state == TCP_LISTEN)
 		err = security_socket_listen(sock, rec->backlog) ?:
 		      sock->ops->listen(sock, rec->backlog);
+	/* and its backlog, whose peers a rollback's listener lost since */
+	if (!err && st->nr_waiting && !ctx->in_place)
+		err = ckpt_sock_remake_waiting(sock, obj->sock);
 	/* a client into its listener's backlog: not waiting for room */
 	if (!err && rec->peer_len)
 		err = security_socket_connect(sock, peer, rec->peer_len) ?:
@@ -1772,10 +2091,12 @@ struct file *ckpt_sock_remake(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 					    current->comm, task_pid_nr(current), fd);
 	}
 made:
+	if (err)
+		sock_release(sock);
+failed:
 	if (err) {
 		pr_info_ratelimited("%s[%d]: fd %u: cannot make its socket again: error %d\n",
 				    current->comm, task_pid_nr(current), fd, err);
-		sock_release(sock);
 		return ERR_PTR(err);
 	}
 	/* sock_alloc_file() releases the socket if it fails */
@@ -1851,11 +2172,31 @@ bool ckpt_sock_remake_late(const struct ckpt_obj *obj)
 	       st->rec.state == TCP_ESTABLISHED;
 }
 
+/* The connections made again for a listener's backlog, put there. */
+static void ckpt_sock_commit_waiting(struct socket *lsock,
+				     struct ckpt_sock_stage *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nr_waiting; i++) {
+		struct ckpt_sock_stage *st = l->waiting[i];
+
+		/* none for a listener found live, or a rollback's */
+		if (!st->conn)
+			continue;
+		ckpt_tcp_commit(st->conn, st->rec.flags & CKPT_SOCK_REUSEADDR);
+		ckpt_tcp_enqueue(lsock->sk, st->conn, st->req);
+		st->conn = NULL;
+		st->req = NULL;
+	}
+}
+
 /**
  * ckpt_socket_commit - the restored process's connections made again
  * @ctx: the restore, committed
  *
- * Each leaves repair mode and goes back to its peer (ckpt_tcp_commit()).
+ * Each leaves repair mode and goes back to its peer (ckpt_tcp_commit());
+ * those of a listener's backlog wait there again (ckpt_tcp_enqueue()).
  *
  * Context: the committing task, after the point of no return.
  */
@@ -1874,5 +2215,8 @@ void ckpt_socket_commit(struct ckpt_ctx *ctx)
 		if (obj->sock && obj->sock->repaired && obj->file)
 			ckpt_tcp_commit(sock_from_file(obj->file),
 					obj->sock->rec.flags & CKPT_SOCK_REUSEADDR);
+		if (obj->sock && obj->file)
+			ckpt_sock_commit_waiting(sock_from_file(obj->file),
+						 obj->sock);
 	}
 }

@@ -27,6 +27,7 @@
 
 #include <linux/fdtable.h>
 #include <linux/file.h>
+#include <linux/memcontrol.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
@@ -40,6 +41,7 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
+#include <net/request_sock.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
@@ -80,11 +82,14 @@ struct ckpt_tcp_hold {
 /**
  * struct ckpt_tcp_held - a connection a dump holds
  * @hold: its hold
- * @file: its socket's file (a reference)
- * @nr_fds: the descriptors of the process it is open at
+ * @sk: its socket (a reference)
+ * @file: its socket's file, or for a connection waiting in a listener's
+ *	backlog the listener's (a reference)
+ * @nr_fds: the descriptors of the process @file is open at
  */
 struct ckpt_tcp_held {
 	struct ckpt_tcp_hold *hold;
+	struct sock *sk;
 	struct file *file;
 	unsigned int nr_fds;
 };
@@ -446,7 +451,8 @@ changed:
 /**
  * ckpt_tcp_snapshot - read an established connection for its TCP record
  * @ctx: the dump, in ckpt_dump_fds() (@ctx->files)
- * @sock: the socket, which ckpt_tcp_by_value() accepted
+ * @sk: the socket, which ckpt_tcp_by_value() accepted
+ * @file: its file; for a connection waiting in a backlog, its listener's
  * @snap: the record and the bytes of its queues, filled in; its @data is
  *	the caller's to free
  * @room: the most bytes its queues may have
@@ -458,11 +464,10 @@ changed:
  * identity then); -E2BIG beyond @room; -ENOSPC if too many connections
  * are held; -ENOMEM.
  */
-int ckpt_tcp_snapshot(struct ckpt_ctx *ctx, struct socket *sock,
-		      struct ckpt_tcp_snap *snap, u32 room)
+int ckpt_tcp_snapshot(struct ckpt_ctx *ctx, struct sock *sk,
+		      struct file *file, struct ckpt_tcp_snap *snap, u32 room)
 {
 	struct ckpt_tcp_held *held = NULL;
-	struct sock *sk = sock->sk;
 	u64 want;
 	int err;
 
@@ -506,11 +511,91 @@ int ckpt_tcp_snapshot(struct ckpt_ctx *ctx, struct socket *sock,
 		return err;
 	}
 	if (held) {
-		held->file = get_file(sock->file);
-		held->nr_fds = ckpt_files_nr_fds(ctx->files, sock->file);
+		sock_hold(sk);
+		held->sk = sk;
+		held->file = get_file(file);
+		held->nr_fds = ckpt_files_nr_fds(ctx->files, file);
 		ctx->nr_tcp_held++;
 	}
 	return 0;
+}
+
+/**
+ * ckpt_tcp_unhold_from - end the holds of a dump from the @from'th on
+ * @ctx: the dump
+ * @from: how many of its holds stay
+ *
+ * For the connections of a listener's backlog that turned out not to be
+ * recorded by value after all.
+ */
+void ckpt_tcp_unhold_from(struct ckpt_ctx *ctx, unsigned int from)
+{
+	while (ctx->nr_tcp_held > from) {
+		struct ckpt_tcp_held *held = &ctx->tcp_held[--ctx->nr_tcp_held];
+
+		ckpt_tcp_unhold(held->hold);
+		sock_put(held->sk);
+		fput(held->file);
+	}
+}
+
+/**
+ * ckpt_tcp_waiting - the connections waiting in a listener's backlog
+ * @sk: the listener
+ * @conns: filled in with them, in the order accept() takes them, each
+ *	with a reference for the caller to put
+ * @max: room in @conns
+ *
+ * Return: how many; -EAGAIN for more than @max, or one TCP Fast Open
+ * made (the handshake not done yet).
+ */
+int ckpt_tcp_waiting(struct sock *sk, struct sock **conns, unsigned int max)
+{
+	struct request_sock_queue *queue = &inet_csk(sk)->icsk_accept_queue;
+	struct request_sock *req;
+	unsigned int i = 0;
+	int n = 0;
+
+	spin_lock_bh(&queue->rskq_lock);
+	for (req = queue->rskq_accept_head; req; req = req->dl_next) {
+		if (i == max || !req->sk || tcp_rsk(req)->tfo_listener) {
+			n = -EAGAIN;
+			break;
+		}
+		sock_hold(req->sk);
+		conns[i++] = req->sk;
+	}
+	if (!n)
+		n = i;
+	spin_unlock_bh(&queue->rskq_lock);
+	if (n < 0)
+		while (i--)
+			sock_put(conns[i]);
+	return n;
+}
+
+/**
+ * ckpt_tcp_waiting_same - are these still the connections waiting there?
+ * @sk: the listener
+ * @conns: what ckpt_tcp_waiting() found
+ * @n: entries in @conns
+ *
+ * None accepted meanwhile by another process holding the listener, and
+ * none come since: the backlog read is the listener's.
+ */
+bool ckpt_tcp_waiting_same(struct sock *sk, struct sock **conns,
+			   unsigned int n)
+{
+	struct request_sock_queue *queue = &inet_csk(sk)->icsk_accept_queue;
+	struct request_sock *req;
+	unsigned int i = 0;
+	bool same = true;
+
+	spin_lock_bh(&queue->rskq_lock);
+	for (req = queue->rskq_accept_head; req && same; req = req->dl_next)
+		same = i < n && req->sk == conns[i++];
+	spin_unlock_bh(&queue->rskq_lock);
+	return same && i == n;
 }
 
 /**
@@ -552,24 +637,34 @@ int ckpt_tcp_write(struct ckpt_ctx *ctx, struct ckpt_tcp_snap *snap, u32 id)
  * mode, so that the process's exit closes it silently, and stays held
  * for CKPT_TCP_HOLD_SECS, or until a restore makes it again.  Without
  * @kill, or for a socket open elsewhere too (another process would lose
- * it), the hold ends now.
+ * it, or accept the connections waiting in a listener's backlog), the
+ * hold ends now.
  *
  * Context: the dumper, which ckpt_tcp_by_value() found may repair them.
  */
 void ckpt_tcp_dump_end(struct ckpt_ctx *ctx, bool kill)
 {
-	unsigned int i;
+	unsigned int i, run = 0;
 	int on = TCP_REPAIR_ON;
+	bool alone = false;
 
 	for (i = 0; i < ctx->nr_tcp_held; i++) {
 		struct ckpt_tcp_held *held = &ctx->tcp_held[i];
-		struct socket *sock = sock_from_file(held->file);
-		/* the process's descriptors, the object table's and ours */
-		bool alone = file_count(held->file) == held->nr_fds + 2;
+		struct sock *sk = held->sk;
 
+		/* a listener's waiting connections come together, on its file */
+		if (i == run) {
+			while (++run < ctx->nr_tcp_held &&
+			       ctx->tcp_held[run].file == held->file)
+				;
+			/* the process's descriptors, the object table's, ours */
+			alone = file_count(held->file) ==
+				held->nr_fds + 1 + (run - i);
+		}
+		/* as setsockopt() would, on a connection still not accepted */
 		if (kill && alone &&
-		    !sock->ops->setsockopt(sock, SOL_TCP, TCP_REPAIR,
-					   KERNEL_SOCKPTR(&on), sizeof(on))) {
+		    !sk->sk_prot->setsockopt(sk, SOL_TCP, TCP_REPAIR,
+					     KERNEL_SOCKPTR(&on), sizeof(on))) {
 			mutex_lock(&ckpt_tcp_mutex);
 			WRITE_ONCE(held->hold->expires,
 				   jiffies + CKPT_TCP_HOLD_SECS * HZ ?: 1);
@@ -579,6 +674,7 @@ void ckpt_tcp_dump_end(struct ckpt_ctx *ctx, bool kill)
 		} else {
 			ckpt_tcp_unhold(held->hold);
 		}
+		sock_put(sk);
 		fput(held->file);
 	}
 	kvfree(ctx->tcp_held);
@@ -777,4 +873,80 @@ void ckpt_tcp_commit(struct socket *sock, bool reuseaddr)
 	if (reuseaddr)
 		sock_setsockopt(sock, SOL_SOCKET, SO_REUSEADDR,
 				KERNEL_SOCKPTR(&one), sizeof(one));
+}
+
+/**
+ * ckpt_tcp_req_alloc - the request a connection waits with in a backlog
+ * @lsk: the listener
+ *
+ * As a SYN cookie's connection gets one (cookie_tcp_reqsk_alloc()): not
+ * attached to the listener, taken and freed by accept().  Made before the
+ * point of no return, so that ckpt_tcp_enqueue() cannot fail.
+ *
+ * Return: the request, or NULL.
+ */
+struct request_sock *ckpt_tcp_req_alloc(struct sock *lsk)
+{
+	struct request_sock *req;
+
+	req = inet_reqsk_alloc(lsk->sk_prot->rsk_prot, lsk, false);
+	if (req)
+		tcp_rsk(req)->tfo_listener = false;
+	return req;
+}
+
+/* A request ckpt_tcp_enqueue() did not take, for a restore that failed. */
+void ckpt_tcp_req_free(struct request_sock *req)
+{
+	reqsk_free(req);
+}
+
+/**
+ * ckpt_tcp_enqueue - put a connection made again in its listener's backlog
+ * @lsk: the listener, made again
+ * @sock: the connection, given back to its peer (ckpt_tcp_commit())
+ * @req: its request, from ckpt_tcp_req_alloc()
+ *
+ * As tcp_get_cookie_sock() queues a connection: @sock goes, and its sock
+ * waits in the backlog as any child of a listener does, with no socket,
+ * wait queue or memory cgroup of its own, until accept() gives it those
+ * of the accepting task (inet_csk_accept() charges its memory then).
+ * The reference @sock held is the backlog's.
+ *
+ * Context: the committing task, after the point of no return.
+ */
+void ckpt_tcp_enqueue(struct sock *lsk, struct socket *sock,
+		      struct request_sock *req)
+{
+	struct sock *sk = sock->sk;
+
+	lock_sock(sk);
+	if (mem_cgroup_sockets_enabled && sk->sk_memcg) {
+		/* a child has sent nothing: no sk_wmem_queued */
+		mem_cgroup_uncharge_skmem(sk->sk_memcg,
+					  sk_mem_pages(sk->sk_forward_alloc +
+						       atomic_read(&sk->sk_rmem_alloc)));
+		mem_cgroup_sk_free(sk);
+		sk->sk_memcg = NULL;
+	}
+	write_lock_bh(&sk->sk_callback_lock);
+	sk_set_socket(sk, NULL);
+	RCU_INIT_POINTER(sk->sk_wq, NULL);
+	write_unlock_bh(&sk->sk_callback_lock);
+	release_sock(sk);
+	sock->sk = NULL;
+	sock_release(sock);
+
+	refcount_set(&req->rsk_refcnt, 1);
+	local_bh_disable();
+	bh_lock_sock(sk);
+	if (inet_csk_reqsk_queue_add(lsk, req, sk)) {
+		bh_unlock_sock(sk);
+	} else {
+		/* closed meanwhile: forgotten as its other children are */
+		bh_unlock_sock(sk);
+		sock_put(sk);
+		__reqsk_free(req);
+	}
+	local_bh_enable();
 }

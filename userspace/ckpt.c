@@ -1104,6 +1104,8 @@ struct show_file {
 	int udp;		/* a UDP socket made again: its SOCK_MSGs */
 	uint32_t dgrams;	/* how many */
 	uint64_t dgram_bytes;	/* of how many bytes */
+	char *waiting;		/* a TCP listener's backlog, one line each */
+	char *conn;		/* the last of them, until its TCP record */
 };
 
 struct show_fds {
@@ -1160,8 +1162,21 @@ static struct show_file *show_file_of(const struct show_fds *t, uint32_t id)
 static void note_socket(struct show_fds *t, const struct ckpt_record *rec)
 {
 	struct show_file *f = show_file_of(t, rec->u.socket.id);
+	unsigned int place = ckpt_socket_waiting(&rec->u.socket);
 
-	if (f && !f->sock) {
+	if (f && f->sock && place) {
+		const struct ckpt_socket *k = &rec->u.socket;
+		char local[256], peer[256];
+
+		sock_addr_text(k->family, rec->sock_addr, k->addr_len, local,
+			       sizeof(local));
+		sock_addr_text(k->family, rec->sock_addr + k->addr_len,
+			       k->peer_len, peer, sizeof(peer));
+		free(f->conn);
+		if (asprintf(&f->conn, "waiting in its backlog, place %u: %s -> %s",
+			     place, local, peer) < 0)
+			f->conn = NULL;
+	} else if (f && !f->sock) {
 		f->sock = sock_describe(rec);
 		f->udp = ckpt_socket_has_msgs(&rec->u.socket);
 	}
@@ -1171,7 +1186,7 @@ static void note_sock_data(struct show_fds *t, const struct ckpt_record *rec)
 {
 	struct show_file *f = show_file_of(t, rec->u.sock_data.id);
 
-	if (f) {
+	if (f && !f->waiting) {	/* not a backlog's */
 		f->queued += rec->u.sock_data.len;
 		f->msgs++;
 	}
@@ -1191,7 +1206,19 @@ static void note_tcp(struct show_fds *t, const struct ckpt_record *rec)
 {
 	struct show_file *f = show_file_of(t, rec->u.tcp.id);
 
-	if (f) {
+	char *more;
+
+	if (f && f->conn) {
+		/* one waiting in a listener's backlog: a line of its own */
+		if (asprintf(&more, "%s\n         %s, %u bytes received not read",
+			     f->waiting ? f->waiting : "", f->conn,
+			     rec->u.tcp.rcv_len) >= 0) {
+			free(f->waiting);
+			f->waiting = more;
+		}
+		free(f->conn);
+		f->conn = NULL;
+	} else if (f) {
 		f->tcp = 1;
 		f->rcv_len = rec->u.tcp.rcv_len;
 		f->snd_len = rec->u.tcp.snd_len;
@@ -1260,6 +1287,8 @@ static void show_fd_table(const struct show_fds *t)
 		else if (f->msgs)
 			printf(", %llu bytes queued in %u records",
 			       U64(f->queued), f->msgs);
+		if (f->waiting)
+			printf("%s", f->waiting);
 		printf("\n");
 	}
 }
@@ -1271,6 +1300,8 @@ static void show_fds_free(struct show_fds *t)
 	for (i = 0; i < t->nr_files; i++) {
 		free(t->files[i].path);
 		free(t->files[i].sock);
+		free(t->files[i].waiting);
+		free(t->files[i].conn);
 	}
 	free(t->files);
 	free(t->fds);

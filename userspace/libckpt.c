@@ -1088,6 +1088,20 @@ int ckpt_socket_has_tcp(const struct ckpt_socket *k)
 	       k->addr_len && k->peer_len;
 }
 
+unsigned int ckpt_socket_waiting(const struct ckpt_socket *k)
+{
+	return ckpt_socket_has_tcp(k) ? k->backlog : 0;
+}
+
+/* Is the SOCKET record that of a TCP listener made again? */
+static int socket_remade_listener(const struct ckpt_socket *k)
+{
+	return (k->family == AF_INET || k->family == AF_INET6) &&
+	       k->type == SOCK_STREAM && k->protocol == IPPROTO_TCP &&
+	       k->state == 10 /* TCP_LISTEN */ &&
+	       (k->flags & CKPT_SOCK_REMAKE);
+}
+
 int ckpt_socket_has_msgs(const struct ckpt_socket *k)
 {
 	return (k->family == AF_INET || k->family == AF_INET6) &&
@@ -1146,8 +1160,10 @@ static int out_of_order(struct ckpt_reader *r, const struct ckpt_record *rec,
  * The order: PROC; FILE, MM, VMA, PAGES; SIGHAND; SIGINFO...; FILE, FD...;
  * THREAD REGS for each thread, the leader first; END.  An established TCP
  * connection's SOCKET is followed by its TCP record, then by exactly the
- * bytes of its queues in SOCK_DATA records; the SOCK_MSG records of a UDP
- * socket made again follow its SOCKET.
+ * bytes of its queues in SOCK_DATA records; so are those of the
+ * connections waiting in a TCP listener's backlog, after the listener's
+ * SOCKET in their order; the SOCK_MSG records of a UDP socket made again
+ * follow its SOCKET.
  */
 static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 {
@@ -1169,6 +1185,10 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 				    (unsigned long long)r->tcp_left);
 		r->tcp_data = 0;
 	}
+	/* a listener's waiting connections come right after it */
+	if (type != CKPT_REC_SOCKET && type != CKPT_REC_TCP &&
+	    type != CKPT_REC_SOCK_DATA)
+		r->listener_id = 0;
 
 	switch (type) {
 	case CKPT_REC_PROC:
@@ -1195,9 +1215,26 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 	case CKPT_REC_MEMFD:
 	case CKPT_REC_TIMERFD:
 	case CKPT_REC_SOCKET:
-		if (r->last_type != CKPT_REC_FILE)
+		if (type == CKPT_REC_SOCKET &&
+		    ckpt_socket_waiting(&rec->u.socket)) {
+			const struct ckpt_socket *k = &rec->u.socket;
+
+			if (!r->listener_id || k->id != r->listener_id)
+				return out_of_order(r, rec,
+						    "a TCP connection waiting in a backlog follows its listener's SOCKET or the connection before it");
+			if (k->backlog != r->nr_waiting + 1)
+				return fail(r, -EINVAL, rec->offset,
+					    "SOCKET record: a TCP connection at place %u in the backlog of socket %u, after %u",
+					    k->backlog, k->id, r->nr_waiting);
+			r->nr_waiting++;
+		} else if (r->last_type != CKPT_REC_FILE) {
 			return out_of_order(r, rec,
 					    "EVENTFD, SIGNALFD, MEMFD, TIMERFD and SOCKET follow their FILE");
+		} else if (type == CKPT_REC_SOCKET &&
+			   socket_remade_listener(&rec->u.socket)) {
+			r->listener_id = rec->u.socket.id;
+			r->nr_waiting = 0;
+		}
 		if (type == CKPT_REC_SOCKET) {
 			r->sock_id = rec->u.socket.id;
 			r->sock_tcp = ckpt_socket_has_tcp(&rec->u.socket);

@@ -50,8 +50,11 @@
 #define EM_AARCH64	183
 #endif
 
-/* 5.0: struct ckpt_socket grew SO_LINGER and the TCP keepalive timers */
-#define LIBCKPT_VERSION	"5.0"
+/*
+ * 5.0: struct ckpt_socket grew SO_LINGER and the TCP keepalive timers
+ * 5.1: image version 10, TCP connections waiting in a listener's backlog
+ */
+#define LIBCKPT_VERSION	"5.1"
 
 #ifdef __cplusplus
 extern "C" {
@@ -179,6 +182,10 @@ struct ckpt_reader {
 	/* record order (internal), since 4.2: after the fields of 4.1 */
 	uint16_t sock_family;		/* the last SOCKET record's family */
 	int sock_udp;			/* its SOCK_MSG records may follow */
+
+	/* record order (internal), since 5.1: after the fields of 4.2 */
+	uint32_t listener_id;		/* a TCP listener made again, or 0 */
+	uint32_t nr_waiting;		/* its waiting connections so far */
 };
 
 /* Open a reader; nothing is read until ckpt_reader_header()/next(). */
@@ -219,6 +226,14 @@ int ckpt_socket_has_tcp(const struct ckpt_socket *k);
  * (as the reader checks)?  1 if so, else 0.  Since 4.2.
  */
 int ckpt_socket_has_msgs(const struct ckpt_socket *k);
+
+/*
+ * Is the SOCKET record (host byte order) that of a TCP connection waiting
+ * in the backlog of the listener whose SOCKET record, with the same id,
+ * comes before it (as the reader checks)?  Its place there, from 1, if
+ * so, else 0.  Since 5.1.
+ */
+unsigned int ckpt_socket_waiting(const struct ckpt_socket *k);
 
 /*
  * The family of the sender's address of a SOCK_MSG record (AF_INET or

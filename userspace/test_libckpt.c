@@ -127,6 +127,7 @@ struct variant {
 	uint64_t msg_pad;		/* pad[0..2], 16 bits each */
 	int msg_len_delta;		/* its len field only; the bytes stay */
 	uint32_t msg_data_len;		/* 0: t_msg_len() */
+	int wait_place_delta;		/* of each waiting connection */
 };
 
 static const struct variant well_formed;
@@ -153,22 +154,45 @@ static void w_sockaddr_in(struct w *w, unsigned int port)
 	w_bytes(w, zero, sizeof(zero));
 }
 
-static void w_socket(struct w *w, const struct variant *v)
+/* A TCP socket's SOCKET record on 127.0.0.1:lport, its peer's pport. */
+static void w_tcp_socket(struct w *w, uint32_t flags, unsigned int state,
+			 uint32_t backlog, unsigned int lport,
+			 unsigned int pport)
 {
 	rec_begin(w, CKPT_REC_SOCKET);
 	w32(w, T_SOCK); w16(w, AF_INET); w16(w, SOCK_STREAM);
-	w32(w, v->sock_flags ? v->sock_flags : CKPT_SOCK_LIVE |
-	    CKPT_SOCK_REMAKE | CKPT_SOCK_NODELAY);
+	w32(w, flags);
 	w32(w, 0); w32(w, 16384); w32(w, 131072); w32(w, 1);
-	w16(w, IPPROTO_TCP); w8(w, v->sock_state ? v->sock_state : 1);
+	w16(w, IPPROTO_TCP); w8(w, state);
 	w8(w, 0);
 	w64(w, 0); w64(w, 0); w64(w, T_COOKIE);
-	w16(w, sizeof(struct sockaddr_in)); w16(w, sizeof(struct sockaddr_in));
-	w32(w, 0);
+	w16(w, sizeof(struct sockaddr_in));
+	w16(w, pport ? sizeof(struct sockaddr_in) : 0);
+	w32(w, backlog);
 	w32(w, 0); w32(w, 0); w32(w, 0); w32(w, 0);	/* linger, keepalive */
-	w_sockaddr_in(w, 40000);
-	w_sockaddr_in(w, 5000);
+	w_sockaddr_in(w, lport);
+	if (pport)
+		w_sockaddr_in(w, pport);
 	rec_end(w);
+}
+
+static void w_socket(struct w *w, const struct variant *v)
+{
+	w_tcp_socket(w, v->sock_flags ? v->sock_flags : CKPT_SOCK_LIVE |
+		     CKPT_SOCK_REMAKE | CKPT_SOCK_NODELAY,
+		     v->sock_state ? v->sock_state : 1, 0, 40000, 5000);
+}
+
+/* A TCP listener on port 5000, made again, and its nth waiting connection. */
+static void w_listener(struct w *w)
+{
+	w_tcp_socket(w, CKPT_SOCK_LIVE | CKPT_SOCK_REMAKE, 10, 8, 5000, 0);
+}
+
+static void w_waiting(struct w *w, int nth, const struct variant *v)
+{
+	w_tcp_socket(w, CKPT_SOCK_LIVE | CKPT_SOCK_REMAKE, 1,
+		     nth + 1 + v->wait_place_delta, 5000, 40000 + nth);
 }
 
 static void w_tcp(struct w *w, const struct variant *v)
@@ -392,13 +416,14 @@ static void w_siginfo(struct w *w, int nth, const struct variant *v)
  * H SIGHAND, I SIGINFO, D FD (fd 3, the FILE), T THREAD, R REGS, E END;
  * K FILE of a socket, S its SOCKET (established TCP, REMAKE), C its TCP,
  * Q a SOCK_DATA of it, O FD (fd 4, the socket); U a SOCKET of that file
- * (UDP, REMAKE), X the next SOCK_MSG of it.
+ * (UDP, REMAKE), X the next SOCK_MSG of it; L a SOCKET of it (a TCP
+ * listener, REMAKE), A the next connection waiting in its backlog.
  * offs[i] gets the offset of record i.  Returns the number of records.
  */
 static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 		     const char *seq, const struct variant *v, size_t *offs)
 {
-	int i, k, nsiginfo = 0, nthread = 0, nmsg = 0;
+	int i, k, nsiginfo = 0, nthread = 0, nmsg = 0, nwait = 0;
 
 	memset(w, 0, sizeof(*w));
 	w->e = endian;
@@ -496,6 +521,12 @@ static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 			break;
 		case 'X':
 			w_sock_msg(w, nmsg++, v);
+			break;
+		case 'L':
+			w_listener(w);
+			break;
+		case 'A':
+			w_waiting(w, nwait++, v);
 			break;
 		case 'O':
 			rec_begin(w, CKPT_REC_FD);
@@ -1144,6 +1175,57 @@ static void test_tcp(int endian, unsigned machine, unsigned ps)
 	BAD(TCP_SEQ, &v, 12, "SOCK_DATA record of socket 7");
 }
 
+#define BACKLOG_SEQ	"PFMVGWHIIKLACQQACQQDOTRE"
+#define BACKLOG_NREC	24
+
+/*
+ * A TCP listener made again with two connections waiting in its backlog:
+ * each a SOCKET with the listener's id and its place, then its TCP and
+ * SOCK_DATA records; the orders the reader refuses.
+ */
+static void test_backlog(int endian, unsigned machine, unsigned ps)
+{
+	struct ckpt_reader r;
+	struct ckpt_record rec;
+	unsigned int place = 0, n = 0, tcp = 0, data = 0;
+	struct variant v;
+	struct w w;
+	int ret;
+
+	build_seq(&w, endian, machine, ps, BACKLOG_SEQ, &well_formed, NULL);
+	save_image(&w, endian, machine, ps, "backlog");
+	ckpt_reader_init_mem(&r, w.buf, w.len);
+	while ((ret = ckpt_reader_next(&r, &rec)) == 1) {
+		const struct ckpt_socket *k = &rec.u.socket;
+
+		n++;
+		if (rec.type == CKPT_REC_SOCKET && k->state == 10) {
+			CHECK(!ckpt_socket_waiting(k) && !ckpt_socket_has_tcp(k));
+			CHECK(k->backlog == 8 && k->peer_len == 0);
+		} else if (rec.type == CKPT_REC_SOCKET) {
+			CHECK(ckpt_socket_waiting(k) == ++place);
+			CHECK(k->id == T_SOCK && ckpt_socket_has_tcp(k));
+		} else if (rec.type == CKPT_REC_TCP) {
+			tcp++;
+		} else if (rec.type == CKPT_REC_SOCK_DATA) {
+			data += rec.u.sock_data.len;
+		}
+	}
+	CHECK(ret == 0 && n == BACKLOG_NREC);
+	CHECK(place == 2 && tcp == 2 && data == 2 * (T_RCV_LEN + T_SND_LEN));
+	ckpt_reader_fini(&r);
+	CHECK(reads_ok(&w, 1));
+	free(w.buf);
+
+	/* right after the listener, or the connection before, in order */
+	BAD("PFMVGWHIIKACQQDOTRE", &well_formed, 10, "follows its listener's SOCKET");
+	BAD("PFMVGWHIIKSCQQACQQDOTRE", &well_formed, 14, "follows its listener's SOCKET");
+	BAD("PFMVGWHIIKLACQQDACQQOTRE", &well_formed, 16, "follows its listener's SOCKET");
+	BAD("PFMVGWHIIKLACQAOTRE", &well_formed, 14, "still has 21 bytes");
+	v = well_formed; v.wait_place_delta = 1;
+	BAD(BACKLOG_SEQ, &v, 11, "place 2 in the backlog of socket 9, after 0");
+}
+
 #define UDP_SEQ		"PFMVGWHIIKUXXXOTRE"
 #define UDP_NREC	18
 
@@ -1371,6 +1453,8 @@ int main(void)
 	test_tcp(CKPT_ENDIAN_LITTLE, EM_X86_64, 4096);
 	test_tcp(CKPT_ENDIAN_BIG, EM_68K, 4096);
 	test_tcp(CKPT_ENDIAN_BIG, EM_AARCH64, 65536);
+	test_backlog(CKPT_ENDIAN_LITTLE, EM_X86_64, 4096);
+	test_backlog(CKPT_ENDIAN_BIG, EM_68K, 4096);
 	test_udp(CKPT_ENDIAN_LITTLE, EM_X86_64, 4096, 0);
 	test_udp(CKPT_ENDIAN_LITTLE, EM_X86_64, 4096, 1);
 	test_udp(CKPT_ENDIAN_BIG, EM_68K, 4096, 0);

@@ -835,8 +835,8 @@ static inline int ck_try_restore(const void *buf, size_t len)
 }
 
 /*
- * Restore a copy of im whose field at byte at (of bytes 4 or 8) is set to
- * v, resealed: what ck_try_restore() says, or -1.
+ * Restore a copy of im whose field at byte at (of bytes 1, 4 or 8) is set
+ * to v, resealed: what ck_try_restore() says, or -1.
  */
 static inline int ck_try_patched(const struct ck_img *im, size_t at,
 				 uint64_t v, int bytes)
@@ -850,6 +850,8 @@ static inline int ck_try_patched(const struct ck_img *im, size_t at,
 	memcpy(c.buf, im->buf, im->len);
 	if (bytes == 8)
 		ck_put64(c.buf + at, ck_img_endian(&c), v);
+	else if (bytes == 1)
+		c.buf[at] = (uint8_t)v;
 	else
 		ck_put32(c.buf + at, ck_img_endian(&c), (uint32_t)v);
 	ck_img_reseal(&c);

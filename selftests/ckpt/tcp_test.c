@@ -16,7 +16,15 @@
  * window or an MSS TCP repair refuses), a queue beyond the socket's
  * buffer, and a restorer without CAP_NET_ADMIN fail with a clear errno,
  * the restorer running on; the image then still restores.  A rollback
- * of a process that closed its connection since is ESTALE.
+ * of a process that closed its connection since is ESTALE.  A listener
+ * with three connections waiting in its backlog (IPv4 and IPv6), their
+ * clients in other processes having sent bytes nobody read, is dumped
+ * with CKPT_DUMP_KILL and restored in a fresh process: accept() takes
+ * them in their order, with those bytes, and their clients get the
+ * answer, never a reset (but a third's, never accepted, when the
+ * restored listener closes); `ckpt show` lists them; a place out of order,
+ * a backlog too short for them, a state changed and a restorer without
+ * CAP_NET_ADMIN fail with a clear errno, and the image then restores.
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -448,8 +456,13 @@ static void __attribute__((noreturn)) server_run(void)
 	echo(4, NR_CLIENTS, -1, -1, 0);
 }
 
-/* Fork a client of @port that reports its progress on @progress. */
-static pid_t spawn_client(uint16_t port, int progress)
+/*
+ * Fork a client connected to @port of @family, at 3, with @aux at 4 and
+ * nothing else of the test's (the server's listener least of all): it
+ * runs body(@arg).
+ */
+static pid_t spawn_connected(int family, uint16_t port, int aux,
+			     void (*body)(int arg), int arg)
 {
 	pid_t parent = getpid(), pid;
 	int fd;
@@ -460,14 +473,25 @@ static pid_t spawn_client(uint16_t port, int progress)
 		static const int keep[] = { 3, 4 };
 
 		ck_child_init(parent);
-		fd = ck_connect_to(AF_INET, port);
-		/* nothing of the test's: the server's listener least of all */
-		if (ck_move_fd(fd, 3) != 3 || ck_move_fd(progress, 4) != 4)
+		fd = ck_connect_to(family, port);
+		if (ck_move_fd(fd, 3) != 3 || ck_move_fd(aux, 4) != 4)
 			_exit(CK_EXIT_SETUP);
 		ck_only_fds_of(keep, 2);
-		client(3, 4);
+		body(arg);
+		_exit(CK_EXIT_SETUP);
 	}
 	return pid;
+}
+
+static void __attribute__((noreturn)) streaming_client(int arg)
+{
+	client(3, 4);
+}
+
+/* Fork a client of @port that reports its progress on @progress. */
+static pid_t spawn_client(uint16_t port, int progress)
+{
+	return spawn_connected(AF_INET, port, progress, streaming_client, 0);
 }
 
 /*
@@ -727,6 +751,181 @@ TEST(bad_tcp_records_fail_cleanly)
 	st = ck_try_restore(im.buf, im.len);
 	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("the image: %s", STATUS(st));
 	free(im.buf);
+}
+
+/*
+ * Test 9: a listener at 3 whose three connections wait in its backlog,
+ * not accepted: their clients (other processes) sent wait_sent[i] bytes
+ * from wait_port[i], in that order.  The restored process serves the
+ * first two and exits: the third is reset, as by any listener closed.
+ */
+#define NR_WAITING	3
+#define NR_SERVED	2
+
+static int wait_family;
+static uint16_t wait_port[NR_WAITING];
+static uint32_t wait_sent[NR_WAITING];
+static int wait_listener;
+
+static uint16_t port_in(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET ?
+		     ((const struct sockaddr_in *)ss)->sin_port :
+		     ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+static int waiting_setup(void)
+{
+	return dup2(wait_listener, 3) != 3;
+}
+
+/* In the restored process: each in order, with its bytes; then a new one. */
+static int waiting_check(void)
+{
+	struct pollfd p = { .fd = 3, .events = POLLIN };
+	struct sockaddr_storage peer;
+	socklen_t len;
+	int i, a, c;
+
+	for (i = 0; i < NR_SERVED; i++) {
+		if (poll(&p, 1, 30000) != 1)
+			return 10;
+		len = sizeof(peer);
+		a = accept(3, (struct sockaddr *)&peer, &len);
+		if (a < 0)
+			return 11;
+		if (peer.ss_family != wait_family ||
+		    port_in(&peer) != wait_port[i])
+			return 12 + i;
+		if (queued(a, SIOCINQ) != (int)wait_sent[i])
+			return 14;
+		if (recv_pattern(a, i, 0, wait_sent[i]) ||
+		    send_all(a, i, 0, wait_sent[i]))
+			return 15;
+	}
+	/* and it goes on listening */
+	c = ck_connect_to(wait_family, ck_port_of(3));
+	if (c < 0 || poll(&p, 1, 30000) != 1 || accept(3, NULL, NULL) < 0)
+		return 16;
+	return CK_EXIT_RESTORED;
+}
+
+static void __attribute__((noreturn)) waiting_run(void)
+{
+	until_restored(waiting_check);
+}
+
+/*
+ * Client @i, at 3: sends wait_sent[i] bytes, says where from on 4, and
+ * waits (long: the test restores bad images first) for them to come
+ * back.  Exits 0 then; 20 on an error or a reset, 22 on nothing.
+ */
+static void __attribute__((noreturn)) waiting_client(int i)
+{
+	struct pollfd p = { .fd = 3, .events = POLLIN };
+	uint16_t me = ck_port_of(3);
+
+	if (send_all(3, i, 0, wait_sent[i]) ||
+	    write(4, &me, sizeof(me)) != sizeof(me))
+		_exit(20);
+	if (poll(&p, 1, 180000) != 1)
+		_exit(22);
+	_exit(recv_pattern(3, i, 0, wait_sent[i]) ? 20 : 0);
+}
+
+static void waiting_connections(struct __test_metadata *_metadata,
+				int family)
+{
+	static const int keep[] = { 3 };
+	int img = ck_memfd("ckpt-tcp-backlog"), ready[2], i, st;
+	size_t sock[1 + NR_WAITING];
+	pid_t server, clients[NR_WAITING];
+	struct ck_rec rec;
+	struct ck_img im;
+	char want[160], *out;
+	uint16_t port;
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, ck_loopback_up());
+	ASSERT_EQ(0, pipe(ready));
+	wait_family = family;
+	wait_listener = ck_listener(family, 0);
+	ASSERT_LE(0, wait_listener);
+	port = ck_port_of(wait_listener);
+	/* one after the other: their order in the backlog */
+	for (i = 0; i < NR_WAITING; i++) {
+		wait_sent[i] = 3000 + 1000 * i;
+		clients[i] = spawn_connected(family, port, ready[1],
+					     waiting_client, i);
+		ASSERT_LT(0, clients[i]);
+		ASSERT_EQ(sizeof(wait_port[i]),
+			  read(ready[0], &wait_port[i], sizeof(wait_port[i])));
+	}
+	usleep(300000);		/* their bytes are in the backlog's sockets */
+	server = spawn(waiting_setup, keep, 1, waiting_run);
+	ASSERT_LT(0, server);
+	close(wait_listener);
+	ASSERT_EQ(0, ckpt_dump(server, img, CKPT_DUMP_KILL, NULL, 0))
+		TH_LOG("dump: %s", strerror(errno));
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(server));
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+
+	/* ckpt show lists them, in order, with what they hold */
+	out = ck_show(&im);
+	ASSERT_NE(NULL, out) TH_LOG("%s show failed", CK_TOOL);
+	for (i = 0; i < NR_WAITING; i++) {
+		const char *lo = family == AF_INET ? "127.0.0.1" : "[::1]";
+
+		snprintf(want, sizeof(want),
+			 "waiting in its backlog, place %d: %s:%u -> %s:%u, %u bytes received not read",
+			 i + 1, lo, port, lo, wait_port[i], wait_sent[i]);
+		EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s\nwant: %s", out, want);
+	}
+	free(out);
+
+	/* the listener's SOCKET record, then those of its connections */
+	for (i = 0; i <= NR_WAITING; i++) {
+		ASSERT_TRUE(ck_img_find(&im, CKPT_REC_SOCKET, i, &rec));
+		sock[i] = rec.p - im.buf;
+		/* listen()'s backlog (ck_listener()), then their places */
+		EXPECT_EQ(i ? i : 8,
+			  get32(&im, sock[i] + CK_OFF(ckpt_socket, backlog)));
+	}
+	/* a place out of order, a backlog too short, a state changed */
+	st = try_with(&im, sock[2] + CK_OFF(ckpt_socket, backlog), 3, 0, 0);
+	EXPECT_EQ(EINVAL, st) TH_LOG("place 3 for 2: %s", STATUS(st));
+	st = try_with(&im, sock[0] + CK_OFF(ckpt_socket, backlog), 0, 0, 0);
+	EXPECT_EQ(EINVAL, st) TH_LOG("backlog 0 for 3: %s", STATUS(st));
+	st = ck_try_patched(&im, sock[1] + CK_OFF(ckpt_socket, state),
+			    TCP_CLOSE_WAIT, 1);
+	EXPECT_EQ(EINVAL, st) TH_LOG("state CLOSE_WAIT: %s", STATUS(st));
+	/* TCP repair, for them too, needs CAP_NET_ADMIN */
+	st = ck_restore_without_cap(&im, CAP_NET_ADMIN);
+	EXPECT_EQ(EPERM, st) TH_LOG("without CAP_NET_ADMIN: %s", STATUS(st));
+
+	/* nothing was lost: the image restores, and the clients get answers */
+	st = ck_try_restore(im.buf, im.len);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("restored: %s", STATUS(st));
+	for (i = 0; i < NR_WAITING; i++) {
+		st = ck_wait(clients[i]);
+		/* the one not accepted: reset when the listener closed */
+		EXPECT_EQ(i < NR_SERVED ? 0 : 20, st)
+			TH_LOG("client %d: %s", i, STATUS(st));
+	}
+	free(im.buf);
+	close(ready[0]);
+	close(ready[1]);
+	close(img);
+}
+
+TEST(a_listener_keeps_its_backlog_ipv4)
+{
+	waiting_connections(_metadata, AF_INET);
+}
+
+TEST(a_listener_keeps_its_backlog_ipv6)
+{
+	waiting_connections(_metadata, AF_INET6);
 }
 
 TEST_HARNESS_MAIN

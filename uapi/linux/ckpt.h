@@ -69,7 +69,7 @@ struct ckpt_dump_args {
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	9
+#define CKPT_IMAGE_VERSION	10
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -345,8 +345,8 @@ struct ckpt_timerfd {
  * @peer_len: bytes of its peer's address (getpeername()) that follow
  *	those; 0 if it has no peer
  * @backlog: a listener's backlog (listen()); for a unix client whose
- *	connection waited in its listener's backlog, its place there, from
- *	1; else 0
+ *	connection waited in its listener's backlog, or a TCP connection
+ *	waiting in its listener's, its place there, from 1; else 0
  * @linger_s: SO_LINGER's l_linger, in seconds, as getsockopt() reads it,
  *	on (%CKPT_SOCK_LINGER) or not; 0 for a unix socket
  * @keepidle_s: TCP_KEEPIDLE as set (seconds); 0: not set, the sysctl's
@@ -386,6 +386,15 @@ struct ckpt_timerfd {
  * client (%CKPT_SOCK_REMAKE, its place in @backlog, the listener's name
  * as its peer): connected to it again in that order, then sending again
  * what it had sent, its SOCK_DATA records after its SOCKET record.
+ *
+ * A TCP listener with %CKPT_SOCK_REMAKE is followed by the connections
+ * waiting in its backlog, not accepted yet, in their order: each a SOCKET
+ * record of its own with the listener's @id, %CKPT_SOCK_LIVE and
+ * %CKPT_SOCK_REMAKE, state TCP_ESTABLISHED, its place in @backlog and its
+ * addresses, then its TCP and SOCK_DATA records (what the peer sent
+ * before the dump; it has sent nothing).  They go with the listener:
+ * where the live listener is kept they are not looked at; a listener
+ * made again gets them back in its backlog by TCP repair, for accept().
  */
 struct ckpt_socket {
 	__u32	id;
@@ -462,7 +471,8 @@ struct ckpt_sock_msg {
 /**
  * struct ckpt_tcp - an established TCP connection (CKPT_REC_TCP)
  * @id: the object id of the socket's FILE record; its SOCKET record, with
- *	%CKPT_SOCK_REMAKE, comes just before
+ *	%CKPT_SOCK_REMAKE, comes just before (for a connection waiting in a
+ *	listener's backlog: the listener's, and the connection's own SOCKET)
  * @flags: CKPT_TCP_*
  * @snd_seq: the sequence number of the first byte of the send queue, the
  *	first not acknowledged (TCP_QUEUE_SEQ less the queue's length)
