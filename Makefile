@@ -8,6 +8,8 @@
 #                               (each boot overlaps the next kernel build)
 #   make run                    x86_64 guest with an interactive busybox shell
 #   make demo                   x86_64 guest running the demo program
+#   make bench [ARCH=m68k]      ckpt against memcpy, fork and CRIU in one boot
+#                               of the kernel without debug options (x86_64)
 #   make clean                  remove build/ output (keeps the unpacked kernel source)
 
 # ARCH is ours only when given on the command line; never pass it down to the
@@ -28,14 +30,14 @@ BUILD_ARCH := $(BUILD_ARCH)-debug
 CHECK_ARCHES := $(or $(CKPT_ARCH),x86_64)-debug
 endif
 
-.PHONY: all setup build check check-all run demo clean
+.PHONY: all setup build check check-all run demo bench clean
 all: build
 
 setup:
 	scripts/setup.sh
 
 # Every entry point installs what it needs first (quick when all is there).
-build check check-all run demo: setup
+build check check-all run demo bench: setup
 
 build:
 	scripts/build.sh $(BUILD_ARCH)
@@ -56,5 +58,8 @@ run:
 demo:
 	scripts/demo.sh
 
+bench:
+	scripts/bench.sh $(or $(CKPT_ARCH),x86_64)
+
 clean:
-	rm -rf build/x86_64 build/x86_64-debug build/arm64 build/m68k build/sun3 build/sun3x build/logs build/src/stage
+	rm -rf build/x86_64 build/x86_64-debug build/*-bench build/arm64 build/m68k build/sun3 build/sun3x build/logs build/src/stage

@@ -2,6 +2,8 @@
 # Build the ckpt kernel for one arch: scripts/build.sh ARCH
 #   ARCH: x86_64 arm64 m68k (bootable, tinyconfig + scripts/configs/*)
 #         x86_64-debug      (the same + scripts/configs/debug.config)
+#         ARCH-bench        (the same + scripts/configs/bench.config and
+#                           ARCH-bench.config: "make bench")
 #         sun3 sun3x        (compile test: <arch>_defconfig + scripts/configs/<arch>.config)
 # Output (kept, incremental): build/ARCH/ (O= dir), build/ARCH/headers/ (uapi).
 # Fails if the compiler warns about any ckpt file (kernel/ckpt/* or a file
@@ -31,6 +33,9 @@ else
 	base=tinyconfig
 	frags=("$CFG/common.config" "$CFG/$BASE.config")
 	[ -z "$VARIANT" ] || frags+=("$CFG/$VARIANT.config")
+	# and what the variant needs on this arch only
+	[ -z "$VARIANT" ] || [ ! -f "$CFG/$BASE-$VARIANT.config" ] ||
+		frags+=("$CFG/$BASE-$VARIANT.config")
 fi
 # Regenerate .config only when its inputs change (fragments or any Kconfig
 # file of the ckpt overlay). Same inputs => same .config => no rebuild.
@@ -44,13 +49,25 @@ if [ ! -f "$OUT/.config" ] || [ "$(cat "$OUT/.ckpt-config-stamp" 2>/dev/null)" !
 	kmake -s olddefconfig >/dev/null
 	echo "$stamp" > "$OUT/.ckpt-config-stamp"
 fi
-# Verify: every "=y" of the fragments is set, every "is not set" is not =y.
+# Verify: every "=y" of the fragments is set, every "is not set" is not =y;
+# a later fragment's word on a symbol is the one (bench.config unsets some).
 bad=()
+later() {	# later FRAG SYM: does a fragment after FRAG name SYM?
+	local seen=
+	for g in "${frags[@]}"; do
+		if [ -n "$seen" ] && grep -qE "^($2=|# $2 is not set)" "$g"; then
+			return 0
+		fi
+		[ "$g" != "$1" ] || seen=1
+	done
+	return 1
+}
 for f in "${frags[@]}"; do
 	while IFS= read -r line; do
 		case "$line" in
 		CONFIG_*=y)
 			sym=${line%%=*}
+			later "$f" "$sym" && continue
 			if ! grep -qx "$sym=y" "$OUT/.config"; then
 				if [ "$sym" = CONFIG_CKPT ] && [ ! -f "$TREE/kernel/ckpt/Kconfig" ]; then
 					log "$NAME: note: CONFIG_CKPT absent (no kernel/ckpt/Kconfig yet)"
@@ -60,6 +77,7 @@ for f in "${frags[@]}"; do
 			fi ;;
 		"# CONFIG_"*" is not set")
 			sym=${line#\# }; sym=${sym%% *}
+			later "$f" "$sym" && continue
 			grep -qx "$sym=y" "$OUT/.config" && bad+=("$sym (wanted unset, from ${f##*/})") ;;
 		esac
 	done < "$f"

@@ -11,6 +11,9 @@ COMPILE_ARCHES="sun3 sun3x"
 # (KASAN, lockdep, kmemleak...), in its own build dir ("make check DEBUG=1").
 DEBUG_ARCHES="x86_64-debug"
 ALL_ARCHES="$RUNTIME_ARCHES $COMPILE_ARCHES $DEBUG_ARCHES"
+# Bench variants: a runtime arch's kernel + scripts/configs/bench.config
+# (no debug options; what CRIU needs), for "make bench" only.
+BENCH_ARCHES="x86_64-bench arm64-bench m68k-bench"
 
 # Kernel make also uses ARCH; never inherit one from the caller's environment.
 unset ARCH CROSS_COMPILE
@@ -22,11 +25,13 @@ die() { printf '[ckpt] ERROR: %s\n' "$*" >&2; exit 1; }
 # inside the build dir of the bootable image, empty for compile-only arches),
 # MAKE_TARGET, DEFCONFIG (empty => tinyconfig + fragments), OUT (build dir),
 # BASE (the arch a variant is of: x86_64 for x86_64-debug, else NAME) and
-# VARIANT (empty, or "debug": one more fragment, scripts/configs/debug.config).
+# VARIANT (empty, "debug" or "bench": one more fragment, scripts/configs/
+# VARIANT.config).
 arch_info() {
 	BASE=$1 VARIANT=
 	case "$1" in
 	x86_64-debug) arch_info x86_64; BASE=x86_64 VARIANT=debug ;;
+	*-bench) arch_info "${1%-bench}"; BASE=${1%-bench} VARIANT=bench ;;
 	x86_64) KARCH=x86_64; CROSS=;                 MAKE_TARGET=bzImage; KIMAGE=arch/x86/boot/bzImage;   DEFCONFIG= ;;
 	arm64)  KARCH=arm64;  CROSS=aarch64-linux-gnu-; MAKE_TARGET=Image;   KIMAGE=arch/arm64/boot/Image; DEFCONFIG= ;;
 	m68k)   KARCH=m68k;   CROSS=m68k-linux-gnu-;  MAKE_TARGET=vmlinux; KIMAGE=vmlinux;                 DEFCONFIG= ;;

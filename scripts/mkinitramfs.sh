@@ -1,6 +1,6 @@
 #!/bin/bash
 # Build a test initramfs (newc cpio, uncompressed):
-#   scripts/mkinitramfs.sh ARCH OUT.cpio [--add DIR] [--run FILE]
+#   scripts/mkinitramfs.sh ARCH OUT.cpio [--add DIR] [--root DIR] [--run FILE]
 # Contents:
 #   /init                 scripts/init.c, static for ARCH
 #   /bin/*                what userspace/Makefile built (build/ARCH/user: ckpt, ...)
@@ -9,18 +9,21 @@
 #   /usr/share/ckpt/      userspace/*.sh (demo scripts)
 #   /tests/ckpt/          build/ARCH/selftests (binaries, data/)
 #   /user/                contents of --add DIR
+#   /                     contents of --root DIR (programs with their
+#                         shared libraries, at their own paths)
 #   /etc/ckpt-run         --run FILE (without it, /init starts a shell)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-usage() { die "usage: $0 ARCH OUT.cpio [--add DIR] [--run FILE]"; }
+usage() { die "usage: $0 ARCH OUT.cpio [--add DIR] [--root DIR] [--run FILE]"; }
 [ $# -ge 2 ] || usage
 NAME=$1 CPIO=$2
 shift 2
-ADD= RUN=
+ADD= RUN= TOP=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--add) [ $# -ge 2 ] || usage; ADD=$2; shift 2 ;;
+	--root) [ $# -ge 2 ] || usage; TOP=$2; shift 2 ;;
 	--run) [ $# -ge 2 ] || usage; RUN=$2; shift 2 ;;
 	*) usage ;;
 	esac
@@ -68,6 +71,7 @@ if [ -n "$BB" ] && [ -x "$BB" ]; then
 fi
 
 [ -n "$ADD" ] && { [ -d "$ADD" ] || die "--add $ADD: not a directory"; cp -a "$ADD/." "$ROOT/user/"; }
+[ -n "$TOP" ] && { [ -d "$TOP" ] || die "--root $TOP: not a directory"; cp -a "$TOP/." "$ROOT/"; }
 [ -n "$RUN" ] && cp "$RUN" "$ROOT/etc/ckpt-run"
 
 mkdir -p "$(dirname "$CPIO")"

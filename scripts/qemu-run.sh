@@ -42,6 +42,12 @@ MEM=1024
 if [ "$VARIANT" = debug ]; then
 	TIMEOUT=${TIMEOUT:-2400} MEM=2048 APPEND="kasan_multi_shot $APPEND"
 fi
+# The bench holds a target, its image, a restored copy and memcpy's two
+# buffers of its largest size at once (m68k: 64 MiB of its own).
+M68K_MEM=256
+if [ "$VARIANT" = bench ]; then
+	TIMEOUT=${TIMEOUT:-3600} MEM=3072 M68K_MEM=1024
+fi
 TIMEOUT=${TIMEOUT:-600}
 # Test runs print everything (the runner scans the console); a shell for
 # trying ckpt by hand gets only emergencies on its console (ckpt's messages
@@ -52,7 +58,7 @@ ARGS="loglevel=$LOGLEVEL panic=-1 $APPEND"
 case "$BASE" in
 x86_64) QEMU=(qemu-system-x86_64 -M q35 -cpu max -m "$MEM" -append "console=ttyS0 $ARGS") ;;
 arm64)  QEMU=(qemu-system-aarch64 -M virt -cpu cortex-a57 -m "$MEM" -append "console=ttyAMA0 $ARGS") ;;
-m68k)   QEMU=(qemu-system-m68k -M virt -cpu m68040 -m 256 -append "console=ttyGF0 $ARGS") ;;
+m68k)   QEMU=(qemu-system-m68k -M virt -cpu m68040 -m "$M68K_MEM" -append "console=ttyGF0 $ARGS") ;;
 esac
 QEMU+=(-smp 1 -kernel "$KERNEL" -initrd "$INITRD" -no-reboot)
 

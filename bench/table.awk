@@ -1,0 +1,79 @@
+# The table of scripts/bench.sh, from ckpt-bench's lines:
+#   size MIB NAME median M min A max B UNIT
+# One column per size; times in ms, median (min-max); then the ratios of
+# the medians that say how ckpt stands.
+{
+	key = $2 SUBSEP $3
+	med[key] = $5; lo[key] = $7; hi[key] = $9; unit[$3] = $10
+	if (!($2 in seen)) { seen[$2] = 1; sizes[++ns] = $2 }
+}
+function cell(s, n) {
+	if (!((s SUBSEP n) in med))
+		return "-"
+	return sprintf("%.4g (%.4g-%.4g)", med[s SUBSEP n], lo[s SUBSEP n], hi[s SUBSEP n])
+}
+function ratio(s, a, b) {
+	if (!((s SUBSEP a) in med) || !((s SUBSEP b) in med) || med[s SUBSEP b] == 0)
+		return "-"
+	return sprintf("%.2f", med[s SUBSEP a] / med[s SUBSEP b])
+}
+function row(title, n,    i, line) {
+	line = sprintf("| %-34s |", title)
+	for (i = 1; i <= ns; i++)
+		line = line sprintf(" %-24s |", cell(sizes[i], n))
+	print line
+}
+function rrow(title, a, b,    i, line) {
+	line = sprintf("| %-34s |", title)
+	for (i = 1; i <= ns; i++)
+		line = line sprintf(" %-24s |", ratio(sizes[i], a, b))
+	print line
+}
+END {
+	line = sprintf("| %-34s |", "")
+	sep = "|------------------------------------|"
+	for (i = 1; i <= ns; i++) {
+		line = line sprintf(" %-24s |", sizes[i] " MiB")
+		sep = sep "--------------------------|"
+	}
+	print line
+	print sep
+	row("memcpy of the same bytes (ms)", "memcpy")
+	row("ckpt dump to tmpfs (ms)", "dump_tmpfs")
+	row("ckpt dump to a pipe (ms)", "dump_pipe")
+	row("target held still by the dump (ms)", "freeze")
+	row("ckpt image (MiB)", "image_mib")
+	row("ckpt restore, new process (ms)", "restore")
+	row("ckpt rollback in place (ms)", "rollback")
+	row("ckpt dump to memfd + rollback (ms)", "dump_rollback")
+	row("fork rollback, bare (ms)", "fork_rollback")
+	row("fork rollback, re-dirtied (ms)", "fork_rollback_cow")
+	if (criu != "none") {
+		row("criu dump (ms)", "criu_dump")
+		row("criu restore -d (ms)", "criu_restore")
+		row("criu image (MiB)", "criu_image_mib")
+	}
+	print ""
+	line = sprintf("| %-34s |", "ratios of the medians")
+	for (i = 1; i <= ns; i++)
+		line = line sprintf(" %-24s |", sizes[i] " MiB")
+	print line
+	print sep
+	rrow("ckpt dump / memcpy", "dump_tmpfs", "memcpy")
+	rrow("ckpt restore / memcpy", "restore", "memcpy")
+	rrow("freeze / dump", "freeze", "dump_tmpfs")
+	rrow("ckpt rollback / fork, bare", "dump_rollback", "fork_rollback")
+	rrow("ckpt rollback / fork, re-dirtied", "dump_rollback", "fork_rollback_cow")
+	if (criu != "none") {
+		rrow("criu dump / ckpt dump", "criu_dump", "dump_tmpfs")
+		rrow("criu restore / ckpt restore", "criu_restore", "restore")
+	}
+	line = sprintf("| %-34s |", "image / memory touched")
+	for (i = 1; i <= ns; i++) {
+		v = "-"
+		if ((sizes[i] SUBSEP "image_mib") in med)
+			v = sprintf("%.3f", med[sizes[i] SUBSEP "image_mib"] / sizes[i])
+		line = line sprintf(" %-24s |", v)
+	}
+	print line
+}
