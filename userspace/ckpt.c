@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1685,6 +1686,172 @@ fail:
 	return -1;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* progress */
+
+static volatile sig_atomic_t progress_shown;
+
+static void progress_done(int sig)
+{
+	(void)sig;
+	_exit(progress_shown);
+}
+
+/* The position and inode of descriptor @fd of process @pid: 0, or -1. */
+static int fd_pos(pid_t pid, int fd, uint64_t *pos, uint64_t *ino)
+{
+	char path[64], line[128];
+	int got = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "pos: %" SCNu64, pos) == 1)
+			got |= 1;
+		else if (sscanf(line, "ino: %" SCNu64, ino) == 1)
+			got |= 2;
+	}
+	fclose(f);
+	return got == 3 ? 0 : -1;
+}
+
+/* The descriptor of process @pid open on inode @ino, or -1. */
+static int fd_of_inode(pid_t pid, uint64_t ino)
+{
+	uint64_t pos, i;
+	int fd;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (!fd_pos(pid, fd, &pos, &i) && i == ino)
+			return fd;
+	return -1;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* How long before progress shows: CKPT_PROGRESS_DELAY_MS, or a second. */
+static unsigned int progress_delay_ms(void)
+{
+	const char *v = getenv("CKPT_PROGRESS_DELAY_MS");
+	char *end;
+	unsigned long ms;
+
+	if (!v || !*v)
+		return 1000;
+	ms = strtoul(v, &end, 10);
+	return *end || ms > 60000 ? 1000 : ms;
+}
+
+/*
+ * Progress on a terminal: once @what (dump, restore, rollback) has run a
+ * second (CKPT_PROGRESS_DELAY_MS), a line on standard error says how far it got through the image
+ * (the file position of process @pid's descriptor on it, inode @ino, read
+ * from /proc) against @total bytes expected (0: unknown; @approx: an
+ * estimate), and at what rate, redrawn four times a second until
+ * progress_stop().  Silent when standard error is not a terminal.  It is
+ * a child process, so that a process ckpt dumps or restores has no thread
+ * of ckpt's in it; it ends by itself once the descriptor is gone (the
+ * restored process's table replaced ckpt's).  Returns its pid, or -1.
+ */
+static pid_t progress_start(const char *what, pid_t pid, uint64_t ino,
+			    uint64_t total, int approx)
+{
+	const double mib = 1024.0 * 1024.0;
+	uint64_t pos, i;
+	double t0, dt;
+	pid_t child;
+	int fd = -1;
+
+	if (!isatty(2))
+		return -1;
+	fflush(NULL);
+	child = fork();
+	if (child != 0)
+		return child < 0 ? -1 : child;
+	signal(SIGTERM, progress_done);
+	t0 = mono_s();
+	usleep(progress_delay_ms() * 1000);
+	for (;;) {
+		if (fd < 0 || fd_pos(pid, fd, &pos, &i) || i != ino) {
+			fd = fd_of_inode(pid, ino);
+			if (fd < 0 || fd_pos(pid, fd, &pos, &i))
+				_exit(progress_shown);
+		}
+		dt = mono_s() - t0;
+		fprintf(stderr, "\r%s: %s: %.1f MiB", prog, what, pos / mib);
+		if (total)
+			fprintf(stderr, " of %s%.1f MiB (%d%%)", approx ? "~" : "",
+				total / mib,
+				(int)(pos >= total ? 100 : pos * 100 / total));
+		fprintf(stderr, ", %.1f MiB/s\033[K", dt > 0 ? pos / mib / dt : 0);
+		progress_shown = 1;
+		usleep(250000);
+	}
+}
+
+/* End the progress line, if there was one, leaving it on the terminal. */
+static void progress_stop(pid_t child)
+{
+	int status;
+
+	if (child <= 0)
+		return;
+	kill(child, SIGTERM);
+	if (waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 1)
+		fputc('\n', stderr);
+}
+
+/* Wait for the progress line to end by itself (its descriptor gone). */
+static void progress_wait(pid_t child)
+{
+	int status;
+
+	if (child > 0 && waitpid(child, &status, 0) == child &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 1)
+		fputc('\n', stderr);
+}
+
+/* The inode of @fd if it is a regular file, with its size; else 0. */
+static uint64_t regular_inode(int fd, uint64_t *size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	if (size)
+		*size = st.st_size;
+	return st.st_ino;
+}
+
+/* The resident memory of process @pid, in bytes: a dump's size, roughly. */
+static uint64_t resident_bytes(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned long long kib = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %llu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kib * 1024;
+}
+
 /*
  * Open the image FILE ("-": standard input) as a seekable fd: a pipe or
  * terminal is read whole into an anonymous file first, so that it can be
@@ -1832,6 +1999,8 @@ static int cmd_dump(int argc, char **argv)
 	struct ckpt_dump_args args = { 0 };
 	unsigned int flags = 0;
 	int fd, c, err, regular = 0, ret = 0;
+	pid_t shown;
+	uint64_t ino;
 	struct stat st;
 	long pid;
 
@@ -1891,7 +2060,11 @@ static int cmd_dump(int argc, char **argv)
 	/* a reader that goes away is an error to report, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
 	fflush(NULL);
+	ino = pid ? regular_inode(fd, NULL) : 0;
+	shown = ino ? progress_start("dump", getpid(), ino,
+				     resident_bytes((pid_t)pid), 1) : -1;
 	ret = ckpt_dump((pid_t)pid, fd, flags, &args, sizeof(args));
+	progress_stop(shown);
 	if (ret == CKPT_RESTORED) {
 		/* "ckpt dump 0" restored: the image was of ckpt itself */
 		fprintf(stderr, "%s: restored\n", prog);
@@ -2100,6 +2273,7 @@ static int cmd_restore(int argc, char **argv)
 	struct image_info ii;
 	int detach = 0, fd, c, why, status, ret = 0;
 	unsigned int flags = 0, n_inh = 0, i;
+	uint64_t ino, size = 0;
 	pid_t pid, want;
 
 	optind = 1;
@@ -2174,6 +2348,7 @@ static int cmd_restore(int argc, char **argv)
 		restore_explain(OP_RESTORE, err, fd, 0, &ii);
 		_exit(EXIT_NORESTORE);
 	}
+	ino = detach ? 0 : regular_inode(fd, &size);
 	if (fd != 0)
 		close(fd);
 	if (why)
@@ -2183,6 +2358,9 @@ static int cmd_restore(int argc, char **argv)
 		printf("%d\n", (int)pid);
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
+	/* until the restored process's table has replaced its image's fd */
+	if (ino)
+		progress_wait(progress_start("restore", pid, ino, size, 0));
 
 	/* like a shell: ^C and ^\ are for the restored process */
 	child_pid = pid;
@@ -2219,6 +2397,8 @@ static int cmd_rollback(int argc, char **argv)
 	const char *file;
 	long pid;
 	int fd, err, c, ret = 0;
+	uint64_t ino, size = 0;
+	pid_t shown;
 
 	optind = 1;
 	while ((c = next_opt(argc, argv, ":h", opts, &ret)) != -1) {
@@ -2242,10 +2422,14 @@ static int cmd_rollback(int argc, char **argv)
 	if (ii.proc.pid != (uint32_t)pid)
 		fprintf(stderr, "%s: note: %s is an image of process %u, not %ld\n",
 			prog, file, ii.proc.pid, pid);
+	ino = regular_inode(fd, &size);
+	shown = ino ? progress_start("rollback", getpid(), ino, size, 0) : -1;
 	if (ckpt_restore((pid_t)pid, fd, flags) == 0) {
+		progress_stop(shown);
 		close(fd);
 		return EXIT_OK;
 	}
+	progress_stop(shown);
 	err = errno;
 	report(OP_ROLLBACK, err, pid, file, NULL);
 	restore_explain(OP_ROLLBACK, err, fd, pid, &ii);

@@ -14,7 +14,9 @@
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <termios.h>
+#include <time.h>
 #include <stdint.h>
 
 #pragma GCC diagnostic ignored "-Wunused-parameter"
@@ -684,6 +686,129 @@ TEST_F(tool, a_shell_on_a_pty_goes_on_reading_on_ckpts_terminal)
 	close(s);
 	close(m);
 	unlink("/tmp/pty.img");
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* A process holding @mib MiB it touched, paused. */
+static pid_t start_big(unsigned int mib)
+{
+	pid_t parent = getpid(), pid;
+	char *p;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		ck_child_init(parent);
+		ck_only_fds(-1);
+		p = mmap(NULL, (size_t)mib << 20, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(CK_EXIT_SETUP);
+		memset(p, 0x5a, (size_t)mib << 20);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+/* Run the tool with argv on a pty: what it wrote there, and its status. */
+static char *on_pty_output(char *const argv[], int *status)
+{
+	size_t n = 0, cap = 65536;
+	char *out = malloc(cap);
+	int m, s;
+	ssize_t r;
+	pid_t pid;
+
+	pid = on_pty(&m, &s, argv);
+	if (pid < 0 || !out) {
+		free(out);
+		return NULL;
+	}
+	close(s);
+	/* until the tool is gone and the slave with it: EIO */
+	while ((r = read(m, out + n, cap - 1 - n)) > 0 && n < cap - 1)
+		n += r;
+	out[n] = 0;
+	close(m);
+	*status = ck_wait(pid);
+	return out;
+}
+
+/*
+ * Test: on a terminal, a dump or a rollback says how far it got (MiB of
+ * the expected total, rate) once it has run CKPT_PROGRESS_DELAY_MS (0
+ * here; a second by default); not on a terminal, it says nothing.  The
+ * process grows until its dump takes 0.2 s.
+ */
+TEST_F(tool, progress_on_a_terminal_only)
+{
+	char pidstr[16], *out = NULL, *err;
+	char *dump_argv[] = { "ckpt", "dump", pidstr, "-o", "/tmp/progress.img", NULL };
+	char *rollback_argv[] = { "ckpt", "rollback", pidstr, "/tmp/progress.img", NULL };
+	unsigned int mib;
+	uint64_t t = 0;
+	int st, e[2];
+	size_t len;
+	struct sysinfo si;
+	pid_t pid = -1, tool;
+
+	/* the process and its image in tmpfs, in half of memory */
+	ASSERT_EQ(0, sysinfo(&si));
+	setenv("CKPT_PROGRESS_DELAY_MS", "0", 1);
+	for (mib = 8; (uint64_t)mib << 22 <= (uint64_t)si.totalram * si.mem_unit * 2;
+	     mib *= 2) {
+		pid = start_big(mib);
+		ASSERT_LT(0, pid);
+		usleep(100000);
+		snprintf(pidstr, sizeof(pidstr), "%d", pid);
+		t = now_ns();
+		free(out);
+		out = on_pty_output(dump_argv, &st);
+		t = now_ns() - t;
+		ASSERT_NE(NULL, out);
+		ASSERT_EQ(0, st) TH_LOG("dump: %s: %s", STATUS(st), out);
+		if (t >= 200000000ull)
+			break;
+		kill(pid, SIGKILL);
+		ck_wait(pid);
+		unlink("/tmp/progress.img");
+	}
+	if ((uint64_t)mib << 22 > (uint64_t)si.totalram * si.mem_unit * 2)
+		SKIP(return, "a dump of %u MiB took %llu ms: under 0.2 s",
+		     mib / 2, (unsigned long long)t / 1000000);
+	EXPECT_NE(NULL, strstr(out, "ckpt: dump: ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, " MiB (")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, " MiB/s")) TH_LOG("%s", out);
+
+	/* a rollback from that image, as long */
+	free(out);
+	out = on_pty_output(rollback_argv, &st);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, st) TH_LOG("rollback: %s: %s", STATUS(st), out);
+	EXPECT_NE(NULL, strstr(out, "ckpt: rollback: ")) TH_LOG("%s", out);
+	free(out);
+
+	/* on a pipe: nothing but errors, and there are none */
+	ASSERT_EQ(0, pipe(e));
+	tool = run_tool(dump_argv, -1, -1, e[1]);
+	close(e[1]);
+	err = slurp(e[0], &len);
+	close(e[0]);
+	EXPECT_EQ(0, ck_wait(tool));
+	ASSERT_NE(NULL, err);
+	EXPECT_EQ(0, len) TH_LOG("on a pipe: %s", err);
+	free(err);
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	unlink("/tmp/progress.img");
 }
 
 /*
