@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) "ckpt: " fmt
 
+#include <linux/bvec.h>
 #include <linux/crc32.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -19,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/swab.h>
+#include <linux/uio.h>
 #include <linux/utsname.h>
 
 #include "internal.h"
@@ -188,6 +190,15 @@ static loff_t *ckpt_ppos(struct file *file)
 	return (file->f_mode & FMODE_STREAM) ? NULL : &file->f_pos;
 }
 
+/* A write or read a signal interrupted: -EINTR, as the dump reports it. */
+static ssize_t ckpt_restart_is_eintr(ssize_t n)
+{
+	if (n == -ERESTARTSYS || n == -ERESTARTNOINTR ||
+	    n == -ERESTARTNOHAND || n == -ERESTART_RESTARTBLOCK)
+		return -EINTR;
+	return n;
+}
+
 /**
  * ckpt_flush - write out the records built so far
  * @ctx: the context
@@ -205,11 +216,10 @@ int ckpt_flush(struct ckpt_ctx *ctx)
 		loff_t dummy = 0, *ppos = ckpt_ppos(ctx->file);
 		ssize_t n;
 
-		n = kernel_write(ctx->file, ctx->buf + done, ctx->len - done,
-				 ppos ?: &dummy);
-		if (n == -ERESTARTSYS || n == -ERESTARTNOINTR ||
-		    n == -ERESTARTNOHAND || n == -ERESTART_RESTARTBLOCK)
-			n = -EINTR;
+		n = ckpt_restart_is_eintr(kernel_write(ctx->file,
+						       ctx->buf + done,
+						       ctx->len - done,
+						       ppos ?: &dummy));
 		if (n < 0)
 			return n;
 		if (n == 0)
@@ -218,6 +228,98 @@ int ckpt_flush(struct ckpt_ctx *ctx)
 	}
 	ctx->len = 0;
 	return 0;
+}
+
+/* The bvecs of @nr pages from byte @off of the first on, at most @max. */
+static unsigned int ckpt_bvecs(struct bio_vec *bv, unsigned int max,
+			       struct page **pages, unsigned int nr,
+			       size_t off, size_t *bytes)
+{
+	unsigned int i;
+
+	*bytes = 0;
+	for (i = 0; i < nr && i < max; i++) {
+		bv[i].bv_page = pages[i];
+		bv[i].bv_offset = i ? 0 : off;
+		bv[i].bv_len = PAGE_SIZE - bv[i].bv_offset;
+		*bytes += bv[i].bv_len;
+	}
+	return i;
+}
+
+/*
+ * Write @nr pages to the image file, from where they are: as a core dump
+ * writes a process's pages (dump_emit_page()), through the file's
+ * write_iter with the checks of a write (vfs_iter_write()).
+ */
+static int ckpt_write_pages(struct ckpt_ctx *ctx, struct page **pages,
+			    unsigned int nr)
+{
+	struct bio_vec bv[16];
+	struct iov_iter iter;
+	unsigned int n;
+	size_t bytes;
+	ssize_t k;
+
+	while (nr) {
+		n = ckpt_bvecs(bv, ARRAY_SIZE(bv), pages, nr, 0, &bytes);
+		iov_iter_bvec(&iter, ITER_SOURCE, bv, n, bytes);
+		while (iov_iter_count(&iter)) {
+			loff_t dummy = 0, *ppos = ckpt_ppos(ctx->file);
+
+			file_start_write(ctx->file);
+			k = vfs_iter_write(ctx->file, &iter, ppos ?: &dummy, 0);
+			file_end_write(ctx->file);
+			k = ckpt_restart_is_eintr(k);
+			if (k < 0)
+				return k;
+			if (k == 0)
+				return -EIO;
+		}
+		pages += n;
+		nr -= n;
+	}
+	return 0;
+}
+
+/**
+ * ckpt_rec_end_pages - finish a record whose payload ends with pages
+ * @ctx: the context
+ * @len: payload bytes the caller filled in, a multiple of 8
+ * @pages: the pages whose bytes follow those, PAGE_SIZE each
+ * @nr: how many
+ *
+ * The record and its CRC are those of ckpt_rec_end() with the pages' bytes
+ * copied after the @len, but the pages go from where they are straight to
+ * the image, after what the buffer holds: one copy of each byte, not two.
+ * The caller keeps its references to the pages until this returns.
+ *
+ * Return: 0, -ENOSPC for a memory context, or a write error.
+ */
+int ckpt_rec_end_pages(struct ckpt_ctx *ctx, size_t len, struct page **pages,
+		       unsigned int nr)
+{
+	struct ckpt_rec_hdr *h = ctx->buf + ctx->rec;
+	unsigned int i;
+	int err;
+
+	if (!ctx->file)
+		return -ENOSPC;
+	h->len = len + (size_t)nr * PAGE_SIZE;
+	h->crc = 0;
+	h->pad = 0;
+	ctx->crc = crc32_le(ctx->crc, (void *)h, sizeof(*h) + len);
+	for (i = 0; i < nr; i++) {
+		void *kaddr = kmap_local_page(pages[i]);
+
+		ctx->crc = crc32_le(ctx->crc, kaddr, PAGE_SIZE);
+		kunmap_local(kaddr);
+	}
+	h->crc = ~ctx->crc;
+	ctx->len = ctx->rec + sizeof(*h) + len;
+	ctx->pos += sizeof(*h) + h->len;
+	err = ckpt_flush(ctx);
+	return err ?: ckpt_write_pages(ctx, pages, nr);
 }
 
 /**
@@ -329,10 +431,8 @@ static ssize_t ckpt_read_file(struct ckpt_ctx *ctx, void *dst, size_t len)
 
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	n = kernel_read(ctx->file, dst, len, ppos ?: &dummy);
-	if (n == -ERESTARTSYS || n == -ERESTARTNOINTR ||
-	    n == -ERESTARTNOHAND || n == -ERESTART_RESTARTBLOCK)
-		n = -EINTR;
+	n = ckpt_restart_is_eintr(kernel_read(ctx->file, dst, len,
+					      ppos ?: &dummy));
 	return n;
 }
 
@@ -450,6 +550,69 @@ int ckpt_read_rec_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *h)
 	zero.crc = 0;
 	ctx->crc = crc32_le(ctx->crc, (void *)&zero, sizeof(zero));
 	ctx->left = ALIGN((size_t)h->len, 8);
+	return 0;
+}
+
+/**
+ * ckpt_read_pages - read payload bytes of the current record into pages
+ * @ctx: the context
+ * @pages: where to, PAGE_SIZE bytes each
+ * @nr: how many
+ *
+ * As ckpt_read() of each page in turn, with its checks and CRC, but the
+ * bytes the buffer does not hold yet go from the image straight into the
+ * pages (vfs_iter_read(), the checks of a read), not through the buffer;
+ * no more is read than the pages take.
+ *
+ * Return: 0, -EINVAL if the record has fewer bytes left, -EBADMSG if the
+ * image ends, or a read error.
+ */
+int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
+		    unsigned int nr)
+{
+	size_t len = (size_t)nr * PAGE_SIZE, done = 0, n;
+	struct bio_vec bv[16];
+	struct iov_iter iter;
+	unsigned int i, cnt;
+	ssize_t k;
+
+	if (len > ctx->left)
+		return -EINVAL;
+	while (done < len && ctx->off < ctx->len) {
+		void *kaddr = kmap_local_page(pages[done / PAGE_SIZE]);
+
+		n = min3(ctx->len - ctx->off, len - done,
+			 PAGE_SIZE - done % PAGE_SIZE);
+		memcpy(kaddr + done % PAGE_SIZE, ctx->buf + ctx->off, n);
+		kunmap_local(kaddr);
+		ctx->off += n;
+		done += n;
+	}
+	while (done < len) {
+		loff_t dummy = 0, *ppos = ckpt_ppos(ctx->file);
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		i = done / PAGE_SIZE;
+		cnt = ckpt_bvecs(bv, ARRAY_SIZE(bv), pages + i, nr - i,
+				 done % PAGE_SIZE, &n);
+		iov_iter_bvec(&iter, ITER_DEST, bv, cnt, n);
+		k = ckpt_restart_is_eintr(vfs_iter_read(ctx->file, &iter,
+							ppos ?: &dummy, 0));
+		if (k < 0)
+			return k;
+		if (k == 0)
+			return -EBADMSG;	/* truncated */
+		done += k;
+	}
+	for (i = 0; i < nr; i++) {
+		void *kaddr = kmap_local_page(pages[i]);
+
+		ctx->crc = crc32_le(ctx->crc, kaddr, PAGE_SIZE);
+		kunmap_local(kaddr);
+	}
+	ctx->pos += len;
+	ctx->left -= len;
 	return 0;
 }
 

@@ -151,11 +151,15 @@ void ckpt_ctx_fini(struct ckpt_ctx *ctx);
 int ckpt_write_image_hdr(struct ckpt_ctx *ctx);
 void *ckpt_rec_begin(struct ckpt_ctx *ctx, u32 type, size_t max_len);
 void ckpt_rec_end(struct ckpt_ctx *ctx, size_t len);
+int ckpt_rec_end_pages(struct ckpt_ctx *ctx, size_t len, struct page **pages,
+		       unsigned int nr);
 int ckpt_write_rec(struct ckpt_ctx *ctx, u32 type, const void *data, size_t len);
 int ckpt_flush(struct ckpt_ctx *ctx);
 int ckpt_read_image_hdr(struct ckpt_ctx *ctx);
 int ckpt_read_rec_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *h);
 int ckpt_read(struct ckpt_ctx *ctx, void *dst, size_t len);
+int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
+		    unsigned int nr);
 int ckpt_read_rec_end(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 int ckpt_rec_fail(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h, int err);
 void *ckpt_read_payload(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h,

@@ -312,52 +312,69 @@ static void ckpt_snap_free(struct ckpt_mm_snap *snap)
 	kfree(snap);
 }
 
-/* An open PAGES record being filled. */
+/*
+ * An open PAGES record being filled: its pages are held, and written from
+ * where they are when it closes (ckpt_rec_end_pages()).
+ */
 struct ckpt_pages_out {
 	struct ckpt_pages *rec;
 	unsigned long next;
+	unsigned int nr;
+	struct page *pages[CKPT_PAGES_PER_REC];
 };
 
-static void ckpt_pages_close(struct ckpt_ctx *ctx, struct ckpt_pages_out *out)
+static void ckpt_pages_drop(struct ckpt_pages_out *out)
 {
-	if (out->rec) {
-		ckpt_rec_end(ctx, sizeof(*out->rec) +
-			     out->rec->nr_pages * PAGE_SIZE);
-		out->rec = NULL;
-	}
+	while (out->nr)
+		put_page(out->pages[--out->nr]);
+	out->rec = NULL;
+}
+
+static int ckpt_pages_close(struct ckpt_ctx *ctx, struct ckpt_pages_out *out)
+{
+	int err;
+
+	if (!out->rec)
+		return 0;
+	BUILD_BUG_ON(!IS_ALIGNED(sizeof(*out->rec), 8));
+	out->rec->nr_pages = out->nr;
+	err = ckpt_rec_end_pages(ctx, sizeof(*out->rec), out->pages, out->nr);
+	ckpt_pages_drop(out);
+	return err;
 }
 
 static int ckpt_pages_add(struct ckpt_ctx *ctx, struct ckpt_pages_out *out,
 			  unsigned long addr, struct page *page, bool skip_zero)
 {
-	void *kaddr = kmap_local_page(page);
+	int err;
 
-	if (skip_zero && !memchr_inv(kaddr, 0, PAGE_SIZE)) {
+	if (skip_zero) {
+		void *kaddr = kmap_local_page(page);
+		bool zero = !memchr_inv(kaddr, 0, PAGE_SIZE);
+
 		kunmap_local(kaddr);
-		ckpt_pages_close(ctx, out);
-		return 0;
+		if (zero)
+			return ckpt_pages_close(ctx, out);
 	}
 	if (out->rec && (out->next != addr ||
-			 out->rec->nr_pages == CKPT_PAGES_PER_REC))
-		ckpt_pages_close(ctx, out);
+			 out->nr == CKPT_PAGES_PER_REC)) {
+		err = ckpt_pages_close(ctx, out);
+		if (err)
+			return err;
+	}
 	if (!out->rec) {
 		struct ckpt_pages *rec;
 
-		rec = ckpt_rec_begin(ctx, CKPT_REC_PAGES, sizeof(*rec) +
-				     CKPT_PAGES_PER_REC * PAGE_SIZE);
-		if (IS_ERR(rec)) {
-			kunmap_local(kaddr);
+		rec = ckpt_rec_begin(ctx, CKPT_REC_PAGES, sizeof(*rec));
+		if (IS_ERR(rec))
 			return PTR_ERR(rec);
-		}
 		rec->addr = addr;
 		rec->nr_pages = 0;
 		rec->pad = 0;
 		out->rec = rec;
 	}
-	memcpy((void *)(out->rec + 1) + out->rec->nr_pages * PAGE_SIZE, kaddr,
-	       PAGE_SIZE);
-	kunmap_local(kaddr);
-	out->rec->nr_pages++;
+	get_page(page);
+	out->pages[out->nr++] = page;
 	out->next = addr + PAGE_SIZE;
 	return 0;
 }
@@ -444,7 +461,8 @@ static int ckpt_dump_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 					    s->rec.type == CKPT_VMA_ANON, &out);
 	}
 	if (!err)
-		ckpt_pages_close(ctx, &out);
+		err = ckpt_pages_close(ctx, &out);
+	ckpt_pages_drop(&out);
 	return err;
 }
 
@@ -982,11 +1000,18 @@ static int ckpt_stage_vma(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 	return err;
 }
 
+/* A page of the new mm the kernel wrote: as a ptrace write leaves it. */
+static void ckpt_page_written(struct page *page)
+{
+	flush_dcache_page(page);
+	set_page_dirty_lock(page);
+}
+
 /*
- * Read one page of the image into a page of the new mm.  Executable pages
- * go through copy_to_user_page(), as ptrace writes do, so that the
- * instruction cache sees them (arm64 without IDC/DIC); the others are read
- * in place.
+ * Read one page of the image into an executable page of the new mm:
+ * through copy_to_user_page(), as ptrace writes do, so that the
+ * instruction cache sees it (arm64 without IDC/DIC).  The others are read
+ * in place, a batch at a time (ckpt_read_pages()).
  */
 static int ckpt_stage_one_page(struct ckpt_ctx *ctx, struct vm_area_struct *vma,
 			       struct page *page, unsigned long addr,
@@ -995,17 +1020,11 @@ static int ckpt_stage_one_page(struct ckpt_ctx *ctx, struct vm_area_struct *vma,
 	void *kaddr = kmap_local_page(page);
 	int err;
 
-	if (vma->vm_flags & VM_EXEC) {
-		err = ckpt_read(ctx, bounce, PAGE_SIZE);
-		if (!err)
-			copy_to_user_page(vma, page, addr, kaddr, bounce,
-					  PAGE_SIZE);
-	} else {
-		err = ckpt_read(ctx, kaddr, PAGE_SIZE);
-	}
+	err = ckpt_read(ctx, bounce, PAGE_SIZE);
+	if (!err)
+		copy_to_user_page(vma, page, addr, kaddr, bounce, PAGE_SIZE);
 	kunmap_local(kaddr);
-	flush_dcache_page(page);
-	set_page_dirty_lock(page);
+	ckpt_page_written(page);
 	return err;
 }
 
@@ -1041,12 +1060,19 @@ static int ckpt_stage_private_pages(struct ckpt_ctx *ctx,
 			err = got ? got : -EFAULT;
 			break;
 		}
-		/* Not under mmap_lock: the image is read from a file. */
+		/*
+		 * Not under mmap_lock: the image is read from a file, straight
+		 * into the pages but for executable ones.
+		 */
+		if (!bounce)
+			err = ckpt_read_pages(ctx, pages, got);
 		for (i = 0; i < got; i++) {
-			if (!err)
+			if (bounce && !err)
 				err = ckpt_stage_one_page(ctx, vma, pages[i],
 							  addr + i * PAGE_SIZE,
 							  bounce);
+			else
+				ckpt_page_written(pages[i]);
 			put_page(pages[i]);
 		}
 		ckpt_stage_charge(st, got);
@@ -1066,16 +1092,12 @@ static int ckpt_stage_shmem_pages(struct ckpt_ctx *ctx,
 
 	for (; nr; nr--, index++) {
 		struct page *page = shmem_read_mapping_page(mapping, index);
-		void *kaddr;
 		int err;
 
 		if (IS_ERR(page))
 			return PTR_ERR(page);
-		kaddr = kmap_local_page(page);
-		err = ckpt_read(ctx, kaddr, PAGE_SIZE);
-		kunmap_local(kaddr);
-		flush_dcache_page(page);
-		set_page_dirty_lock(page);
+		err = ckpt_read_pages(ctx, &page, 1);
+		ckpt_page_written(page);
 		put_page(page);
 		if (err)
 			return err;
