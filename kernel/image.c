@@ -49,7 +49,7 @@ int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file)
 	BUILD_BUG_ON(sizeof(struct ckpt_timerfd) != 48);
 	BUILD_BUG_ON(sizeof(struct ckpt_mm) != 104);
 	BUILD_BUG_ON(sizeof(struct ckpt_vma) != 40);
-	BUILD_BUG_ON(sizeof(struct ckpt_pages) != 16);
+	BUILD_BUG_ON(sizeof(struct ckpt_pages) != 24);
 	BUILD_BUG_ON(sizeof(struct ckpt_thread) != 80);
 	BUILD_BUG_ON(sizeof(struct ckpt_regs_x86_64) != 224);
 	BUILD_BUG_ON(sizeof(struct ckpt_regs_arm64) != 800);
@@ -288,33 +288,39 @@ static int ckpt_write_pages(struct ckpt_ctx *ctx, struct page **pages,
  * @len: payload bytes the caller filled in, a multiple of 8
  * @pages: the pages whose bytes follow those, PAGE_SIZE each
  * @nr: how many
+ * @hash: in the payload, set to the XXH64 of the pages' bytes
  *
- * The record and its CRC are those of ckpt_rec_end() with the pages' bytes
- * copied after the @len, but the pages go from where they are straight to
- * the image, after what the buffer holds: one copy of each byte, not two.
- * The caller keeps its references to the pages until this returns.
+ * The record is that of ckpt_rec_end() with the pages' bytes after the
+ * @len, but its CRC covers the header and those @len bytes only, @hash
+ * the pages (a fraction of a CRC's cost, and of a copy's), and the pages
+ * go from where they are straight to the image, after what the buffer
+ * holds: one copy of each byte, not two.  The caller keeps its references
+ * to the pages until this returns.
  *
  * Return: 0, -ENOSPC for a memory context, or a write error.
  */
 int ckpt_rec_end_pages(struct ckpt_ctx *ctx, size_t len, struct page **pages,
-		       unsigned int nr)
+		       unsigned int nr, u64 *hash)
 {
 	struct ckpt_rec_hdr *h = ctx->buf + ctx->rec;
+	struct xxh64_state x;
 	unsigned int i;
 	int err;
 
 	if (!ctx->file)
 		return -ENOSPC;
+	xxh64_reset(&x, 0);
+	for (i = 0; i < nr; i++) {
+		void *kaddr = kmap_local_page(pages[i]);
+
+		xxh64_update(&x, kaddr, PAGE_SIZE);
+		kunmap_local(kaddr);
+	}
+	*hash = xxh64_digest(&x);
 	h->len = len + (size_t)nr * PAGE_SIZE;
 	h->crc = 0;
 	h->pad = 0;
 	ctx->crc = crc32_le(ctx->crc, (void *)h, sizeof(*h) + len);
-	for (i = 0; i < nr; i++) {
-		void *kaddr = kmap_local_page(pages[i]);
-
-		ctx->crc = crc32_le(ctx->crc, kaddr, PAGE_SIZE);
-		kunmap_local(kaddr);
-	}
 	h->crc = ~ctx->crc;
 	ctx->len = ctx->rec + sizeof(*h) + len;
 	ctx->pos += sizeof(*h) + h->len;
@@ -559,10 +565,11 @@ int ckpt_read_rec_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *h)
  * @pages: where to, PAGE_SIZE bytes each
  * @nr: how many
  *
- * As ckpt_read() of each page in turn, with its checks and CRC, but the
- * bytes the buffer does not hold yet go from the image straight into the
- * pages (vfs_iter_read(), the checks of a read), not through the buffer;
- * no more is read than the pages take.
+ * As ckpt_read() of each page in turn, with its checks, but the bytes
+ * go into the XXH64 of the record's pages (ckpt_read_pages_begin()), not
+ * the CRC, and those the buffer does not hold yet go from the image
+ * straight into the pages (vfs_iter_read(), the checks of a read), not
+ * through the buffer; no more is read than the pages take.
  *
  * Return: 0, -EINVAL if the record has fewer bytes left, -EBADMSG if the
  * image ends, or a read error.
@@ -608,12 +615,24 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
 	for (i = 0; i < nr; i++) {
 		void *kaddr = kmap_local_page(pages[i]);
 
-		ctx->crc = crc32_le(ctx->crc, kaddr, PAGE_SIZE);
+		xxh64_update(&ctx->pages_hash, kaddr, PAGE_SIZE);
 		kunmap_local(kaddr);
 	}
 	ctx->pos += len;
 	ctx->left -= len;
 	return 0;
+}
+
+/* Start the XXH64 of a PAGES record's pages, read by ckpt_read_pages(). */
+void ckpt_read_pages_begin(struct ckpt_ctx *ctx)
+{
+	xxh64_reset(&ctx->pages_hash, 0);
+}
+
+/* Are the pages read since ckpt_read_pages_begin() those of @hash? */
+bool ckpt_read_pages_end(struct ckpt_ctx *ctx, u64 hash)
+{
+	return xxh64_digest(&ctx->pages_hash) == hash;
 }
 
 /**
@@ -651,18 +670,34 @@ static int ckpt_check_crc(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
  * @err: why
  *
  * Reads the rest of the record to check its CRC: a damaged record gives
- * -EBADMSG whatever made the caller give up, an intact one @err.
+ * -EBADMSG whatever made the caller give up, an intact one @err.  The
+ * page bytes of a PAGES record are not in its CRC (its @hash covers them,
+ * which a record given up on need not match).
  *
  * Return: -EBADMSG, a read error, or @err.
  */
 int ckpt_rec_fail(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h, int err)
 {
+	const size_t fixed = sizeof(struct ckpt_pages);
+	size_t total = ALIGN((size_t)h->len, 8), data_end = 0;
 	u8 tmp[256];
 
+	if (h->type == CKPT_REC_PAGES && h->len > fixed)
+		data_end = h->len;
 	while (ctx->left) {
-		size_t n = min(ctx->left, sizeof(tmp));
-		int ret = ckpt_read(ctx, tmp, n);
+		size_t at = total - ctx->left, n = min(ctx->left, sizeof(tmp));
+		int ret;
 
+		if (at >= fixed && at < data_end) {
+			n = min(n, data_end - at);
+			ret = ckpt_read_raw(ctx, tmp, n);
+			if (!ret)
+				ctx->left -= n;
+		} else {
+			if (at < fixed && data_end)
+				n = min(n, fixed - at);
+			ret = ckpt_read(ctx, tmp, n);
+		}
 		if (ret)
 			return ret;
 	}

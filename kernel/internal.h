@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/mm_types.h>
 #include <linux/sched/signal.h>
+#include <linux/xxhash.h>
 #include <uapi/linux/ckpt.h>
 
 /*
@@ -67,6 +68,7 @@ struct ckpt_tcp_held;
  * struct ckpt_ctx - the state of one dump or restore
  * @file: the image (a reference is held)
  * @crc: running CRC-32 (the raw crc32_le() state) of the image so far
+ * @pages_hash: XXH64 of the page bytes of the PAGES record being read
  * @pos: bytes of image written or consumed
  * @buf: record buffer (dump) or read buffer (restore)
  * @len: bytes used in @buf (dump) or bytes valid in @buf (restore)
@@ -106,6 +108,7 @@ struct ckpt_tcp_held;
 struct ckpt_ctx {
 	struct file *file;
 	u32 crc;
+	struct xxh64_state pages_hash;
 	u64 pos;
 	void *buf;
 	size_t len;
@@ -152,7 +155,7 @@ int ckpt_write_image_hdr(struct ckpt_ctx *ctx);
 void *ckpt_rec_begin(struct ckpt_ctx *ctx, u32 type, size_t max_len);
 void ckpt_rec_end(struct ckpt_ctx *ctx, size_t len);
 int ckpt_rec_end_pages(struct ckpt_ctx *ctx, size_t len, struct page **pages,
-		       unsigned int nr);
+		       unsigned int nr, u64 *hash);
 int ckpt_write_rec(struct ckpt_ctx *ctx, u32 type, const void *data, size_t len);
 int ckpt_flush(struct ckpt_ctx *ctx);
 int ckpt_read_image_hdr(struct ckpt_ctx *ctx);
@@ -160,6 +163,8 @@ int ckpt_read_rec_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *h);
 int ckpt_read(struct ckpt_ctx *ctx, void *dst, size_t len);
 int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
 		    unsigned int nr);
+void ckpt_read_pages_begin(struct ckpt_ctx *ctx);
+bool ckpt_read_pages_end(struct ckpt_ctx *ctx, u64 hash);
 int ckpt_read_rec_end(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 int ckpt_rec_fail(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h, int err);
 void *ckpt_read_payload(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h,

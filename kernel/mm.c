@@ -338,7 +338,8 @@ static int ckpt_pages_close(struct ckpt_ctx *ctx, struct ckpt_pages_out *out)
 		return 0;
 	BUILD_BUG_ON(!IS_ALIGNED(sizeof(*out->rec), 8));
 	out->rec->nr_pages = out->nr;
-	err = ckpt_rec_end_pages(ctx, sizeof(*out->rec), out->pages, out->nr);
+	err = ckpt_rec_end_pages(ctx, sizeof(*out->rec), out->pages, out->nr,
+				 &out->rec->hash);
 	ckpt_pages_drop(out);
 	return err;
 }
@@ -1015,15 +1016,19 @@ static void ckpt_page_written(struct page *page)
  */
 static int ckpt_stage_one_page(struct ckpt_ctx *ctx, struct vm_area_struct *vma,
 			       struct page *page, unsigned long addr,
-			       void *bounce)
+			       struct page *bounce)
 {
-	void *kaddr = kmap_local_page(page);
 	int err;
 
-	err = ckpt_read(ctx, bounce, PAGE_SIZE);
-	if (!err)
-		copy_to_user_page(vma, page, addr, kaddr, bounce, PAGE_SIZE);
-	kunmap_local(kaddr);
+	err = ckpt_read_pages(ctx, &bounce, 1);
+	if (!err) {
+		void *kaddr = kmap_local_page(page);
+		void *src = kmap_local_page(bounce);
+
+		copy_to_user_page(vma, page, addr, kaddr, src, PAGE_SIZE);
+		kunmap_local(src);
+		kunmap_local(kaddr);
+	}
 	ckpt_page_written(page);
 	return err;
 }
@@ -1036,11 +1041,11 @@ static int ckpt_stage_private_pages(struct ckpt_ctx *ctx,
 	struct page *pages[CKPT_GUP_BATCH];
 	struct mm_struct *mm = st->mm;
 	struct vm_area_struct *vma = st->vma;
-	void *bounce = NULL;
+	struct page *bounce = NULL;
 	int err = 0;
 
 	if (vma->vm_flags & VM_EXEC) {
-		bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		bounce = alloc_page(GFP_KERNEL);
 		if (!bounce)
 			return -ENOMEM;
 	}
@@ -1079,7 +1084,8 @@ static int ckpt_stage_private_pages(struct ckpt_ctx *ctx,
 		addr += got * PAGE_SIZE;
 		nr -= got;
 	}
-	kfree(bounce);
+	if (bounce)
+		__free_page(bounce);
 	return err;
 }
 
@@ -1126,6 +1132,7 @@ static int ckpt_stage_pages(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 	    (st->vma_type == CKPT_VMA_FILE && (vma->vm_flags & VM_MAYSHARE)))
 		return ckpt_rec_fail(ctx, h, -EINVAL);
 
+	ckpt_read_pages_begin(ctx);
 	if (st->vma_type == CKPT_VMA_SHMEM) {
 		err = ckpt_stage_shmem_pages(ctx, vma, p.addr, p.nr_pages);
 		if (!err)
@@ -1141,7 +1148,11 @@ static int ckpt_stage_pages(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 		err = -EINVAL;
 	if (err)
 		return err == -EINVAL ? ckpt_rec_fail(ctx, h, err) : err;
-	return ckpt_read_rec_end(ctx, h);
+	/* the CRC covers the record to @hash, the hash the pages */
+	err = ckpt_read_rec_end(ctx, h);
+	if (!err && !ckpt_read_pages_end(ctx, p.hash))
+		err = -EBADMSG;
+	return err;
 }
 
 /**

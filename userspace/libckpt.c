@@ -21,7 +21,7 @@ _Static_assert(sizeof(struct ckpt_file) == 72, "ckpt_file size");
 _Static_assert(sizeof(struct ckpt_fd) == 16, "ckpt_fd size");
 _Static_assert(sizeof(struct ckpt_mm) == 104, "ckpt_mm size");
 _Static_assert(sizeof(struct ckpt_vma) == 40, "ckpt_vma size");
-_Static_assert(sizeof(struct ckpt_pages) == 16, "ckpt_pages size");
+_Static_assert(sizeof(struct ckpt_pages) == 24, "ckpt_pages size");
 _Static_assert(sizeof(struct ckpt_thread) == 80, "ckpt_thread size");
 _Static_assert(sizeof(struct ckpt_regs_x86_64) == 224, "regs_x86_64 size");
 _Static_assert(sizeof(struct ckpt_regs_arm64) == 800, "regs_arm64 size");
@@ -107,6 +107,131 @@ void ckpt_crc_update(struct ckpt_crc *c, const void *buf, size_t len)
 uint32_t ckpt_crc_final(const struct ckpt_crc *c)
 {
 	return c->value;
+}
+
+/* ------------------------------------------------------------------ */
+/* XXH64 (the page bytes of PAGES records), as the kernel's lib/xxhash.c */
+
+#define XXH_P1	0x9E3779B185EBCA87ull
+#define XXH_P2	0xC2B2AE3D27D4EB4Full
+#define XXH_P3	0x165667B19E3779F9ull
+#define XXH_P4	0x85EBCA77C2B2AE63ull
+#define XXH_P5	0x27D4EB2F165667C5ull
+
+static uint64_t xxh_rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+/* Little-endian, whatever the host: XXH64 is defined on those bytes. */
+static uint64_t xxh_le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint32_t xxh_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t xxh_round(uint64_t acc, uint64_t input)
+{
+	acc += input * XXH_P2;
+	acc = xxh_rotl(acc, 31);
+	return acc * XXH_P1;
+}
+
+static uint64_t xxh_merge(uint64_t acc, uint64_t val)
+{
+	acc ^= xxh_round(0, val);
+	return acc * XXH_P1 + XXH_P4;
+}
+
+void ckpt_xxh64_init(struct ckpt_xxh64 *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->v[0] = XXH_P1 + XXH_P2;
+	x->v[1] = XXH_P2;
+	x->v[2] = 0;
+	x->v[3] = -XXH_P1;
+}
+
+static void xxh_stripe(struct ckpt_xxh64 *x, const unsigned char *p)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		x->v[i] = xxh_round(x->v[i], xxh_le64(p + 8 * i));
+}
+
+void ckpt_xxh64_update(struct ckpt_xxh64 *x, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	size_t n;
+
+	x->total += len;
+	if (x->memsize) {
+		n = 32 - x->memsize < len ? 32 - x->memsize : len;
+		memcpy(x->mem + x->memsize, p, n);
+		x->memsize += n;
+		p += n;
+		len -= n;
+		if (x->memsize < 32)
+			return;
+		xxh_stripe(x, x->mem);
+		x->memsize = 0;
+	}
+	for (; len >= 32; p += 32, len -= 32)
+		xxh_stripe(x, p);
+	memcpy(x->mem, p, len);
+	x->memsize = len;
+}
+
+uint64_t ckpt_xxh64_final(const struct ckpt_xxh64 *x)
+{
+	const unsigned char *p = x->mem, *end = x->mem + x->memsize;
+	uint64_t h;
+	int i;
+
+	if (x->total >= 32) {
+		h = xxh_rotl(x->v[0], 1) + xxh_rotl(x->v[1], 7) +
+		    xxh_rotl(x->v[2], 12) + xxh_rotl(x->v[3], 18);
+		for (i = 0; i < 4; i++)
+			h = xxh_merge(h, x->v[i]);
+	} else {
+		h = XXH_P5;
+	}
+	h += x->total;
+	for (; p + 8 <= end; p += 8)
+		h = xxh_rotl(h ^ xxh_round(0, xxh_le64(p)), 27) * XXH_P1 + XXH_P4;
+	if (p + 4 <= end) {
+		h = xxh_rotl(h ^ (uint64_t)xxh_le32(p) * XXH_P1, 23) * XXH_P2 +
+		    XXH_P3;
+		p += 4;
+	}
+	for (; p < end; p++)
+		h = xxh_rotl(h ^ *p * XXH_P5, 11) * XXH_P1;
+	h ^= h >> 33;
+	h *= XXH_P2;
+	h ^= h >> 29;
+	h *= XXH_P3;
+	h ^= h >> 32;
+	return h;
+}
+
+uint64_t ckpt_xxh64(const void *buf, size_t len)
+{
+	struct ckpt_xxh64 x;
+
+	ckpt_xxh64_init(&x);
+	ckpt_xxh64_update(&x, buf, len);
+	return ckpt_xxh64_final(&x);
 }
 
 /* ------------------------------------------------------------------ */
@@ -324,7 +449,7 @@ static void swap_vma(struct ckpt_vma *v)
 
 static void swap_pages(struct ckpt_pages *p)
 {
-	SWAP(p->addr); SWAP(p->nr_pages); SWAP(p->pad);
+	SWAP(p->addr); SWAP(p->nr_pages); SWAP(p->pad); SWAP(p->hash);
 }
 
 static void swap_thread(struct ckpt_thread *t)
@@ -1401,6 +1526,20 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 	return 0;
 }
 
+/* The bytes of a record of @type and @len the CRC covers, padding aside. */
+static size_t pages_crc_len(uint32_t type, uint32_t len)
+{
+	if (type == CKPT_REC_PAGES && len > sizeof(struct ckpt_pages))
+		return sizeof(struct ckpt_pages);
+	return len;
+}
+
+static int pages_hash_mismatch(struct ckpt_reader *r, uint64_t off)
+{
+	return fail(r, -EBADMSG, off,
+		    "PAGES record: the page bytes do not match their hash (damaged image)");
+}
+
 int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 {
 	unsigned char rh[sizeof(struct ckpt_rec_hdr)];
@@ -1408,6 +1547,7 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 	uint64_t off;
 	uint32_t type, len, stored, crc, padded_extra;
 	static const unsigned char zeros[8];
+	struct ckpt_xxh64 data_hash;
 	long long n;
 	int ret;
 
@@ -1455,7 +1595,9 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 				    "%s record of %u bytes runs past the end of the image (truncated?)",
 				    ckpt_rec_type_name(type), len);
 		p = r->mem + r->off;
-		crc = ckpt_crc32(crc, p, (size_t)need);
+		/* of PAGES, the CRC stops at struct ckpt_pages: @hash goes on */
+		crc = ckpt_crc32(crc, p, pages_crc_len(type, len));
+		crc = ckpt_crc32(crc, p + len, padded_extra);
 		r->off += need;
 		if (crc != stored)
 			return fail(r, -EBADMSG, off,
@@ -1466,6 +1608,11 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 		ret = parse_payload(r, rec, p, len);
 		if (ret)
 			return ret;
+		if (type == CKPT_REC_PAGES &&
+		    ckpt_xxh64(p + sizeof(struct ckpt_pages),
+			       len - sizeof(struct ckpt_pages)) !=
+		    rec->u.pages.hash)
+			return pages_hash_mismatch(r, off);
 		rec->payload = p;
 	} else {
 		/* stream: buffer small payloads, stream page contents */
@@ -1491,6 +1638,7 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 				    ckpt_rec_type_name(type),
 				    (unsigned long long)r->off);
 		crc = ckpt_crc32(crc, r->buf, keep);
+		ckpt_xxh64_init(&data_hash);
 		if (keep < len) {
 			uint32_t left = len - keep;
 			unsigned char chunk[16384];
@@ -1507,7 +1655,7 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 						    "%s record truncated (image ends after %llu bytes)",
 						    ckpt_rec_type_name(type),
 						    (unsigned long long)r->off);
-				crc = ckpt_crc32(crc, chunk, c);
+				ckpt_xxh64_update(&data_hash, chunk, c);
 				left -= (uint32_t)c;
 			}
 		}
@@ -1530,6 +1678,9 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 		ret = parse_payload(r, rec, r->buf, keep);
 		if (ret)
 			return ret;
+		if (type == CKPT_REC_PAGES &&
+		    ckpt_xxh64_final(&data_hash) != rec->u.pages.hash)
+			return pages_hash_mismatch(r, off);
 		rec->payload = type == CKPT_REC_PAGES ? NULL : r->buf;
 	}
 	ret = check_order(r, rec);
@@ -1607,8 +1758,9 @@ int ckpt_image_reseal(void *buf, size_t len)
 {
 	unsigned char *b = buf;
 	struct ckpt_image_hdr *h = buf;
-	size_t off, crcoff = offsetof(struct ckpt_image_hdr, crc);
-	uint32_t crc, rlen;
+	size_t off, fixed, crcoff = offsetof(struct ckpt_image_hdr, crc);
+	uint32_t crc, rlen, type;
+	unsigned char *data;
 	int endian, count = 0;
 
 	if (len < HDR_SIZE)
@@ -1631,8 +1783,16 @@ int ckpt_image_reseal(void *buf, size_t len)
 			break;
 		memcpy(rh, b + off, sizeof(rh));
 		memset(rh + 8, 0, 4);
+		type = ckpt_get32(rh, endian);
+		data = b + off + REC_HDR_SIZE;
+		fixed = pages_crc_len(type, rlen);
+		/* a PAGES record's hash of its page bytes, then the CRC */
+		if (fixed < rlen)
+			ckpt_put64(data + offsetof(struct ckpt_pages, hash),
+				   endian, ckpt_xxh64(data + fixed, rlen - fixed));
 		crc = ckpt_crc32(crc, rh, sizeof(rh));
-		crc = ckpt_crc32(crc, b + off + REC_HDR_SIZE, (size_t)need);
+		crc = ckpt_crc32(crc, data, fixed);
+		crc = ckpt_crc32(crc, data + rlen, (size_t)need - rlen);
 		ckpt_put32(b + off + 8, endian, crc);
 		off += REC_HDR_SIZE + (size_t)need;
 		count++;

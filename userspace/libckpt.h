@@ -53,8 +53,10 @@
 /*
  * 5.0: struct ckpt_socket grew SO_LINGER and the TCP keepalive timers
  * 5.1: image version 10, TCP connections waiting in a listener's backlog
+ * 5.2: image version 11, a PAGES record's page bytes under an XXH64 of their
+ *      own (struct ckpt_pages grew @hash)
  */
-#define LIBCKPT_VERSION	"5.1"
+#define LIBCKPT_VERSION	"5.2"
 
 #ifdef __cplusplus
 extern "C" {
@@ -77,6 +79,23 @@ struct ckpt_crc {
 void ckpt_crc_init(struct ckpt_crc *c);
 void ckpt_crc_update(struct ckpt_crc *c, const void *buf, size_t len);
 uint32_t ckpt_crc_final(const struct ckpt_crc *c);
+
+/*
+ * XXH64 with seed 0, as the kernel's xxh64(): what a PAGES record's hash
+ * holds of its page bytes (since 5.2, image version 11).  One call, or
+ * init, any updates, final.
+ */
+uint64_t ckpt_xxh64(const void *buf, size_t len);
+
+struct ckpt_xxh64 {
+	uint64_t v[4];
+	uint64_t total;
+	unsigned char mem[32];
+	unsigned int memsize;
+};
+void ckpt_xxh64_init(struct ckpt_xxh64 *x);
+void ckpt_xxh64_update(struct ckpt_xxh64 *x, const void *buf, size_t len);
+uint64_t ckpt_xxh64_final(const struct ckpt_xxh64 *x);
 
 /* One record, as yielded by ckpt_reader_next(). */
 struct ckpt_record {

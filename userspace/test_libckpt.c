@@ -475,6 +475,7 @@ static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 		case 'G':
 			rec_begin(w, CKPT_REC_PAGES);
 			w64(w, 0x10000 + ps); w32(w, 2); w32(w, 0);
+			w64(w, 0);	/* hash: ckpt_image_reseal() */
 			for (i = 0; i < 2 * (int)ps; i++)
 				w8(w, (unsigned)(i * 7));
 			rec_end(w);

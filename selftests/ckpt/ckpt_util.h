@@ -116,6 +116,74 @@ static inline uint32_t ck_crc32(uint32_t crc, const void *buf, size_t len)
 	return ~crc;
 }
 
+/* XXH64, seed 0: the hash of a PAGES record's page bytes (linux/ckpt.h). */
+static inline uint64_t ck_xxh64_lane(uint64_t acc, const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	acc += v * 0xC2B2AE3D27D4EB4Full;
+	acc = acc << 31 | acc >> 33;
+	return acc * 0x9E3779B185EBCA87ull;
+}
+
+static inline uint64_t ck_rotl64(uint64_t x, int r)
+{
+	return x << r | x >> (64 - r);
+}
+
+static inline uint64_t ck_xxh64(const void *buf, size_t len)
+{
+	const uint64_t p1 = 0x9E3779B185EBCA87ull, p2 = 0xC2B2AE3D27D4EB4Full,
+		       p3 = 0x165667B19E3779F9ull, p4 = 0x85EBCA77C2B2AE63ull,
+		       p5 = 0x27D4EB2F165667C5ull;
+	uint64_t v[4] = { p1 + p2, p2, 0, -p1 }, h = p5;
+	const unsigned char *p = buf, *end = p + len;
+	unsigned char b[8];
+	int i, k;
+
+	for (; p + 32 <= end; p += 32)
+		for (i = 0; i < 4; i++)
+			v[i] = ck_xxh64_lane(v[i], p + 8 * i);
+	if (len >= 32) {
+		h = ck_rotl64(v[0], 1) + ck_rotl64(v[1], 7) +
+		    ck_rotl64(v[2], 12) + ck_rotl64(v[3], 18);
+		for (i = 0; i < 4; i++) {
+			for (k = 0; k < 8; k++)
+				b[k] = (unsigned char)(v[i] >> (8 * k));
+			h = (h ^ ck_xxh64_lane(0, b)) * p1 + p4;
+		}
+	}
+	h += len;
+	for (; p + 8 <= end; p += 8)
+		h = ck_rotl64(h ^ ck_xxh64_lane(0, p), 27) * p1 + p4;
+	if (p + 4 <= end) {
+		uint64_t w = (uint64_t)p[0] | (uint64_t)p[1] << 8 |
+			     (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+
+		h = ck_rotl64(h ^ w * p1, 23) * p2 + p3;
+		p += 4;
+	}
+	for (; p < end; p++)
+		h = ck_rotl64(h ^ *p * p5, 11) * p1;
+	h ^= h >> 33;
+	h *= p2;
+	h ^= h >> 29;
+	h *= p3;
+	h ^= h >> 32;
+	return h;
+}
+
+/* Of a record's payload, the bytes its CRC covers (PAGES: to its hash). */
+static inline size_t ck_crc_len(uint32_t type, uint32_t rlen)
+{
+	if (type == CKPT_REC_PAGES && rlen > sizeof(struct ckpt_pages))
+		return sizeof(struct ckpt_pages);
+	return rlen;
+}
+
 /* ------------------------------------------------------------------ */
 /* Byte order of image fields */
 
@@ -254,10 +322,18 @@ static inline int ck_reseal(void *buf, size_t len)
 
 		if (need > len - off - CK_RHDR_SIZE)
 			break;
+		unsigned char *data = b + off + CK_RHDR_SIZE;
+		uint32_t type = ck_get32(b + off, endian);
+		size_t fixed = ck_crc_len(type, rlen);
+
 		memcpy(rh, b + off, sizeof(rh));
 		memset(rh + 8, 0, 4);
+		if (fixed < rlen)
+			ck_put64(data + offsetof(struct ckpt_pages, hash), endian,
+				 ck_xxh64(data + fixed, rlen - fixed));
 		crc = ck_crc32(crc, rh, sizeof(rh));
-		crc = ck_crc32(crc, b + off + CK_RHDR_SIZE, (size_t)need);
+		crc = ck_crc32(crc, data, fixed);
+		crc = ck_crc32(crc, data + rlen, (size_t)need - rlen);
 		ck_put32(b + off + 8, endian, crc);
 		off += CK_RHDR_SIZE + (size_t)need;
 		count++;
@@ -272,8 +348,9 @@ static inline int ck_img_reseal(struct ck_img *im)
 
 /*
  * Verify an image the way the header comment of linux/ckpt.h describes:
- * returns 0 if magic, header CRC and the whole record chain are right and
- * the image ends right after its END record, else -ENOEXEC/-EBADMSG.
+ * returns 0 if magic, header CRC, the whole record chain and the hashes of
+ * the page bytes are right and the image ends right after its END record,
+ * else -ENOEXEC/-EBADMSG.
  */
 static inline int ck_img_verify(const struct ck_img *im)
 {
@@ -300,11 +377,19 @@ static inline int ck_img_verify(const struct ck_img *im)
 
 		if (need > im->len - off - CK_RHDR_SIZE)
 			return -EBADMSG;
+		const unsigned char *data = im->buf + off + CK_RHDR_SIZE;
+		size_t fixed = ck_crc_len(type, rlen);
+
 		memcpy(rh, im->buf + off, sizeof(rh));
 		memset(rh + 8, 0, 4);
 		crc = ck_crc32(crc, rh, sizeof(rh));
-		crc = ck_crc32(crc, im->buf + off + CK_RHDR_SIZE, (size_t)need);
+		crc = ck_crc32(crc, data, fixed);
+		crc = ck_crc32(crc, data + rlen, (size_t)need - rlen);
 		if (crc != ck_get32(im->buf + off + 8, endian))
+			return -EBADMSG;
+		if (fixed < rlen &&
+		    ck_get64(data + offsetof(struct ckpt_pages, hash), endian) !=
+		    ck_xxh64(data + fixed, rlen - fixed))
 			return -EBADMSG;
 		off += CK_RHDR_SIZE + (size_t)need;
 		if (type == CKPT_REC_END)

@@ -16,7 +16,10 @@
  * with its crc field zero; ckpt_image_hdr.crc holds its value there.  Each
  * record continues it over its header (crc field zero), payload and padding,
  * and stores the value reached in ckpt_rec_hdr.crc, so a reader detects a
- * damaged, reordered or missing record as soon as it has read it.
+ * damaged, reordered or missing record as soon as it has read it.  Page
+ * contents are the exception: the CRC of a PAGES record covers its header
+ * and its struct ckpt_pages, whose @hash is the XXH64 (seed 0) of the
+ * page bytes after it, which a reader checks once it has read them.
  *
  * The records come in this order: PROC; the FILEs, MM, VMAs and PAGES of the
  * address space (a FILE before the first record that names it); SIGHAND;
@@ -69,7 +72,7 @@ struct ckpt_dump_args {
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	10
+#define CKPT_IMAGE_VERSION	11
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -683,6 +686,8 @@ struct ckpt_vma {
  * @addr: address of the first page, inside the preceding VMA
  * @nr_pages: pages of page_size bytes that follow
  * @pad: zero
+ * @hash: XXH64, seed 0, of those @nr_pages * page_size bytes (the record's
+ *	CRC covers the record up to here)
  *
  * Pages without a record read as zero (anonymous) or as the file.
  */
@@ -690,6 +695,7 @@ struct ckpt_pages {
 	__aligned_u64 addr;
 	__u32	nr_pages;
 	__u32	pad;
+	__aligned_u64 hash;
 };
 
 /* Signals 1..CKPT_NSIG; a sigset has bit (n - 1) for signal n. */
