@@ -9,6 +9,9 @@
 
 #include "internal.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 /* In a parked thread of the process dumped: its THREAD and REGS records. */
 static int ckpt_dump_parked(struct ckpt_ctx *ctx)
 {
@@ -105,8 +108,11 @@ long ckpt_dump_task(struct task_struct *leader, struct file *file,
 	};
 	struct ckpt_quiesce *q;
 	int sig = 0;
+	u64 held;
 	long err;
 
+	ctx.times.on = trace_ckpt_dump_enabled();
+	ctx.times.start = ckpt_clock(&ctx);
 	/* No exec, ptrace attach or other dump of it meanwhile. */
 	err = mutex_lock_interruptible(&leader->signal->cred_guard_mutex);
 	if (err)
@@ -118,7 +124,10 @@ long ckpt_dump_task(struct task_struct *leader, struct file *file,
 	err = ckpt_ctx_init(&ctx, file);
 	if (err)
 		goto out_unlock;
+	held = ckpt_clock(&ctx);
 	q = ckpt_quiesce(leader, ckpt_dump_parked);
+	ctx.times.stop = ckpt_clock(&ctx) - held;
+	held += ctx.times.stop;
 	if (IS_ERR(q)) {
 		err = PTR_ERR(q);
 		goto out_fini;
@@ -136,9 +145,15 @@ long ckpt_dump_task(struct task_struct *leader, struct file *file,
 	/* its TCP connections close silently, their peers held back */
 	ckpt_tcp_dump_end(&ctx, sig == SIGKILL);
 	ckpt_quiesce_release(q, sig);
+	ctx.times.held = ckpt_clock(&ctx) - held;
 out_fini:
 	ckpt_ctx_fini(&ctx);
 out_unlock:
 	mutex_unlock(&leader->signal->cred_guard_mutex);
+	if (ctx.times.on) {
+		ctx.times.total = ckpt_clock(&ctx) - ctx.times.start;
+		trace_ckpt_dump(task_tgid_nr(leader), flags, err, ctx.pos,
+				&ctx.times);
+	}
 	return err;
 }

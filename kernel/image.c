@@ -209,23 +209,28 @@ static ssize_t ckpt_restart_is_eintr(ssize_t n)
 int ckpt_flush(struct ckpt_ctx *ctx)
 {
 	size_t done = 0;
+	ssize_t n = 0;
+	u64 t0;
 
 	if (!ctx->file)		/* a memory context: records must fit */
 		return ctx->len ? -ENOSPC : 0;
+	t0 = ckpt_clock(ctx);
 	while (done < ctx->len) {
 		loff_t dummy = 0, *ppos = ckpt_ppos(ctx->file);
-		ssize_t n;
 
 		n = ckpt_restart_is_eintr(kernel_write(ctx->file,
 						       ctx->buf + done,
 						       ctx->len - done,
 						       ppos ?: &dummy));
-		if (n < 0)
-			return n;
-		if (n == 0)
-			return -EIO;
+		if (n <= 0)
+			break;
 		done += n;
 	}
+	ctx->times.io += ckpt_clock(ctx) - t0;
+	if (n < 0)
+		return n;
+	if (done < ctx->len)
+		return -EIO;
 	ctx->len = 0;
 	return 0;
 }
@@ -305,10 +310,12 @@ int ckpt_rec_end_pages(struct ckpt_ctx *ctx, size_t len, struct page **pages,
 	struct ckpt_rec_hdr *h = ctx->buf + ctx->rec;
 	struct xxh64_state x;
 	unsigned int i;
+	u64 t0;
 	int err;
 
 	if (!ctx->file)
 		return -ENOSPC;
+	t0 = ckpt_clock(ctx);
 	xxh64_reset(&x, 0);
 	for (i = 0; i < nr; i++) {
 		void *kaddr = kmap_local_page(pages[i]);
@@ -317,6 +324,7 @@ int ckpt_rec_end_pages(struct ckpt_ctx *ctx, size_t len, struct page **pages,
 		kunmap_local(kaddr);
 	}
 	*hash = xxh64_digest(&x);
+	ctx->times.hash += ckpt_clock(ctx) - t0;
 	h->len = len + (size_t)nr * PAGE_SIZE;
 	h->crc = 0;
 	h->pad = 0;
@@ -325,7 +333,12 @@ int ckpt_rec_end_pages(struct ckpt_ctx *ctx, size_t len, struct page **pages,
 	ctx->len = ctx->rec + sizeof(*h) + len;
 	ctx->pos += sizeof(*h) + h->len;
 	err = ckpt_flush(ctx);
-	return err ?: ckpt_write_pages(ctx, pages, nr);
+	if (err)
+		return err;
+	t0 = ckpt_clock(ctx);
+	err = ckpt_write_pages(ctx, pages, nr);
+	ctx->times.io += ckpt_clock(ctx) - t0;
+	return err;
 }
 
 /**
@@ -433,12 +446,14 @@ int ckpt_write_rec(struct ckpt_ctx *ctx, u32 type, const void *data, size_t len)
 static ssize_t ckpt_read_file(struct ckpt_ctx *ctx, void *dst, size_t len)
 {
 	loff_t dummy = 0, *ppos = ckpt_ppos(ctx->file);
+	u64 t0 = ckpt_clock(ctx);
 	ssize_t n;
 
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	n = ckpt_restart_is_eintr(kernel_read(ctx->file, dst, len,
 					      ppos ?: &dummy));
+	ctx->times.io += ckpt_clock(ctx) - t0;
 	return n;
 }
 
@@ -581,10 +596,12 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
 	struct bio_vec bv[16];
 	struct iov_iter iter;
 	unsigned int i, cnt;
-	ssize_t k;
+	ssize_t k = 0;
+	u64 t0, t1;
 
 	if (len > ctx->left)
 		return -EINVAL;
+	t0 = ckpt_clock(ctx);
 	while (done < len && ctx->off < ctx->len) {
 		void *kaddr = kmap_local_page(pages[done / PAGE_SIZE]);
 
@@ -606,18 +623,21 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
 		iov_iter_bvec(&iter, ITER_DEST, bv, cnt, n);
 		k = ckpt_restart_is_eintr(vfs_iter_read(ctx->file, &iter,
 							ppos ?: &dummy, 0));
-		if (k < 0)
-			return k;
-		if (k == 0)
-			return -EBADMSG;	/* truncated */
+		if (k <= 0)
+			break;
 		done += k;
 	}
+	t1 = ckpt_clock(ctx);
+	ctx->times.io += t1 - t0;
+	if (done < len)
+		return k < 0 ? k : -EBADMSG;	/* 0: truncated */
 	for (i = 0; i < nr; i++) {
 		void *kaddr = kmap_local_page(pages[i]);
 
 		xxh64_update(&ctx->pages_hash, kaddr, PAGE_SIZE);
 		kunmap_local(kaddr);
 	}
+	ctx->times.hash += ckpt_clock(ctx) - t1;
 	ctx->pos += len;
 	ctx->left -= len;
 	return 0;

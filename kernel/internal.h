@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/mm_types.h>
 #include <linux/sched/signal.h>
+#include <linux/timekeeping.h>
 #include <linux/xxhash.h>
 #include <uapi/linux/ckpt.h>
 
@@ -65,6 +66,33 @@ struct ckpt_pipe_seen;
 struct ckpt_tcp_held;
 
 /**
+ * struct ckpt_times - where the time of a dump or restore went, in ns
+ * @on: the trace event is enabled: the clock is read (else all stay 0)
+ * @start: the clock at the start of the call
+ * @total: the whole call, once it ends (ckpt_times_end())
+ * @stop: stopping the threads of the process (ckpt_quiesce())
+ * @held: the threads held still, from stopped to released
+ * @mm: the address space's records, but for their I/O and hashing
+ * @io: reading or writing the image
+ * @hash: the XXH64 of page data
+ * @commit: on restore, ckpt_commit()
+ *
+ * @stop, @mm, @io, @hash and @commit do not overlap; @held holds some of
+ * each.  The ckpt_dump and ckpt_restore trace events show them (trace.h).
+ */
+struct ckpt_times {
+	bool on;
+	u64 start;
+	u64 total;
+	u64 stop;
+	u64 held;
+	u64 mm;
+	u64 io;
+	u64 hash;
+	u64 commit;
+};
+
+/**
  * struct ckpt_ctx - the state of one dump or restore
  * @file: the image (a reference is held)
  * @crc: running CRC-32 (the raw crc32_le() state) of the image so far
@@ -104,6 +132,8 @@ struct ckpt_tcp_held;
  * @epoll_items: on restore, what the epolls made watch (epoll.c)
  * @nr_epoll_items: entries in @epoll_items
  * @max_epoll_items: room in @epoll_items
+
+ * @times: where the time went, while the trace event is enabled
  */
 struct ckpt_ctx {
 	struct file *file;
@@ -141,7 +171,28 @@ struct ckpt_ctx {
 	struct ckpt_epoll_item *epoll_items;
 	unsigned int nr_epoll_items;
 	unsigned int max_epoll_items;
+	struct ckpt_times times;
 };
+
+/* The clock for ctx->times: 0 unless its trace event was enabled. */
+static inline u64 ckpt_clock(const struct ckpt_ctx *ctx)
+{
+	return ctx->times.on ? ktime_get_ns() : 0;
+}
+
+/*
+ * Time a phase that may read or write the image and hash pages: what
+ * ckpt_phase_end() adds to @phase leaves out the time those took.
+ */
+static inline u64 ckpt_phase_begin(const struct ckpt_ctx *ctx)
+{
+	return ckpt_clock(ctx) - ctx->times.io - ctx->times.hash;
+}
+
+static inline void ckpt_phase_end(struct ckpt_ctx *ctx, u64 *phase, u64 begin)
+{
+	*phase += ckpt_phase_begin(ctx) - begin;
+}
 
 /* image.c */
 int ckpt_ctx_init(struct ckpt_ctx *ctx, struct file *file);

@@ -482,6 +482,7 @@ static int ckpt_dump_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 int ckpt_dump_mm(struct ckpt_ctx *ctx, struct mm_struct *mm)
 {
 	unsigned long vdso_start = 0, vdso_end = 0;
+	u64 t = ckpt_phase_begin(ctx);
 	struct vm_area_struct *vma;
 	struct ckpt_mm_snap *snap;
 	unsigned int i;
@@ -533,6 +534,7 @@ int ckpt_dump_mm(struct ckpt_ctx *ctx, struct mm_struct *mm)
 		err = ckpt_dump_vma(ctx, mm, snap, &snap->vmas[i]);
 out_free:
 	ckpt_snap_free(snap);
+	ckpt_phase_end(ctx, &ctx->times.mm, t);
 	return err;
 }
 
@@ -1169,15 +1171,25 @@ static int ckpt_stage_pages(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 int ckpt_stage_mm_rec(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 		      const struct ckpt_rec_hdr *h)
 {
+	u64 t = ckpt_phase_begin(ctx);
+	int err;
+
 	switch (h->type) {
 	case CKPT_REC_MM:
-		return ckpt_stage_mm_fields(ctx, st, h);
+		err = ckpt_stage_mm_fields(ctx, st, h);
+		break;
 	case CKPT_REC_VMA:
-		return ckpt_stage_vma(ctx, st, h);
+		err = ckpt_stage_vma(ctx, st, h);
+		break;
 	case CKPT_REC_PAGES:
-		return ckpt_stage_pages(ctx, st, h);
+		err = ckpt_stage_pages(ctx, st, h);
+		break;
+	default:
+		err = ckpt_rec_fail(ctx, h, -EINVAL);
+		break;
 	}
-	return ckpt_rec_fail(ctx, h, -EINVAL);
+	ckpt_phase_end(ctx, &ctx->times.mm, t);
+	return err;
 }
 
 /*

@@ -23,6 +23,7 @@
 #include <linux/syscall_user_dispatch.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /**
  * struct ckpt_restore - a staged image
@@ -337,11 +338,14 @@ long ckpt_restore_task(struct task_struct *leader, struct file *file,
 {
 	struct ckpt_restore *r;
 	struct ckpt_quiesce *q;
+	u64 t;
 	long ret;
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
+	r->ctx.times.on = trace_ckpt_restore_enabled();
+	r->ctx.times.start = ckpt_clock(&r->ctx);
 	r->ctx.flags = flags;
 	r->ctx.task = leader;
 	r->ctx.in_place = !same_thread_group(current, leader);
@@ -367,7 +371,9 @@ long ckpt_restore_task(struct task_struct *leader, struct file *file,
 		ret = mutex_lock_killable(&leader->signal->cred_guard_mutex);
 		if (ret)
 			goto out;
+		t = ckpt_clock(&r->ctx);
 		ret = ckpt_commit(r) ?: r->retval;
+		r->ctx.times.commit = ckpt_clock(&r->ctx) - t;
 		mutex_unlock(&leader->signal->cred_guard_mutex);
 		goto out;
 	}
@@ -376,7 +382,10 @@ long ckpt_restore_task(struct task_struct *leader, struct file *file,
 		ret = -EINTR;
 		goto out;
 	}
+	t = ckpt_clock(&r->ctx);
 	q = ckpt_quiesce(leader, NULL);
+	r->ctx.times.stop = ckpt_clock(&r->ctx) - t;
+	t += r->ctx.times.stop;
 	if (IS_ERR(q)) {
 		ret = PTR_ERR(q);
 		if (ret == -ERESTARTNOINTR)
@@ -385,10 +394,17 @@ long ckpt_restore_task(struct task_struct *leader, struct file *file,
 		/* Checked again with every thread held: no exec since. */
 		ret = ckpt_may_access(leader) ?:
 		      ckpt_quiesce_run(q, ckpt_commit, r);
+		r->ctx.times.commit = ckpt_clock(&r->ctx) - t;
 		ckpt_quiesce_release(q, 0);
+		r->ctx.times.held = ckpt_clock(&r->ctx) - t;
 	}
 	mutex_unlock(&leader->signal->cred_guard_mutex);
 out:
+	if (r->ctx.times.on) {
+		r->ctx.times.total = ckpt_clock(&r->ctx) - r->ctx.times.start;
+		trace_ckpt_restore(task_tgid_nr(leader), flags, ret, r->ctx.pos,
+				   &r->ctx.times);
+	}
 	ckpt_unstage(r);
 	kfree(r);
 	return ret;

@@ -777,7 +777,8 @@ static inline void ck_only_fds(int keep)
 /*
  * Fork a child that closes what the test left it, runs setup() (nonzero:
  * it exits CK_EXIT_SETUP), says it is ready and pauses.  Returns its pid
- * once it is ready, or -1.
+ * once it is ready and has closed the pipe it said so on (its descriptors
+ * are setup()'s alone, as a rollback expects them), or -1.
  */
 static inline pid_t ck_spawn_paused(int (*setup)(void))
 {
@@ -799,7 +800,8 @@ static inline pid_t ck_spawn_paused(int (*setup)(void))
 			pause();
 	}
 	close(ready[1]);
-	if (pid > 0 && read(ready[0], &c, 1) != 1) {
+	if (pid > 0 && (read(ready[0], &c, 1) != 1 ||
+			read(ready[0], &c, 1) != 0)) {
 		kill(pid, SIGKILL);
 		ck_wait(pid);
 		pid = -1;
@@ -1106,24 +1108,33 @@ static inline int ck_dump_child_img(const char *name, void (*run)(int img),
 /*
  * Fork a restorer that holds nothing but stdin, stdout, stderr and the
  * image, moved to fd at, and restores it with flags (which must not
- * return): what ck_wait() says, the restored process's exit status.
+ * return): what ck_wait() says, the restored process's exit status; its
+ * pid (the restorer's, which the restored process keeps) in *pid.
  */
-static inline int ck_restore_fresh(int img, int at, unsigned int flags)
+static inline int ck_restore_fresh_pid(int img, int at, unsigned int flags,
+				       pid_t *pid)
 {
-	pid_t parent = getpid(), pid;
+	pid_t parent = getpid();
 
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
+	*pid = fork();
+	if (*pid < 0)
 		return -1;
-	if (pid == 0) {
+	if (*pid == 0) {
 		ck_child_init(parent);
 		if (ck_move_fd(img, at) != at)
 			_exit(CK_EXIT_SETUP);
 		ck_only_fds(at);
 		ck_restore_and_exit(at, flags);
 	}
-	return ck_wait(pid);
+	return ck_wait(*pid);
+}
+
+static inline int ck_restore_fresh(int img, int at, unsigned int flags)
+{
+	pid_t pid;
+
+	return ck_restore_fresh_pid(img, at, flags, &pid);
 }
 
 /*
