@@ -3,12 +3,14 @@
  * ckpt-bench: how fast ckpt is, against what else does the same work, in
  * one boot of one kernel (scripts/bench.sh runs it under QEMU).
  *
- *	ckpt-bench [-r RUNS] [-s MiB,MiB,...] [-c CRIU] [-d DIR]
+ *	ckpt-bench [-r RUNS] [-s MiB,MiB,...] [-t MiB] [-c CRIU] [-d DIR]
  *
  * For each size, a target process (a child of its own session, its
  * standard descriptors on /dev/null) touches that much anonymous memory
  * with a pattern and then runs a loop that notes the longest time it was
- * held still.  Each run measures:
+ * held still; with -t, one more target touches MiB and also runs 3 more
+ * threads and holds 100 files open, each at its own offset.  Each run
+ * measures:
  *   memcpy     the same bytes copied into memory already faulted in;
  *   dump       ckpt_dump() of the running target to a tmpfs file, and to
  *              a pipe a thread drains; the image's size;
@@ -25,13 +27,20 @@
  *              until the restored target runs (it says so itself);
  *   criu       with -c: criu dump of the target (which kills it, as
  *              ckpt's restore case has the target killed) and criu
- *              restore -d, until the restored target runs.
+ *              restore -d, until the restored target runs;
+ *   phases     where the time of the dump to tmpfs and of the restore
+ *              went inside the kernel, from their trace events (ckpt_dump,
+ *              ckpt_restore in tracefs), if the kernel has them: stopping
+ *              the target, its address space, writing or reading the
+ *              image, hashing the pages, the commit, the rest.
  * Every rollback and restore is checked: the restored target reads its
- * whole memory back against the pattern, and a wrong one fails the run.
+ * whole memory back against the pattern (and counts its threads and the
+ * offsets of its files), and a wrong one fails the run.
  * Times are CLOCK_MONOTONIC, the median of RUNS with min and max.  One
  * line per measurement goes to standard output ("size 64 dump_tmpfs
- * median 443.1 min 430.2 max 460.0 ms"), for scripts/bench.sh to turn
- * into its table; nothing is asserted: under TCG times are noisy.
+ * median 443.1 min 430.2 max 460.0 ms"; the -t target's size is "MiBt"),
+ * for scripts/bench.sh to turn into its table; nothing is asserted: under
+ * TCG times are noisy.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,6 +54,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -56,9 +66,13 @@
 
 #define MAX_RUNS	32
 #define MAX_SIZES	8
+#define MANY_THREADS	4
+#define MANY_FILES	100
+#define TRACEFS		"/sys/kernel/tracing"
 
 static const char *dir = "/tmp/ckpt-bench";
 static char go_path[256], report_path[256], cmd_path[256];
+static int tracing;	/* the ckpt trace events are enabled */
 
 static uint64_t now_ns(void)
 {
@@ -146,6 +160,65 @@ static int take_file(const char *path, char *buf, size_t size)
  */
 static uint64_t *tmem;
 static size_t tlen;
+static int tmany;	/* with its threads and files */
+static int tfd[MANY_FILES];
+
+static void *target_thread(void *arg)
+{
+	for (;;)
+		usleep(1000);
+	return NULL;
+}
+
+/* Its threads, and its files, each at offset 100 + its index. */
+static void target_many(void)
+{
+	char path[300];
+	pthread_t th;
+	int i;
+
+	for (i = 1; i < MANY_THREADS; i++)
+		if (pthread_create(&th, NULL, target_thread, NULL))
+			_exit(1);
+	for (i = 0; i < MANY_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/file%d", dir, i);
+		tfd[i] = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (tfd[i] < 0 || ftruncate(tfd[i], 4096) ||
+		    lseek(tfd[i], 100 + i, SEEK_SET) != 100 + i)
+			_exit(1);
+	}
+}
+
+static int threads(void)
+{
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "r");
+	int n = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Threads:", 8))
+			n = atoi(line + 8);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Its memory is pattern @gen, and it has its threads and files. */
+static int target_ok(int gen)
+{
+	int i;
+
+	if (!same(tmem, tlen, gen))
+		return 0;
+	if (!tmany)
+		return 1;
+	if (threads() != MANY_THREADS)
+		return 0;
+	for (i = 0; i < MANY_FILES; i++)
+		if (lseek(tfd[i], 0, SEEK_CUR) != 100 + i)
+			return 0;
+	return 1;
+}
 
 static void target_fork(int redirty, uint64_t dirty_ns)
 {
@@ -179,11 +252,11 @@ static void target_fork(int redirty, uint64_t dirty_ns)
 	snprintf(buf, sizeof(buf), "fork %llu cow %lld rollback %llu ok %d\n",
 		 (unsigned long long)(t1 - t0),
 		 redirty ? (long long)(t2 - t1) - (long long)dirty_ns : 0ll,
-		 (unsigned long long)(t3 - t2), same(tmem, tlen, 1));
+		 (unsigned long long)(t3 - t2), target_ok(1));
 	put_file(report_path, buf);
 }
 
-static void __attribute__((noreturn)) target(size_t len)
+static void __attribute__((noreturn)) target(size_t len, int many)
 {
 	uint64_t last, t, stall = 0, dirty_ns;
 	int restored = 0, fd;
@@ -198,6 +271,9 @@ static void __attribute__((noreturn)) target(size_t len)
 	if (fd > 2)
 		close(fd);
 	tlen = len;
+	tmany = many;
+	if (many)
+		target_many();
 	tmem = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (tmem == MAP_FAILED)
@@ -218,7 +294,7 @@ static void __attribute__((noreturn)) target(size_t len)
 		if (!restored && !access(go_path, F_OK)) {
 			restored = 1;
 			snprintf(buf, sizeof(buf), "ran %llu ok %d\n",
-				 (unsigned long long)t, same(tmem, len, 1));
+				 (unsigned long long)t, target_ok(1));
 			put_file(report_path, buf);
 		}
 		fd = open(cmd_path, O_RDONLY);
@@ -236,8 +312,7 @@ static void __attribute__((noreturn)) target(size_t len)
 			break;
 		case 'q':
 			snprintf(buf, sizeof(buf), "stall %llu ok %d\n",
-				 (unsigned long long)stall,
-				 same(tmem, len, 1));
+				 (unsigned long long)stall, target_ok(1));
 			put_file(report_path, buf);
 			break;
 		case 'd':
@@ -263,7 +338,7 @@ static void ask(char c, char *buf, size_t size)
 		die("the target does not answer");
 }
 
-static pid_t start_target(size_t len)
+static pid_t start_target(size_t len, int many)
 {
 	char buf[64];
 	pid_t pid;
@@ -276,7 +351,7 @@ static pid_t start_target(size_t len)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0)
-		target(len);
+		target(len, many);
 	if (take_file(report_path, buf, sizeof(buf)) || strcmp(buf, "ready\n"))
 		die("the target did not start");
 	return pid;
@@ -298,13 +373,20 @@ struct series {
 enum {
 	S_MEMCPY, S_DUMP_TMPFS, S_DUMP_PIPE, S_FREEZE, S_SIZE, S_ROLLBACK,
 	S_DUMP_ROLLBACK, S_FORK, S_FORK_COW, S_RESTORE, S_CRIU_DUMP,
-	S_CRIU_RESTORE, S_CRIU_SIZE, NR_SERIES
+	S_CRIU_RESTORE, S_CRIU_SIZE,
+	/* the phases, from the trace events, in the order of struct phases */
+	S_DUMP_STOP, S_DUMP_MM, S_DUMP_IO, S_DUMP_HASH, S_DUMP_OTHER,
+	S_RESTORE_MM, S_RESTORE_IO, S_RESTORE_HASH, S_RESTORE_COMMIT,
+	S_RESTORE_OTHER, NR_SERIES
 };
 
 static const char *const series_name[NR_SERIES] = {
 	"memcpy", "dump_tmpfs", "dump_pipe", "freeze", "image_mib",
 	"rollback", "dump_rollback", "fork_rollback", "fork_rollback_cow",
 	"restore", "criu_dump", "criu_restore", "criu_image_mib",
+	"dump_stop", "dump_mm", "dump_io", "dump_hash", "dump_other",
+	"restore_mm", "restore_io", "restore_hash", "restore_commit",
+	"restore_other",
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -314,7 +396,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void print_series(unsigned int mib, const struct series *s)
+static void print_series(unsigned int mib, int many, const struct series *s)
 {
 	double v[MAX_RUNS];
 
@@ -322,7 +404,8 @@ static void print_series(unsigned int mib, const struct series *s)
 		return;
 	memcpy(v, s->v, s->n * sizeof(v[0]));
 	qsort(v, s->n, sizeof(v[0]), cmp_double);
-	printf("size %u %s median %.3f min %.3f max %.3f %s\n", mib, s->name,
+	printf("size %u%s %s median %.3f min %.3f max %.3f %s\n", mib,
+	       many ? "t" : "", s->name,
 	       s->n % 2 ? v[s->n / 2] : (v[s->n / 2 - 1] + v[s->n / 2]) / 2,
 	       v[0], v[s->n - 1], strstr(s->name, "mib") ? "MiB" : "ms");
 	fflush(stdout);
@@ -391,6 +474,75 @@ static uint64_t parse(const char *buf, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
 }
 
+/* Write @val to the tracefs file @name: 0, or -1. */
+static int tracefs_write(const char *name, const char *val)
+{
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", name);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* The ckpt trace events, if the kernel has them: tracing set. */
+static void trace_start(void)
+{
+	mkdir("/sys/kernel/tracing", 0755);
+	mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	tracing = !tracefs_write("events/ckpt/enable", "1") &&
+		  !tracefs_write("trace", "");
+}
+
+/*
+ * The phases of the last event @name (ckpt_dump, ckpt_restore) of @pid
+ * into @s from @first on (stop, mm, io, hash, commit, other for a dump;
+ * mm, io, hash, commit, other for a restore, which stops nothing), in ms;
+ * the trace is emptied.
+ */
+static void trace_phases(const char *name, pid_t pid, struct series *s,
+			 int first)
+{
+	unsigned long long v[7], f[7];	/* total stop held mm io hash commit */
+	char line[512], key[40];
+	FILE *t = fopen(TRACEFS "/trace", "r");
+	int found = 0, e, i;
+	long ret;
+
+	if (!t)
+		return;
+	snprintf(key, sizeof(key), " %s: ", name);
+	while (fgets(line, sizeof(line), t)) {
+		char *p = strstr(line, key);
+		unsigned int flags;
+		int epid;
+
+		if (p && sscanf(p + strlen(key),
+				"pid=%d flags=%x ret=%ld bytes=%*u total_ns=%llu stop_ns=%llu held_ns=%llu mm_ns=%llu io_ns=%llu hash_ns=%llu commit_ns=%llu",
+				&epid, &flags, &ret, &v[0], &v[1], &v[2], &v[3],
+				&v[4], &v[5], &v[6]) == 10 && epid == pid && ret >= 0) {
+			memcpy(f, v, sizeof(f));
+			found = 1;
+		}
+	}
+	fclose(t);
+	tracefs_write("trace", "");
+	if (!found)
+		return;
+	e = first;
+	if (first == S_DUMP_STOP)
+		add(&s[e++], ms(f[1]));
+	for (i = 3; i <= 5; i++)
+		add(&s[e++], ms(f[i]));
+	if (first == S_RESTORE_MM)
+		add(&s[e++], ms(f[6]));
+	add(&s[e], ms(f[0] - f[1] - f[3] - f[4] - f[5] - f[6]));
+}
+
 static void check_ok(const char *buf, const char *what)
 {
 	if (!strstr(buf, " ok 1")) {
@@ -450,7 +602,7 @@ static double dir_mib(const char *path)
 	return kib / 1024;
 }
 
-static void one_run(size_t len, const char *criu, struct series *s)
+static void one_run(size_t len, int many, const char *criu, struct series *s)
 {
 	char img[300], buf[200], criu_dir[300], log[300];
 	uint64_t t, ran;
@@ -462,7 +614,7 @@ static void one_run(size_t len, const char *criu, struct series *s)
 
 	add(&s[S_MEMCPY], measure_memcpy(len));
 
-	pid = start_target(len);
+	pid = start_target(len, many);
 	/* to tmpfs, the target running on; how long it was held still */
 	snprintf(img, sizeof(img), "%s/image", dir);
 	ask('r', buf, sizeof(buf));
@@ -470,6 +622,8 @@ static void one_run(size_t len, const char *criu, struct series *s)
 	if (fd < 0)
 		die(img);
 	add(&s[S_DUMP_TMPFS], ms(dump(pid, fd, 0)));
+	if (tracing)
+		trace_phases("ckpt_dump", pid, s, S_DUMP_STOP);
 	ask('q', buf, sizeof(buf));
 	check_ok(buf, "after a dump");
 	add(&s[S_FREEZE], ms(parse(buf, "stall ")));
@@ -534,12 +688,14 @@ static void one_run(size_t len, const char *criu, struct series *s)
 		die("the restored target does not run");
 	check_ok(buf, "after a restore");
 	add(&s[S_RESTORE], ms(parse(buf, "ran ") - t));
+	if (tracing)
+		trace_phases("ckpt_restore", r, s, S_RESTORE_MM);
 	stop(r);
 
 	if (!criu)
 		return;
 	/* CRIU: dump (which kills the target), restore detached */
-	pid = start_target(len);
+	pid = start_target(len, many);
 	snprintf(criu_dir, sizeof(criu_dir), "%s/criu", dir);
 	snprintf(log, sizeof(log), "%s/criu.log", dir);
 	if (run((char *[]){ "/bin/rm", "-rf", criu_dir, NULL }) ||
@@ -596,13 +752,13 @@ static void loopback_up(void)
 
 int main(int argc, char **argv)
 {
-	unsigned int sizes[MAX_SIZES] = { 1, 64, 256 }, nr_sizes = 3, i, j;
+	unsigned int sizes[MAX_SIZES + 1] = { 1, 64, 256 }, nr_sizes = 3, i, j;
 	const char *criu = NULL;
 	struct series s[NR_SERIES];
-	int runs = 5, c;
+	int runs = 5, c, many_mib = 0;
 	char *p;
 
-	while ((c = getopt(argc, argv, "r:s:c:d:")) != -1) {
+	while ((c = getopt(argc, argv, "r:s:t:c:d:")) != -1) {
 		switch (c) {
 		case 'r':
 			runs = atoi(optarg);
@@ -612,6 +768,9 @@ int main(int argc, char **argv)
 			     p += *p == ',')
 				sizes[nr_sizes++] = strtoul(p, &p, 10);
 			break;
+		case 't':
+			many_mib = atoi(optarg);
+			break;
 		case 'c':
 			criu = optarg;
 			break;
@@ -619,7 +778,7 @@ int main(int argc, char **argv)
 			dir = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-r RUNS] [-s MiB,...] [-c CRIU] [-d DIR]\n",
+			fprintf(stderr, "usage: %s [-r RUNS] [-s MiB,...] [-t MiB] [-c CRIU] [-d DIR]\n",
 				argv[0]);
 			return 2;
 		}
@@ -629,17 +788,22 @@ int main(int argc, char **argv)
 	mkdir(dir, 0700);
 	if (criu)
 		loopback_up();
+	trace_start();
 	snprintf(go_path, sizeof(go_path), "%s/go", dir);
 	snprintf(report_path, sizeof(report_path), "%s/report", dir);
 	snprintf(cmd_path, sizeof(cmd_path), "%s/cmd", dir);
+	if (many_mib > 0)
+		sizes[nr_sizes++] = many_mib;	/* the last: with -t */
 	for (i = 0; i < nr_sizes; i++) {
+		int many = many_mib > 0 && i == nr_sizes - 1;
+
 		memset(s, 0, sizeof(s));
 		for (j = 0; j < NR_SERIES; j++)
 			s[j].name = series_name[j];
 		for (j = 0; j < (unsigned int)runs; j++)
-			one_run((size_t)sizes[i] << 20, criu, s);
+			one_run((size_t)sizes[i] << 20, many, criu, s);
 		for (j = 0; j < NR_SERIES; j++)
-			print_series(sizes[i], &s[j]);
+			print_series(sizes[i], many, &s[j]);
 	}
 	return 0;
 }

@@ -1,11 +1,17 @@
 # The table of scripts/bench.sh, from ckpt-bench's lines:
 #   size MIB NAME median M min A max B UNIT
-# One column per size; times in ms, median (min-max); then the ratios of
-# the medians that say how ckpt stands.
+# One column per size (MIB "t": the target with threads and files); times
+# in ms, median (min-max); the phases inside the kernel, when the trace
+# events gave them; then the ratios of the medians that say how ckpt
+# stands.
 {
 	key = $2 SUBSEP $3
 	med[key] = $5; lo[key] = $7; hi[key] = $9; unit[$3] = $10
 	if (!($2 in seen)) { seen[$2] = 1; sizes[++ns] = $2 }
+	have[$3] = 1
+}
+function title(s) {
+	return s ~ /t$/ ? (s + 0) " MiB, 4 thr., 100 files" : s " MiB"
 }
 function cell(s, n) {
 	if (!((s SUBSEP n) in med))
@@ -17,14 +23,16 @@ function ratio(s, a, b) {
 		return "-"
 	return sprintf("%.2f", med[s SUBSEP a] / med[s SUBSEP b])
 }
-function row(title, n,    i, line) {
-	line = sprintf("| %-34s |", title)
+function row(name, n,    i, line) {
+	if (!(n in have))
+		return
+	line = sprintf("| %-34s |", name)
 	for (i = 1; i <= ns; i++)
 		line = line sprintf(" %-24s |", cell(sizes[i], n))
 	print line
 }
-function rrow(title, a, b,    i, line) {
-	line = sprintf("| %-34s |", title)
+function rrow(name, a, b,    i, line) {
+	line = sprintf("| %-34s |", name)
 	for (i = 1; i <= ns; i++)
 		line = line sprintf(" %-24s |", ratio(sizes[i], a, b))
 	print line
@@ -33,7 +41,7 @@ END {
 	line = sprintf("| %-34s |", "")
 	sep = "|------------------------------------|"
 	for (i = 1; i <= ns; i++) {
-		line = line sprintf(" %-24s |", sizes[i] " MiB")
+		line = line sprintf(" %-24s |", title(sizes[i]))
 		sep = sep "--------------------------|"
 	}
 	print line
@@ -53,10 +61,20 @@ END {
 		row("criu restore -d (ms)", "criu_restore")
 		row("criu image (MiB)", "criu_image_mib")
 	}
+	row("dump: stopping the target (ms)", "dump_stop")
+	row("dump: address space (ms)", "dump_mm")
+	row("dump: writing the image (ms)", "dump_io")
+	row("dump: hashing the pages (ms)", "dump_hash")
+	row("dump: the rest (ms)", "dump_other")
+	row("restore: address space (ms)", "restore_mm")
+	row("restore: reading the image (ms)", "restore_io")
+	row("restore: hashing the pages (ms)", "restore_hash")
+	row("restore: commit (ms)", "restore_commit")
+	row("restore: the rest (ms)", "restore_other")
 	print ""
 	line = sprintf("| %-34s |", "ratios of the medians")
 	for (i = 1; i <= ns; i++)
-		line = line sprintf(" %-24s |", sizes[i] " MiB")
+		line = line sprintf(" %-24s |", title(sizes[i]))
 	print line
 	print sep
 	rrow("ckpt dump / memcpy", "dump_tmpfs", "memcpy")
@@ -72,7 +90,7 @@ END {
 	for (i = 1; i <= ns; i++) {
 		v = "-"
 		if ((sizes[i] SUBSEP "image_mib") in med)
-			v = sprintf("%.3f", med[sizes[i] SUBSEP "image_mib"] / sizes[i])
+			v = sprintf("%.3f", med[sizes[i] SUBSEP "image_mib"] / (sizes[i] + 0))
 		line = line sprintf(" %-24s |", v)
 	}
 	print line
