@@ -12,6 +12,9 @@
  * threads and holds 100 files open, each at its own offset.  Each run
  * measures:
  *   memcpy     the same bytes copied into memory already faulted in;
+ *   write      the same bytes written by write() to a new tmpfs file, and
+ *   read       read back by read() into new memory: what putting the
+ *              bytes into a file and getting them out costs anyone;
  *   dump       ckpt_dump() of the running target to a tmpfs file, and to
  *              a pipe a thread drains; the image's size;
  *   freeze     the longest the target was held still during the dump to
@@ -371,7 +374,7 @@ struct series {
 };
 
 enum {
-	S_MEMCPY, S_DUMP_TMPFS, S_DUMP_PIPE, S_FREEZE, S_SIZE, S_ROLLBACK,
+	S_MEMCPY, S_WRITE, S_READ, S_DUMP_TMPFS, S_DUMP_PIPE, S_FREEZE, S_SIZE, S_ROLLBACK,
 	S_DUMP_ROLLBACK, S_FORK, S_FORK_COW, S_RESTORE, S_CRIU_DUMP,
 	S_CRIU_RESTORE, S_CRIU_SIZE,
 	/* the phases, from the trace events, in the order of struct phases */
@@ -381,7 +384,7 @@ enum {
 };
 
 static const char *const series_name[NR_SERIES] = {
-	"memcpy", "dump_tmpfs", "dump_pipe", "freeze", "image_mib",
+	"memcpy", "write_tmpfs", "read_tmpfs", "dump_tmpfs", "dump_pipe", "freeze", "image_mib",
 	"rollback", "dump_rollback", "fork_rollback", "fork_rollback_cow",
 	"restore", "criu_dump", "criu_restore", "criu_image_mib",
 	"dump_stop", "dump_mm", "dump_io", "dump_hash", "dump_other",
@@ -439,6 +442,48 @@ static double measure_memcpy(size_t len)
 	free(src);
 	free(dst);
 	return ms(t);
+}
+
+/*
+ * write() @len bytes to a new file in the bench's tmpfs directory, then
+ * read() them into new memory: the times into @s.
+ */
+static void measure_file_io(size_t len, struct series *s)
+{
+	char path[300], *src, *dst;
+	uint64_t t;
+	size_t done;
+	ssize_t n;
+	int fd;
+
+	/* mapped, not malloc()ed: the targets forked later inherit no heap */
+	src = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	snprintf(path, sizeof(path), "%s/bytes", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (src == MAP_FAILED || fd < 0)
+		die("file for write()");
+	memset(src, 0x5a, len);
+	t = now_ns();
+	for (done = 0; done < len; done += n)
+		if ((n = write(fd, src + done, len - done)) <= 0)
+			die("write");
+	add(&s[S_WRITE], ms(now_ns() - t));
+	dst = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (dst == MAP_FAILED || lseek(fd, 0, SEEK_SET))
+		die("memory for read()");
+	t = now_ns();
+	for (done = 0; done < len; done += n)
+		if ((n = read(fd, dst + done, len - done)) <= 0)
+			die("read");
+	add(&s[S_READ], ms(now_ns() - t));
+	if (memcmp(dst, src, len))
+		die("read() gave other bytes");
+	munmap(dst, len);
+	munmap(src, len);
+	close(fd);
+	unlink(path);
 }
 
 struct drain {
@@ -613,6 +658,7 @@ static void one_run(size_t len, int many, const char *criu, struct series *s)
 	pid_t pid, r;
 
 	add(&s[S_MEMCPY], measure_memcpy(len));
+	measure_file_io(len, s);
 
 	pid = start_target(len, many);
 	/* to tmpfs, the target running on; how long it was held still */

@@ -47,6 +47,8 @@ END {
 	print line
 	print sep
 	row("memcpy of the same bytes (ms)", "memcpy")
+	row("write() of them to tmpfs (ms)", "write_tmpfs")
+	row("read() into new memory (ms)", "read_tmpfs")
 	row("ckpt dump to tmpfs (ms)", "dump_tmpfs")
 	row("ckpt dump to a pipe (ms)", "dump_pipe")
 	row("target held still by the dump (ms)", "freeze")
@@ -79,6 +81,8 @@ END {
 	print sep
 	rrow("ckpt dump / memcpy", "dump_tmpfs", "memcpy")
 	rrow("ckpt restore / memcpy", "restore", "memcpy")
+	rrow("ckpt dump / write()", "dump_tmpfs", "write_tmpfs")
+	rrow("ckpt restore / read()", "restore", "read_tmpfs")
 	rrow("freeze / dump", "freeze", "dump_tmpfs")
 	rrow("ckpt rollback / fork, bare", "dump_rollback", "fork_rollback")
 	rrow("ckpt rollback / fork, re-dirtied", "dump_rollback", "fork_rollback_cow")

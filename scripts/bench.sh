@@ -75,7 +75,7 @@ QLOG=$LOGS/$NAME-boot.log
 "$REPO/scripts/qemu-run.sh" "$NAME" --initrd "$OUT/bench.cpio" --log "$QLOG" \
 	> /dev/null 2>&1 || { tail -n 40 "$QLOG"; die "the bench failed (log: $QLOG)"; }
 
-RAW=$(grep -E '^size [0-9]+ ' "$QLOG" || true)
+RAW=$(grep -E '^size [0-9]+t? ' "$QLOG" || true)
 [ -n "$RAW" ] || die "no results in $QLOG"
 RESULT=$REPO/bench/results-$ARCH_.txt
 COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')
