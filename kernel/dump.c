@@ -111,8 +111,7 @@ long ckpt_dump_task(struct task_struct *leader, struct file *file,
 	u64 held;
 	long err;
 
-	ctx.times.on = trace_ckpt_dump_enabled();
-	ctx.times.start = ckpt_clock(&ctx);
+	ckpt_times_begin(&ctx, trace_ckpt_dump_enabled());
 	/* No exec, ptrace attach or other dump of it meanwhile. */
 	err = mutex_lock_interruptible(&leader->signal->cred_guard_mutex);
 	if (err)
@@ -150,10 +149,8 @@ out_fini:
 	ckpt_ctx_fini(&ctx);
 out_unlock:
 	mutex_unlock(&leader->signal->cred_guard_mutex);
-	if (ctx.times.on) {
-		ctx.times.total = ckpt_clock(&ctx) - ctx.times.start;
+	if (ckpt_times_end(&ctx))
 		trace_ckpt_dump(task_tgid_nr(leader), flags, err, ctx.pos,
 				&ctx.times);
-	}
 	return err;
 }

@@ -132,7 +132,6 @@ struct ckpt_times {
  * @epoll_items: on restore, what the epolls made watch (epoll.c)
  * @nr_epoll_items: entries in @epoll_items
  * @max_epoll_items: room in @epoll_items
-
  * @times: where the time went, while the trace event is enabled
  */
 struct ckpt_ctx {
@@ -178,6 +177,20 @@ struct ckpt_ctx {
 static inline u64 ckpt_clock(const struct ckpt_ctx *ctx)
 {
 	return ctx->times.on ? ktime_get_ns() : 0;
+}
+
+/* Start timing a call if its trace event is @enabled. */
+static inline void ckpt_times_begin(struct ckpt_ctx *ctx, bool enabled)
+{
+	ctx->times.on = enabled;
+	ctx->times.start = ckpt_clock(ctx);
+}
+
+/* The call ends: its total time; whether it was timed, for its event. */
+static inline bool ckpt_times_end(struct ckpt_ctx *ctx)
+{
+	ctx->times.total = ckpt_clock(ctx) - ctx->times.start;
+	return ctx->times.on;
 }
 
 /*

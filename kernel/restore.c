@@ -344,8 +344,7 @@ long ckpt_restore_task(struct task_struct *leader, struct file *file,
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
-	r->ctx.times.on = trace_ckpt_restore_enabled();
-	r->ctx.times.start = ckpt_clock(&r->ctx);
+	ckpt_times_begin(&r->ctx, trace_ckpt_restore_enabled());
 	r->ctx.flags = flags;
 	r->ctx.task = leader;
 	r->ctx.in_place = !same_thread_group(current, leader);
@@ -400,11 +399,9 @@ long ckpt_restore_task(struct task_struct *leader, struct file *file,
 	}
 	mutex_unlock(&leader->signal->cred_guard_mutex);
 out:
-	if (r->ctx.times.on) {
-		r->ctx.times.total = ckpt_clock(&r->ctx) - r->ctx.times.start;
+	if (ckpt_times_end(&r->ctx))
 		trace_ckpt_restore(task_tgid_nr(leader), flags, ret, r->ctx.pos,
 				   &r->ctx.times);
-	}
 	ckpt_unstage(r);
 	kfree(r);
 	return ret;

@@ -54,9 +54,10 @@ DECLARE_EVENT_CLASS(ckpt_call,
 
 /*
  * ckpt_dump - a ckpt_dump() of @pid (a global pid) returned @ret, @bytes
- * of image written; ckpt_restore - a ckpt_restore() of @pid (the caller, or
- * the process rolled back in place) returned @ret, @bytes of image read.  Times
- * are in ns; only calls that start while the event is enabled report.
+ * of image written; ckpt_restore - a ckpt_restore() of @pid (the caller,
+ * or the process rolled back in place) returned @ret, @bytes of image
+ * read.  Times are in ns; only calls that start while the event is
+ * enabled report.
  */
 DEFINE_EVENT(ckpt_call, ckpt_dump,
 	TP_PROTO(pid_t pid, unsigned int flags, long ret, u64 bytes,
