@@ -810,6 +810,34 @@ static inline pid_t ck_spawn_paused(int (*setup)(void))
 	return pid;
 }
 
+/* The kernel log from its end on, for ck_kmsg_says(); -1 if unreadable. */
+static inline int ck_kmsg_open(void)
+{
+	int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (kmsg >= 0)
+		lseek(kmsg, 0, SEEK_END);
+	return kmsg;
+}
+
+/* Has the kernel log, read from kmsg on, a line with needle? */
+static inline int ck_kmsg_says(int kmsg, const char *needle)
+{
+	char rec[1024];
+	int found = 0;
+	ssize_t n;
+
+	while ((n = read(kmsg, rec, sizeof(rec) - 1)) > 0 ||
+	       (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;	/* overwritten: go on */
+		rec[n] = 0;
+		if (strstr(rec, needle))
+			found = 1;
+	}
+	return found;
+}
+
 /* The loopback interface up, as at boot on most systems: 0 or -1. */
 static inline int ck_loopback_up(void)
 {

@@ -698,24 +698,6 @@ static void __attribute__((noreturn)) run_odd(int img)
 	run_made(img);
 }
 
-/* Has the kernel log, read from kmsg on, a line with needle? */
-static int kmsg_says(int kmsg, const char *needle)
-{
-	char rec[1024];
-	int found = 0;
-	ssize_t n;
-
-	while ((n = read(kmsg, rec, sizeof(rec) - 1)) > 0 ||
-	       (n < 0 && errno == EPIPE)) {
-		if (n <= 0)
-			continue;	/* overwritten: go on */
-		rec[n] = 0;
-		if (strstr(rec, needle))
-			found = 1;
-	}
-	return found;
-}
-
 /* ESTALE, and the kernel log names the socket, its kind and its state. */
 TEST(socket_with_an_option_not_in_the_image_is_not_made_again)
 {
@@ -726,13 +708,11 @@ TEST(socket_with_an_option_not_in_the_image_is_not_made_again)
 	udp_peer = ck_inet_bound(AF_INET, SOCK_DGRAM, 0);
 	ASSERT_LE(0, udp_peer);
 	ASSERT_EQ(0, ck_dump_child_img("ckpt-live-odd", run_odd, &im));
-	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-	if (kmsg >= 0)
-		lseek(kmsg, 0, SEEK_END);
+	kmsg = ck_kmsg_open();
 	st = ck_try_restore(im.buf, im.len);
 	EXPECT_EQ(ESTALE, st) TH_LOG("IP_PKTINFO: %s", STATUS(st));
 	if (kmsg >= 0) {
-		EXPECT_TRUE(kmsg_says(kmsg, "fd 4: a UDP/IPv4 socket in state ESTABLISHED, kept by identity only: "));
+		EXPECT_TRUE(ck_kmsg_says(kmsg, "fd 4: a UDP/IPv4 socket in state ESTABLISHED, kept by identity only: "));
 		close(kmsg);
 	} else {
 		EXPECT_NE(0, getuid()) TH_LOG("root cannot read /dev/kmsg");
