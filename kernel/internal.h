@@ -12,6 +12,7 @@
 #include <linux/sched/signal.h>
 #include <linux/timekeeping.h>
 #include <linux/xxhash.h>
+#include <net/tcp_states.h>
 #include <uapi/linux/ckpt.h>
 
 /*
@@ -444,11 +445,23 @@ int ckpt_udp_requeue(struct socket *sock, struct ckpt_sock_msg **msgs,
  * struct ckpt_tcp_snap - an established connection, read for its record
  * @rec: its TCP record
  * @data: its receive queue's bytes, then its send queue's
+ * @state: its state as read, for its SOCKET record
  */
 struct ckpt_tcp_snap {
 	struct ckpt_tcp rec;
 	u8 *data;
+	u8 state;
 };
+
+/*
+ * The states of a connection a TCP record holds: established, or shut
+ * down for writing with the peer's FIN not received yet.
+ */
+static inline bool ckpt_tcp_conn_state(int state)
+{
+	return state == TCP_ESTABLISHED || state == TCP_FIN_WAIT1 ||
+	       state == TCP_FIN_WAIT2;
+}
 
 #if IS_BUILTIN(CONFIG_UNIX) && IS_ENABLED(CONFIG_INET) && \
 	IS_ENABLED(CONFIG_NETFILTER)

@@ -326,7 +326,7 @@ static const char *ckpt_sock_refusal(struct ckpt_ctx *ctx, struct socket *sock,
 	if (*kept) {
 		/* its queues, if it is made again from the image */
 		if (sk->sk_family != AF_UNIX && sk->sk_protocol == IPPROTO_TCP &&
-		    READ_ONCE(sk->sk_state) == TCP_ESTABLISHED) {
+		    ckpt_tcp_conn_state(READ_ONCE(sk->sk_state))) {
 			const struct tcp_sock *tp = tcp_sk(sk);
 
 			ctx->sock_bytes += (u32)(READ_ONCE(tp->write_seq) -
@@ -362,6 +362,61 @@ static const char *ckpt_sock_refusal(struct ckpt_ctx *ctx, struct socket *sock,
 	return ckpt_sock_queue_refusal(ctx, sock);
 }
 
+static const char *const ckpt_sock_states[] = {
+	[TCP_ESTABLISHED] = "ESTABLISHED",
+	[TCP_SYN_SENT] = "SYN_SENT",
+	[TCP_SYN_RECV] = "SYN_RECV",
+	[TCP_FIN_WAIT1] = "FIN_WAIT1",
+	[TCP_FIN_WAIT2] = "FIN_WAIT2",
+	[TCP_TIME_WAIT] = "TIME_WAIT",
+	[TCP_CLOSE] = "CLOSE",
+	[TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TCP_LAST_ACK] = "LAST_ACK",
+	[TCP_LISTEN] = "LISTEN",
+	[TCP_CLOSING] = "CLOSING",
+};
+
+/* The name of a socket's state, for the log. */
+static const char *ckpt_sock_state_name(int state)
+{
+	if (state < 0 || state >= ARRAY_SIZE(ckpt_sock_states) ||
+	    !ckpt_sock_states[state])
+		return "?";
+	return ckpt_sock_states[state];
+}
+
+static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec);
+
+/*
+ * Would a dump with %CKPT_DUMP_KILL lose the TCP connection @sock, kept
+ * by identity only, that no other process holds (@refs: the dump's own
+ * references to its file)?  A restore can be handed a listener or an
+ * unconnected socket on the same address, but not a connection: one the
+ * image cannot make again lives only in the process the dump kills.
+ * *@why says what keeps it out of the image.
+ */
+static bool ckpt_tcp_kill_loses(struct ckpt_ctx *ctx, struct socket *sock,
+				unsigned int refs, const char **why)
+{
+	struct sock *sk = sock->sk;
+	struct ckpt_socket rec = { };
+	int state = READ_ONCE(sk->sk_state);
+
+	if (!(ctx->flags & CKPT_DUMP_KILL) || sk->sk_family == AF_UNIX ||
+	    sk->sk_protocol != IPPROTO_TCP || state == TCP_LISTEN ||
+	    state == TCP_CLOSE || ckpt_inet_remake(sk, &rec) ||
+	    file_count(sock->file) > ckpt_files_nr_fds(ctx->files, sock->file) +
+				     refs)
+		return false;
+	if (!ckpt_tcp_conn_state(state))
+		*why = "a state TCP repair cannot make again";
+	else if (!ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))
+		*why = "no CAP_NET_ADMIN to read it in repair mode";
+	else
+		*why = "an option, a shutdown or data the TCP record cannot hold";
+	return true;
+}
+
 /**
  * ckpt_check_socket - can a socket be recorded?
  * @ctx: the context, in ckpt_dump_fds() (@ctx->files)
@@ -377,9 +432,16 @@ static const char *ckpt_sock_refusal(struct ckpt_ctx *ctx, struct socket *sock,
  */
 int ckpt_check_socket(struct ckpt_ctx *ctx, struct file *file, int fd)
 {
+	struct socket *sock = sock_from_file(file);
+	const char *why;
 	bool kept;
-	const char *why = ckpt_sock_refusal(ctx, sock_from_file(file), &kept);
 
+	why = ckpt_sock_refusal(ctx, sock, &kept);
+	if (!why && kept && ckpt_tcp_kill_loses(ctx, sock, 1, &why))
+		return ckpt_refuse_task(ctx->task,
+					"fd %d: a TCP connection in state %s, kept by identity only (%s), would be lost with CKPT_DUMP_KILL",
+					fd, ckpt_sock_state_name(sock->sk->sk_state),
+					why);
 	if (!why)
 		return 0;
 	return ckpt_refuse_task(ctx->task, "fd %d: %s is not supported", fd,
@@ -609,7 +671,10 @@ static bool ckpt_inet_remake(struct sock *sk, struct ckpt_socket *rec)
 	     !sk->sk_err && !rcu_access_pointer(sk->sk_filter) &&
 	     !sock_flag(sk, SOCK_RCVTSTAMP) && !sock_flag(sk, SOCK_RXQ_OVFL) &&
 	     !sk->sk_tsflags && sk->sk_peek_off < 0 &&
-	     !sk->sk_shutdown && !inet->cmsg_flags && inet->uc_ttl == -1 &&
+	     /* a connection's shutdown is ckpt_tcp_by_value()'s */
+	     (!sk->sk_shutdown || (sk->sk_protocol == IPPROTO_TCP &&
+				   ckpt_tcp_conn_state(sk->sk_state))) &&
+	     !inet->cmsg_flags && inet->uc_ttl == -1 &&
 	     !inet->tos && !rcu_access_pointer(inet->mc_list) &&
 	     !inet->freebind && !inet->transparent && !inet->recverr &&
 	     !inet->bind_address_no_port;
@@ -997,6 +1062,8 @@ static int ckpt_dump_waiting(struct ckpt_ctx *ctx, struct socket *sock,
 		rec->addr_len = ckpt_inet_name(sk, false, &w[i].addr[0]);
 		rec->peer_len = ckpt_inet_name(sk, true, &w[i].addr[1]);
 		err = ckpt_tcp_snapshot(ctx, sk, sock->file, &w[i].snap, room);
+		if (!err && w[i].snap.state != TCP_ESTABLISHED)
+			err = -EAGAIN;
 		if (!err) {
 			room -= w[i].snap.rec.rcv_len + w[i].snap.rec.snd_len;
 			ctx->sock_bytes += w[i].snap.rec.rcv_len +
@@ -1056,6 +1123,7 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 	struct ckpt_tcp_snap snap = { };
 	struct sockaddr_storage *addr;
 	int alen, plen, err, i, nr_waiting = 0;
+	const char *why;
 
 	addr = kmalloc_array(2, sizeof(*addr), GFP_KERNEL);
 	if (!addr)
@@ -1073,12 +1141,14 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 		rec->backlog = 0;
 	}
 	if (rec->flags & CKPT_SOCK_REMAKE && rec->protocol == IPPROTO_TCP &&
-	    rec->state == TCP_ESTABLISHED) {
+	    ckpt_tcp_conn_state(rec->state)) {
 		err = ckpt_tcp_snapshot(ctx, sock->sk, sock->file, &snap,
 					CKPT_MAX_SOCK_DATA);
-		if (err == -EAGAIN) {		/* no longer one it can hold */
+		if (!err) {
+			rec->state = snap.state;
+		} else if (err == -EAGAIN) {	/* no longer one it can hold */
 			rec->flags = CKPT_SOCK_LIVE;
-		} else if (err) {
+		} else {
 			if (err == -E2BIG)
 				err = ckpt_refuse_task(ctx->task,
 						       "a TCP connection with more than 64 MiB queued");
@@ -1133,6 +1203,14 @@ static int ckpt_dump_kept_socket(struct ckpt_ctx *ctx, struct socket *sock,
 						       "a UDP socket with more than 64 MiB queued");
 			goto out;
 		}
+	}
+	/* changed since the check; the table walk's and our object's refs */
+	if (!(rec->flags & CKPT_SOCK_REMAKE) &&
+	    ckpt_tcp_kill_loses(ctx, sock, 2, &why)) {
+		err = ckpt_refuse_task(ctx->task,
+				       "a TCP connection changed during the dump (%s), would be lost with CKPT_DUMP_KILL",
+				       why);
+		goto out;
 	}
 	rec->addr_len = alen;
 	rec->peer_len = plen;
@@ -1338,7 +1416,7 @@ static bool ckpt_kept_rec_valid(const struct ckpt_socket *rec,
 		return false;
 	/* a connection's TCP record follows (ckpt_restore_tcp()) */
 	if (tcp)
-		return rec->state == TCP_ESTABLISHED ? rec->peer_len :
+		return ckpt_tcp_conn_state(rec->state) ? rec->peer_len :
 		       (rec->state == TCP_LISTEN || rec->state == TCP_CLOSE) &&
 		       !rec->peer_len;
 	return rec->state == (rec->peer_len ? TCP_ESTABLISHED : TCP_CLOSE);
@@ -1559,8 +1637,10 @@ out:
  * @ctx: the context
  * @h: the record's header
  *
- * The TCP record of the established connection whose SOCKET record comes
- * just before; one waiting in a backlog has sent nothing.  Its numbers
+ * The TCP record of the connection whose SOCKET record comes just before:
+ * established, or with its FIN after the send queue if shut down for
+ * writing (FIN_WAIT1, FIN_WAIT2); one waiting in a backlog has sent
+ * nothing.  Its numbers
  * are TCP repair's to check, when the connection is made again
  * (ckpt_tcp_remake()); its MSS must be one TCP works with (TCP_MIN_MSS
  * at least).
@@ -1580,7 +1660,10 @@ int ckpt_restore_tcp(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h)
 	if (!st || st->tcp || st->nr_msgs || obj->id != rec->id ||
 	    !(st->rec.flags & CKPT_SOCK_REMAKE) ||
 	    st->rec.protocol != IPPROTO_TCP ||
-	    st->rec.state != TCP_ESTABLISHED ||
+	    !ckpt_tcp_conn_state(st->rec.state) ||
+	    /* a FIN sent, or acknowledged, once shut down for writing */
+	    (rec->flags & CKPT_TCP_FIN ? st->rec.state == TCP_ESTABLISHED :
+					 st->rec.state != TCP_ESTABLISHED) ||
 	    (st->rec.backlog && rec->snd_len) ||	/* waiting: sent nothing */
 	    rec->flags & ~CKPT_TCP_FLAGS || rec->pad ||
 	    rec->mss < TCP_MIN_MSS ||
@@ -2106,20 +2189,6 @@ failed:
 	return file;
 }
 
-static const char *const ckpt_sock_states[] = {
-	[TCP_ESTABLISHED] = "ESTABLISHED",
-	[TCP_SYN_SENT] = "SYN_SENT",
-	[TCP_SYN_RECV] = "SYN_RECV",
-	[TCP_FIN_WAIT1] = "FIN_WAIT1",
-	[TCP_FIN_WAIT2] = "FIN_WAIT2",
-	[TCP_TIME_WAIT] = "TIME_WAIT",
-	[TCP_CLOSE] = "CLOSE",
-	[TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-	[TCP_LAST_ACK] = "LAST_ACK",
-	[TCP_LISTEN] = "LISTEN",
-	[TCP_CLOSING] = "CLOSING",
-};
-
 /**
  * ckpt_sock_describe - what a socket kept by identity was, for the log
  * @obj: its object
@@ -2130,7 +2199,7 @@ static const char *const ckpt_sock_states[] = {
 void ckpt_sock_describe(const struct ckpt_obj *obj, char *buf, size_t size)
 {
 	const struct ckpt_socket *rec = &obj->sock->rec;
-	const char *kind, *state = NULL;
+	const char *kind;
 
 	if (rec->family == AF_UNIX)
 		kind = rec->type == SOCK_STREAM ? "unix stream" :
@@ -2140,9 +2209,8 @@ void ckpt_sock_describe(const struct ckpt_obj *obj, char *buf, size_t size)
 		kind = rec->family == AF_INET ? "TCP/IPv4" : "TCP/IPv6";
 	else
 		kind = rec->family == AF_INET ? "UDP/IPv4" : "UDP/IPv6";
-	if (rec->state < ARRAY_SIZE(ckpt_sock_states))
-		state = ckpt_sock_states[rec->state];
-	snprintf(buf, size, "a %s socket in state %s%s", kind, state ?: "?",
+	snprintf(buf, size, "a %s socket in state %s%s", kind,
+		 ckpt_sock_state_name(rec->state),
 		 rec->flags & CKPT_SOCK_REMAKE ? "" :
 		 ", kept by identity only");
 }
@@ -2169,7 +2237,7 @@ bool ckpt_sock_remake_late(const struct ckpt_obj *obj)
 
 	return st && st->rec.flags & CKPT_SOCK_REMAKE &&
 	       st->rec.family != AF_UNIX && st->rec.protocol == IPPROTO_TCP &&
-	       st->rec.state == TCP_ESTABLISHED;
+	       ckpt_tcp_conn_state(st->rec.state);
 }
 
 /* The connections made again for a listener's backlog, put there. */

@@ -13,6 +13,13 @@
  * that reads those numbers needs it too, and a restore that writes them.
  * Without it the connection is kept by identity only (socket.c).
  *
+ * A connection its process shut down for writing (FIN_WAIT1, FIN_WAIT2)
+ * is recorded the same way, its FIN after the send queue, and made again
+ * as an established one that shutdown() then closes for writing, in
+ * repair mode, where the FIN counts as sent.  Nothing in TCP repair can
+ * tell a socket that its peer's FIN came: CLOSE_WAIT and the states
+ * after it are kept by identity (socket.c).
+ *
  * A dump with %CKPT_DUMP_KILL takes the connection away from its peer
  * without a word: before the connection is read, what the peer sends to
  * it is held back (dropped at NF_INET_LOCAL_IN, so that nothing is
@@ -332,15 +339,19 @@ device_initcall(ckpt_tcp_init);
  * @sk: the socket, locked
  *
  * Only by a dumper that may put it in repair mode, and only a connection
- * the TCP record holds all of: no urgent data, no upper layer protocol
- * (TLS), no MD5 signature, not under repair by someone else.  The options
- * the record cannot have are the caller's to check.
+ * the TCP record holds all of: established, or shut down for writing by
+ * its process and its peer's FIN not received (FIN_WAIT1, FIN_WAIT2); no
+ * urgent data, no upper layer protocol (TLS), no MD5 signature, not under
+ * repair by someone else.  The options the record cannot have are the
+ * caller's to check.
  */
 bool ckpt_tcp_by_value(struct sock *sk)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 
-	if (sk->sk_state != TCP_ESTABLISHED ||
+	if (!ckpt_tcp_conn_state(sk->sk_state) ||
+	    sk->sk_shutdown != (sk->sk_state == TCP_ESTABLISHED ? 0 :
+				SEND_SHUTDOWN) ||
 	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))
 		return false;
 #ifdef CONFIG_TCP_MD5SIG
@@ -349,7 +360,7 @@ bool ckpt_tcp_by_value(struct sock *sk)
 #endif
 	return !tp->repair && !tp->urg_data && !tp->fastopen_rsk &&
 	       !inet_csk(sk)->icsk_ulp_ops && !sock_flag(sk, SOCK_ZEROCOPY) &&
-	       !sk->sk_err && !sk->sk_shutdown;
+	       !sk->sk_err;
 }
 
 /* Copy the bytes of @skb from sequence number @from on; their count. */
@@ -387,8 +398,17 @@ static int ckpt_tcp_read(struct sock *sk, struct ckpt_tcp_snap *snap,
 		release_sock(sk);
 		return -EAGAIN;
 	}
+	snap->state = sk->sk_state;
 	rec->snd_seq = tp->snd_una;
 	rec->snd_len = tp->write_seq - tp->snd_una;
+	if (sk->sk_state != TCP_ESTABLISHED) {
+		/* the FIN, last in write_seq, sent or acknowledged */
+		rec->flags |= CKPT_TCP_FIN;
+		if (rec->snd_len)
+			rec->snd_len--;
+		else
+			rec->snd_seq--;
+	}
 	rec->rcv_seq = tp->copied_seq;
 	rec->rcv_len = tp->rcv_nxt - tp->copied_seq;
 	if ((u64)rec->snd_len + rec->rcv_len > room) {
@@ -761,6 +781,31 @@ static void ckpt_tcp_buffers(struct sock *sk, const struct ckpt_socket *rec)
 	release_sock(sk);
 }
 
+/*
+ * The FIN of a connection its process shut down for writing, as
+ * shutdown(SHUT_WR) sends it, with its security hook: with the send
+ * queue selected in repair mode, it counts as sent (tcp_write_xmit()),
+ * and is sent again once the socket leaves repair mode, as what was not
+ * acknowledged is.  tcp_send_fin() has no error: a FIN it could not
+ * allocate leaves write_seq where it was.
+ */
+static int ckpt_tcp_shutdown(struct socket *sock, const struct ckpt_tcp *tcp)
+{
+	int err;
+
+	if (!(tcp->flags & CKPT_TCP_FIN))
+		return 0;
+	err = ckpt_tcp_setint(sock, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE) ?:
+	      security_socket_shutdown(sock, SHUT_WR) ?:
+	      sock->ops->shutdown(sock, SHUT_WR);
+	if (err)
+		return err;
+	if (READ_ONCE(tcp_sk(sock->sk)->write_seq) !=
+	    tcp->snd_seq + tcp->snd_len + 1)
+		return -ENOMEM;
+	return 0;
+}
+
 /**
  * ckpt_tcp_remake - make an established connection again, by TCP repair
  * @sock: a new TCP socket, with the options of its SOCKET record
@@ -777,7 +822,8 @@ static void ckpt_tcp_buffers(struct sock *sk, const struct ckpt_socket *rec)
  * security hooks (a port below ip_unprivileged_port_start needs
  * CAP_NET_BIND_SERVICE; a connection on the same addresses is
  * -EADDRNOTAVAIL), then the options, the bytes of the queues and the
- * window.  The socket stays in repair mode until ckpt_tcp_commit().
+ * window, and for a connection shut down for writing, shutdown().  The
+ * socket stays in repair mode until ckpt_tcp_commit().
  *
  * Context: the committing task, before the point of no return.
  * Return: 0; -ENOBUFS if a queue does not fit; the errors of those calls.
@@ -840,6 +886,7 @@ int ckpt_tcp_remake(struct socket *sock, const struct ckpt_socket *rec,
 	       ckpt_tcp_queue(sock, TCP_SEND_QUEUE, msgs, nr, tcp->rcv_len,
 			      tcp->snd_len) ?:
 	       ckpt_tcp_setopt(sock, TCP_REPAIR_WINDOW, &win, sizeof(win)) ?:
+	       ckpt_tcp_shutdown(sock, tcp) ?:
 	       ckpt_tcp_setint(sock, TCP_REPAIR_QUEUE, TCP_NO_QUEUE);
 }
 

@@ -1101,6 +1101,7 @@ struct show_file {
 	uint64_t queued;	/* bytes queued for a socket in the image */
 	uint32_t msgs;		/* in how many SOCK_DATA records */
 	int tcp;		/* a TCP connection: its TCP record's queues */
+	int fin;		/* and its FIN, after the send queue */
 	uint32_t rcv_len, snd_len;
 	int udp;		/* a UDP socket made again: its SOCK_MSGs */
 	uint32_t dgrams;	/* how many */
@@ -1221,6 +1222,7 @@ static void note_tcp(struct show_fds *t, const struct ckpt_record *rec)
 		f->conn = NULL;
 	} else if (f) {
 		f->tcp = 1;
+		f->fin = !!(rec->u.tcp.flags & CKPT_TCP_FIN);
 		f->rcv_len = rec->u.tcp.rcv_len;
 		f->snd_len = rec->u.tcp.snd_len;
 	}
@@ -1280,8 +1282,9 @@ static void show_fd_table(const struct show_fds *t)
 		if (f->sock)
 			printf(", %s", f->sock);
 		if (f->tcp)
-			printf(", %u bytes received not read, %u bytes in its send queue",
-			       f->rcv_len, f->snd_len);
+			printf(", %u bytes received not read, %u bytes in its send queue%s",
+			       f->rcv_len, f->snd_len,
+			       f->fin ? ", then its FIN" : "");
 		else if (f->udp)
 			printf(", %u datagram%s queued (%llu bytes)", f->dgrams,
 			       f->dgrams == 1 ? "" : "s", U64(f->dgram_bytes));
@@ -1484,9 +1487,10 @@ static int cmd_show(const char *path)
 			if (c->flags & CKPT_TCP_WSCALE)
 				printf(" wscale %u/%u", c->snd_wscale,
 				       c->rcv_wscale);
-			printf("%s%s window snd %u rcv %u\n",
+			printf("%s%s%s window snd %u rcv %u\n",
 			       c->flags & CKPT_TCP_SACK ? " sack" : "",
 			       c->flags & CKPT_TCP_TIMESTAMP ? " ts" : "",
+			       c->flags & CKPT_TCP_FIN ? " fin" : "",
 			       c->snd_wnd, c->rcv_wnd);
 			break;
 		}

@@ -1208,7 +1208,9 @@ int ckpt_socket_has_tcp(const struct ckpt_socket *k)
 {
 	return (k->family == AF_INET || k->family == AF_INET6) &&
 	       k->type == SOCK_STREAM && k->protocol == IPPROTO_TCP &&
-	       k->state == 1 /* TCP_ESTABLISHED */ &&
+	       (k->state == 1 /* TCP_ESTABLISHED */ ||
+		k->state == 4 /* TCP_FIN_WAIT1 */ ||
+		k->state == 5 /* TCP_FIN_WAIT2 */) &&
 	       (k->flags & CKPT_SOCK_LIVE) && (k->flags & CKPT_SOCK_REMAKE) &&
 	       k->addr_len && k->peer_len;
 }

@@ -55,8 +55,9 @@
  * 5.1: image version 10, TCP connections waiting in a listener's backlog
  * 5.2: image version 11, a PAGES record's page bytes under an XXH64 of their
  *      own (struct ckpt_pages grew @hash)
+ * 5.3: image version 12, TCP connections shut down for writing (CKPT_TCP_FIN)
  */
-#define LIBCKPT_VERSION	"5.2"
+#define LIBCKPT_VERSION	"5.3"
 
 #ifdef __cplusplus
 extern "C" {
@@ -235,7 +236,8 @@ uint32_t ckpt_record_group(const struct ckpt_reader *r,
 /*
  * Is the socket of a SOCKET record (host byte order) an established TCP
  * connection made again by TCP repair, which its TCP record follows (as
- * the reader checks)?  1 if so, else 0.  Since 4.1.
+ * the reader checks)?  1 if so, else 0.  Since 4.1; since 5.3 one shut
+ * down for writing too (FIN_WAIT1, FIN_WAIT2: CKPT_TCP_FIN).
  */
 int ckpt_socket_has_tcp(const struct ckpt_socket *k);
 

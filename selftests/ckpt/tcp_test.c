@@ -25,6 +25,15 @@
  * restored listener closes); `ckpt show` lists them; a place out of order,
  * a backlog too short for them, a state changed and a restorer without
  * CAP_NET_ADMIN fail with a clear errno, and the image then restores.
+ * A client that shut its connection down for writing, its FIN
+ * acknowledged (FIN_WAIT2, IPv4) or stuck with most of its bytes behind
+ * a window its live server does not open (FIN_WAIT1, IPv6), is dumped
+ * with CKPT_DUMP_KILL and restored in a fresh process: the server reads
+ * every byte and the end of the stream, the client cannot send and reads
+ * the answer and the server's end; a record whose state and FIN disagree
+ * is EINVAL.  A connection in CLOSE_WAIT, which TCP repair cannot make,
+ * makes a dump with CKPT_DUMP_KILL fail with EOPNOTSUPP, naming it, the
+ * process running on.
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -926,6 +935,272 @@ TEST(a_listener_keeps_its_backlog_ipv4)
 TEST(a_listener_keeps_its_backlog_ipv6)
 {
 	waiting_connections(_metadata, AF_INET6);
+}
+
+/*
+ * Test 10: a client at 3 that sent half_sent bytes to a live server and
+ * shut its connection down for writing.  With half_full, the server's
+ * small receive buffer, never read, has left most of them and the FIN
+ * unsent (FIN_WAIT1); else the server read them and the FIN (FIN_WAIT2).
+ * Restored, the client cannot send, and reads what the server answers
+ * once it has every byte and the end of the stream, then the server's
+ * own end.
+ */
+#define HALF_ANSWER	5000
+
+static int half_family, half_full;
+static uint16_t half_port;
+static uint32_t half_sent;
+static int half_count = -1;	/* where setup says half_sent, then closed */
+
+static int tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) ? -1 :
+	       ti.tcpi_state;
+}
+
+static int half_setup(void)
+{
+	int fd = ck_connect_to(half_family, half_port), sndbuf = 65536, i;
+	uint32_t want = half_full ? 40000 : 3000;
+
+	if (fd < 0 || ck_move_fd(fd, 3) != 3 ||
+	    setsockopt(3, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)))
+		return -1;
+	half_sent = send_pattern(3, 0, 0, want);
+	if (half_sent != want || shutdown(3, SHUT_WR))
+		return -1;
+	/* the FIN stuck behind bytes the server's window does not take */
+	for (i = 0; i < 500; i++) {
+		if (tcp_state(3) == (half_full ? TCP_FIN_WAIT1 : TCP_FIN_WAIT2) &&
+		    (!half_full || queued(3, SIOCOUTQ) > 20000))
+			break;
+		usleep(10000);
+	}
+	if (i == 500)
+		return -1;
+	return write(half_count, &half_sent, sizeof(half_sent)) !=
+	       sizeof(half_sent);
+}
+
+/* In the restored process: no sending, then the answer and its end. */
+static int half_check(void)
+{
+	struct pollfd p = { .fd = 3, .events = POLLIN };
+	int state = tcp_state(3);
+	char c;
+
+	if (state != TCP_FIN_WAIT1 && state != TCP_FIN_WAIT2)
+		return 10;
+	if (send(3, "x", 1, MSG_NOSIGNAL) != -1 || errno != EPIPE)
+		return 11;
+	if (recv_pattern(3, 1, 0, HALF_ANSWER))
+		return 12;
+	if (poll(&p, 1, 30000) != 1 || recv(3, &c, 1, MSG_DONTWAIT) != 0)
+		return 13;
+	return CK_EXIT_RESTORED;
+}
+
+static void __attribute__((noreturn)) half_run(void)
+{
+	until_restored(half_check);
+}
+
+/*
+ * The server: once told how many bytes the client sent (with half_full,
+ * once the client is gone), it reads them all and the end of the stream,
+ * answers and closes.  Exits 0, or with what went wrong.
+ */
+static void __attribute__((noreturn)) half_server(int l, int report, int go)
+{
+	struct pollfd p;
+	uint32_t n;
+	int a = accept(l, NULL, NULL);
+	char c;
+
+	if (a < 0 || close(l))
+		_exit(CK_EXIT_SETUP);
+	if (read(go, &n, sizeof(n)) != sizeof(n))
+		_exit(2);
+	if (!half_full &&
+	    (recv_pattern(a, 0, 0, n) || recv(a, &c, 1, 0) != 0 ||
+	     write(report, "r", 1) != 1 || read(go, &c, 1) != 1))
+		_exit(3);
+	p.fd = a;
+	p.events = POLLIN;
+	if (half_full &&
+	    (recv_pattern(a, 0, 0, n) || poll(&p, 1, 30000) != 1 ||
+	     recv(a, &c, 1, MSG_DONTWAIT) != 0))
+		_exit(4);
+	if (send_all(a, 1, 0, HALF_ANSWER) || close(a))
+		_exit(5);
+	_exit(0);
+}
+
+static void half_closed(struct __test_metadata *_metadata, int family,
+			int full)
+{
+	static const int keep[] = { 3 };
+	int img = ck_memfd("ckpt-tcp-half"), report[2], go[2], count[2];
+	int l, small = 4096, st, fin;
+	size_t sock = 0, flags;
+	struct ck_rec rec = { 0 };
+	struct ck_img im;
+	pid_t srv, cl, r;
+	char c, want[64], *out;
+	uint32_t n;
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, ck_loopback_up());
+	ASSERT_EQ(0, pipe(report));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(count));
+	half_family = family;
+	half_full = full;
+	half_count = count[1];
+	l = ck_listener(family, 0);
+	ASSERT_LE(0, l);
+	/* the accepted socket's window, under the client's send queue */
+	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_RCVBUF, &small,
+				sizeof(small)));
+	half_port = ck_port_of(l);
+	fflush(NULL);
+	srv = fork();
+	if (srv == 0)
+		half_server(l, report[1], go[0]);
+	ASSERT_LT(0, srv);
+	close(l);
+	cl = spawn(half_setup, keep, 1, half_run);
+	ASSERT_LT(0, cl);
+	ASSERT_EQ(sizeof(n), read(count[0], &n, sizeof(n)));
+	if (!full) {
+		/* the server has every byte and the FIN: FIN_WAIT2 */
+		ASSERT_EQ(sizeof(n), write(go[1], &n, sizeof(n)));
+		ASSERT_EQ(1, read(report[0], &c, 1));
+	}
+	ASSERT_EQ(0, ckpt_dump(cl, img, CKPT_DUMP_KILL, NULL, 0))
+		TH_LOG("dump: %s", strerror(errno));
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(cl));
+	/* the server reads, or answers, a client that is gone */
+	if (full)
+		c = write(go[1], &n, sizeof(n)) == sizeof(n);
+	else
+		c = write(go[1], "g", 1) == 1;
+	ASSERT_TRUE(c);
+	ASSERT_EQ(0, lseek(img, 0, SEEK_SET));
+	ASSERT_EQ(0, ck_slurp(img, 1, &im));
+
+	/* ckpt show: the state, and the FIN after the send queue */
+	out = ck_show(&im);
+	ASSERT_NE(NULL, out) TH_LOG("%s show failed", CK_TOOL);
+	snprintf(want, sizeof(want), "%s tcp %s",
+		 family == AF_INET ? "ipv4" : "ipv6",
+		 full ? "fin-wait-1" : "fin-wait-2");
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "in its send queue, then its FIN"));
+	free(out);
+	/* a FIN_WAIT record without its FIN, an ESTABLISHED one with it */
+	flags = tcp_field(&im, 0, CK_OFF(ckpt_tcp, flags));
+	fin = get32(&im, flags);
+	EXPECT_TRUE(fin & CKPT_TCP_FIN);
+	st = try_with(&im, flags, fin & ~CKPT_TCP_FIN, 0, 0);
+	EXPECT_EQ(EINVAL, st) TH_LOG("no FIN: %s", STATUS(st));
+	while (ck_img_next(&im, &rec))
+		if (rec.type == CKPT_REC_SOCKET &&
+		    get32(&im, rec.p - im.buf) ==
+		    get32(&im, tcp_field(&im, 0, CK_OFF(ckpt_tcp, id))))
+			sock = rec.p - im.buf;
+	ASSERT_NE(0, sock);
+	EXPECT_EQ(full ? TCP_FIN_WAIT1 : TCP_FIN_WAIT2,
+		  im.buf[sock + CK_OFF(ckpt_socket, state)]);
+	st = ck_try_patched(&im, sock + CK_OFF(ckpt_socket, state),
+			    TCP_ESTABLISHED, 1);
+	EXPECT_EQ(EINVAL, st) TH_LOG("ESTABLISHED with a FIN: %s", STATUS(st));
+	free(im.buf);
+
+	r = restorer(img);
+	ASSERT_LT(0, r);
+	st = ck_wait(r);
+	EXPECT_EQ(CK_EXIT_RESTORED, st) TH_LOG("restored client: %s",
+					       STATUS(st));
+	st = ck_wait(srv);
+	EXPECT_EQ(0, st) TH_LOG("server: %s", STATUS(st));
+	close(img);
+	close(count[1]);
+}
+
+/* The FIN acknowledged: FIN_WAIT2. */
+TEST(a_half_closed_client_ipv4)
+{
+	half_closed(_metadata, AF_INET, 0);
+}
+
+/* The FIN and most bytes behind a window the server does not open. */
+TEST(a_half_closed_client_behind_a_full_window_ipv6)
+{
+	half_closed(_metadata, AF_INET6, 1);
+}
+
+/* A connection the peer closed, at 3. */
+static int close_wait_setup(void)
+{
+	int l = ck_listener(AF_INET, 0), c, a, i;
+
+	c = ck_connect_to(AF_INET, ck_port_of(l));
+	a = accept(l, NULL, NULL);
+	if (l < 0 || c < 0 || a < 0 || close(l) || close(c) ||
+	    ck_move_fd(a, 3) != 3)
+		return -1;
+	for (i = 0; i < 500 && tcp_state(3) != TCP_CLOSE_WAIT; i++)
+		usleep(10000);
+	return tcp_state(3) != TCP_CLOSE_WAIT;
+}
+
+static void __attribute__((noreturn)) close_wait_run(void)
+{
+	for (;;)
+		pause();
+}
+
+/*
+ * Test 11: TCP repair cannot say that the peer's FIN came: a connection
+ * in CLOSE_WAIT is kept by identity.  A dump with CKPT_DUMP_KILL would
+ * lose it, and is refused, naming it; the process runs on, and a dump
+ * without the kill (for a rollback) goes on.
+ */
+TEST(a_kill_dump_refuses_a_connection_it_would_lose)
+{
+	static const int keep[] = { 3 };
+	int img = ck_memfd("ckpt-tcp-close-wait"), kmsg;
+	char want[128];
+	pid_t pid;
+
+	ASSERT_LE(0, img);
+	ASSERT_EQ(0, ck_loopback_up());
+	pid = spawn(close_wait_setup, keep, 1, close_wait_run);
+	ASSERT_LT(0, pid);
+	kmsg = ck_kmsg_open();
+	EXPECT_EQ(-1, ckpt_dump(pid, img, CKPT_DUMP_KILL, NULL, 0));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(0, lseek(img, 0, SEEK_END));
+	EXPECT_EQ(0, waitpid(pid, NULL, WNOHANG));
+	if (kmsg >= 0) {
+		snprintf(want, sizeof(want),
+			 "[%d]: cannot checkpoint fd 3: a TCP connection in state CLOSE_WAIT, kept by identity only",
+			 pid);
+		EXPECT_TRUE(ck_kmsg_says(kmsg, want)) TH_LOG("want: %s", want);
+		close(kmsg);
+	}
+	EXPECT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0))
+		TH_LOG("dump: %s", strerror(errno));
+	EXPECT_LT(0, lseek(img, 0, SEEK_END));
+	EXPECT_EQ(0, kill(pid, 0));
+	kill(pid, SIGKILL);
+	EXPECT_EQ(1000 + SIGKILL, ck_wait(pid));
+	close(img);
 }
 
 TEST_HARNESS_MAIN

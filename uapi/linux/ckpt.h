@@ -72,7 +72,7 @@ struct ckpt_dump_args {
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	11
+#define CKPT_IMAGE_VERSION	12
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -469,10 +469,11 @@ struct ckpt_sock_msg {
 #define CKPT_TCP_SACK		(1U << 0)	/* SACK permitted (TCPOPT_SACK_PERM) */
 #define CKPT_TCP_TIMESTAMP	(1U << 1)	/* timestamps (TCPOPT_TIMESTAMP) */
 #define CKPT_TCP_WSCALE		(1U << 2)	/* window scaling (TCPOPT_WINDOW) */
-#define CKPT_TCP_FLAGS		((1U << 3) - 1)
+#define CKPT_TCP_FIN		(1U << 3)	/* shutdown(SHUT_WR): a FIN ends the send queue */
+#define CKPT_TCP_FLAGS		((1U << 4) - 1)
 
 /**
- * struct ckpt_tcp - an established TCP connection (CKPT_REC_TCP)
+ * struct ckpt_tcp - an established or half-closed TCP connection (CKPT_REC_TCP)
  * @id: the object id of the socket's FILE record; its SOCKET record, with
  *	%CKPT_SOCK_REMAKE, comes just before (for a connection waiting in a
  *	listener's backlog: the listener's, and the connection's own SOCKET)
@@ -502,6 +503,14 @@ struct ckpt_sock_msg {
  * address and connected to its peer without a handshake, gets the
  * options, the queues and the window, and leaves repair mode once the
  * restore has committed; what was not acknowledged is sent again.
+ *
+ * A connection whose process called shutdown(SHUT_WR) (state FIN_WAIT1,
+ * or FIN_WAIT2 once its peer acknowledged the FIN) has %CKPT_TCP_FIN:
+ * its FIN comes after the send queue, at @snd_seq + @snd_len, and is not
+ * in @snd_len (a FIN acknowledged has @snd_seq on it, @snd_len 0).
+ * Restore makes it as an established one, then shuts it down in repair
+ * mode, where the FIN counts as sent; the peer's acknowledgment brings
+ * it to FIN_WAIT2.
  */
 struct ckpt_tcp {
 	__u32	id;
