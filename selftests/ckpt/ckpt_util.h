@@ -810,6 +810,48 @@ static inline pid_t ck_spawn_paused(int (*setup)(void))
 	return pid;
 }
 
+/* In a child of ck_spawn_run(): its pid before any restore gave it another. */
+static pid_t ck_original;
+
+/*
+ * Fork a child: it runs setup() (nonzero: exit CK_EXIT_SETUP), keeps the
+ * @nkeep descriptors of @keep, says it is ready and runs run(), which must
+ * not return.  Returns its pid once it is ready, or -1.
+ */
+static inline pid_t ck_spawn_run(int (*setup)(void), const int *keep,
+				 int nkeep, void (*run)(void))
+{
+	pid_t parent = getpid(), pid;
+	int ready[2];
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		ck_child_init(parent);
+		close(ready[0]);
+		ck_original = getpid();
+		if (setup())
+			_exit(CK_EXIT_SETUP);
+		if (write(ready[1], "k", 1) != 1)
+			_exit(CK_EXIT_SETUP);
+		ck_only_fds_of(keep, nkeep);	/* the ready pipe too */
+		run();
+		_exit(CK_EXIT_SETUP);
+	}
+	close(ready[1]);
+	/* ready, and it closed the pipe: nothing but @keep is open */
+	if (pid > 0 && (read(ready[0], &c, 1) != 1 ||
+			read(ready[0], &c, 1) != 0)) {
+		ck_wait(pid);
+		pid = -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
 /* The kernel log from its end on, for ck_kmsg_says(); -1 if unreadable. */
 static inline int ck_kmsg_open(void)
 {

@@ -147,48 +147,6 @@ static int conn_of(int fd, struct conn *c)
 	return 0;
 }
 
-/* The pid of the child spawn() made, as it knows it. */
-static pid_t original;
-
-/*
- * Fork a child: it runs setup() (nonzero: exit CK_EXIT_SETUP), keeps the
- * @nkeep descriptors of @keep, says it is ready and runs run().  Returns
- * its pid once it is ready, or -1.
- */
-static pid_t spawn(int (*setup)(void), const int *keep, int nkeep,
-		   void (*run)(void))
-{
-	pid_t parent = getpid(), pid;
-	int ready[2];
-	char c;
-
-	if (pipe(ready))
-		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		ck_child_init(parent);
-		close(ready[0]);
-		original = getpid();
-		if (setup())
-			_exit(CK_EXIT_SETUP);
-		if (write(ready[1], "k", 1) != 1)
-			_exit(CK_EXIT_SETUP);
-		ck_only_fds_of(keep, nkeep);	/* the ready pipe too */
-		run();
-		_exit(CK_EXIT_SETUP);
-	}
-	close(ready[1]);
-	/* ready, and it closed the pipe: nothing but @keep is open */
-	if (pid > 0 && (read(ready[0], &c, 1) != 1 ||
-			read(ready[0], &c, 1) != 0)) {
-		ck_wait(pid);
-		pid = -1;
-	}
-	close(ready[0]);
-	return pid;
-}
-
 /*
  * Test 3: the connection to itself, at 4 (the connecting end) and 5 (the
  * accepted one), with its listener at 3.  sent[0] bytes went from 4 to 5
@@ -265,11 +223,11 @@ static pid_t restorer(int img)
 
 /*
  * Only a restored copy gets a pid of its own, and leaves the loop; the
- * original's is taken before it says it is ready (spawn()).
+ * original's is taken before it says it is ready (ck_spawn_run()).
  */
 static void __attribute__((noreturn)) until_restored(int (*check)(void))
 {
-	while (getpid() == original)
+	while (getpid() == ck_original)
 		usleep(20000);
 	_exit(check());
 }
@@ -290,7 +248,7 @@ static int dump_self_connected(int family, struct ck_img *im)
 	self_family = family;
 	if (img < 0)
 		return -1;
-	pid = spawn(self_setup, self_keep, 3, self_run);
+	pid = ck_spawn_run(self_setup, self_keep, 3, self_run);
 	if (pid < 0) {
 		close(img);
 		return -1;
@@ -526,7 +484,7 @@ TEST(a_server_killed_and_restored_keeps_its_clients)
 		clients[i] = spawn_client(port, progress[1]);
 		ASSERT_LT(0, clients[i]);
 	}
-	server = spawn(server_setup, keep, 4, server_run);
+	server = ck_spawn_run(server_setup, keep, 4, server_run);
 	ASSERT_LT(0, server);
 	close(server_listener);
 	close(progress[1]);
@@ -594,7 +552,7 @@ TEST(a_client_killed_and_restored_keeps_its_server)
 	}
 	ASSERT_LT(0, srv);
 	close(l);
-	cl = spawn(client_setup, keep, 1, client_run);
+	cl = ck_spawn_run(client_setup, keep, 1, client_run);
 	ASSERT_LT(0, cl);
 	/* a quarter of its records came back; the rest wait in the server */
 	ASSERT_EQ(1, read(report[0], &c, 1));
@@ -642,7 +600,7 @@ TEST(a_rollback_does_not_make_a_closed_connection_again)
 	ASSERT_EQ(0, ck_loopback_up());
 	unlink(CLOSE_NOW);
 	self_family = AF_INET;
-	pid = spawn(self_setup, self_keep, 3, closer_run);
+	pid = ck_spawn_run(self_setup, self_keep, 3, closer_run);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, ckpt_dump(pid, img, 0, NULL, 0))
 		TH_LOG("dump: %s", strerror(errno));
@@ -871,7 +829,7 @@ static void waiting_connections(struct __test_metadata *_metadata,
 			  read(ready[0], &wait_port[i], sizeof(wait_port[i])));
 	}
 	usleep(300000);		/* their bytes are in the backlog's sockets */
-	server = spawn(waiting_setup, keep, 1, waiting_run);
+	server = ck_spawn_run(waiting_setup, keep, 1, waiting_run);
 	ASSERT_LT(0, server);
 	close(wait_listener);
 	ASSERT_EQ(0, ckpt_dump(server, img, CKPT_DUMP_KILL, NULL, 0))
@@ -1073,7 +1031,7 @@ static void half_closed(struct __test_metadata *_metadata, int family,
 		half_server(l, report[1], go[0]);
 	ASSERT_LT(0, srv);
 	close(l);
-	cl = spawn(half_setup, keep, 1, half_run);
+	cl = ck_spawn_run(half_setup, keep, 1, half_run);
 	ASSERT_LT(0, cl);
 	ASSERT_EQ(sizeof(n), read(count[0], &n, sizeof(n)));
 	if (!full) {
@@ -1180,7 +1138,7 @@ TEST(a_kill_dump_refuses_a_connection_it_would_lose)
 
 	ASSERT_LE(0, img);
 	ASSERT_EQ(0, ck_loopback_up());
-	pid = spawn(close_wait_setup, keep, 1, close_wait_run);
+	pid = ck_spawn_run(close_wait_setup, keep, 1, close_wait_run);
 	ASSERT_LT(0, pid);
 	kmsg = ck_kmsg_open();
 	EXPECT_EQ(-1, ckpt_dump(pid, img, CKPT_DUMP_KILL, NULL, 0));
