@@ -51,9 +51,26 @@ static int ckpt_dump_threads(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 	return err;
 }
 
+/*
+ * The address space of a dump with %CKPT_DUMP_COW, written once the
+ * process runs on: what ckpt_snap_mm() took, and the copy to read.
+ */
+struct ckpt_dump_cow {
+	struct ckpt_mm_snap *snap;
+	struct mm_struct *mm;
+};
+
+/*
+ * Everything the process must be held for.  With %CKPT_DUMP_COW and an
+ * address space ckpt_snap_mm_cow() copies, that leaves out the address
+ * space, which @cow holds for the caller to write after the threads'
+ * records, then the END; else the whole image.
+ */
 static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
-			  struct task_struct *leader)
+			  struct task_struct *leader,
+			  struct ckpt_dump_cow *cow)
 {
+	struct ckpt_mm_snap *snap = NULL;
 	struct mm_struct *mm;
 	int err;
 
@@ -70,8 +87,21 @@ static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 	      ckpt_write_image_hdr(ctx) ?:
 	      ckpt_dump_proc(ctx, leader, ckpt_quiesce_nr_threads(q),
 			     ckpt_quiesce_was_stopped(q)) ?:
-	      ckpt_dump_children(ctx, leader) ?:
-	      ckpt_dump_mm(ctx, mm) ?:
+	      ckpt_dump_children(ctx, leader);
+	if (!err) {
+		snap = ckpt_snap_mm(ctx, mm);
+		if (IS_ERR(snap))
+			err = PTR_ERR(snap);
+	}
+	if (!err && ctx->flags & CKPT_DUMP_COW)
+		cow->mm = ckpt_snap_mm_cow(snap, mm);
+	if (!err && !cow->mm)
+		err = ckpt_write_mm(ctx, snap, mm);
+	else if (!err)
+		cow->snap = snap;
+	else if (!IS_ERR_OR_NULL(snap))
+		ckpt_snap_mm_free(snap);
+	err = err ?:
 	      ckpt_dump_signals(ctx, leader) ?:
 	      ckpt_dump_fds(ctx, leader, false) ?:
 	      ckpt_dump_threads(ctx, q, leader);
@@ -81,22 +111,21 @@ static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 	/* A process killed meanwhile gets no image: it has no END. */
 	if (ckpt_group_exiting(leader))
 		return -ESRCH;
+	if (cow->mm)
+		return 0;
 	return ckpt_write_rec(ctx, CKPT_REC_END, NULL, 0) ?: ckpt_flush(ctx);
 }
 
-/**
- * ckpt_dump_task - write an image of a process
- * @leader: its thread group leader; the caller's own, or another process's
- * @file: the image, open for writing
- * @flags: the dump flags
- * @file_data_max: with %CKPT_DUMP_FILE_DATA, the bound on file content
- *
- * Every thread but the caller is held still in its park while the image is
- * written, then released, stopped or killed as @flags say.
- *
- * Context: process context; no locks held.
- * Return: 0, or -errno.
- */
+/* The address space from its copy, the process running on; the END. */
+static int ckpt_dump_cow_mm(struct ckpt_ctx *ctx, struct ckpt_dump_cow *cow)
+{
+	int err = ckpt_write_mm(ctx, cow->snap, cow->mm);
+
+	cow->snap = NULL;
+	return err ?: ckpt_write_rec(ctx, CKPT_REC_END, NULL, 0) ?:
+		      ckpt_flush(ctx);
+}
+
 long ckpt_dump_task(struct task_struct *leader, struct file *file,
 		    unsigned int flags, u64 file_data_max)
 {
@@ -106,6 +135,7 @@ long ckpt_dump_task(struct task_struct *leader, struct file *file,
 		.file_data_max = file_data_max,
 		.file_data_left = file_data_max,
 	};
+	struct ckpt_dump_cow cow = { };
 	struct ckpt_quiesce *q;
 	int sig = 0;
 	u64 held;
@@ -133,18 +163,30 @@ long ckpt_dump_task(struct task_struct *leader, struct file *file,
 	}
 	/* No thread of the process holds the image's position now. */
 	err = ckpt_ctx_lock_pos(&ctx);
-	if (!err) {
-		err = ckpt_dump_held(&ctx, q, leader);
-		ckpt_ctx_unlock_pos(&ctx);
-	}
+	if (err)
+		goto out_release;
+	err = ckpt_dump_held(&ctx, q, leader, &cow);
 	if (!err && flags & CKPT_DUMP_KILL)
 		sig = SIGKILL;
 	else if (!err && flags & CKPT_DUMP_STOP)
 		sig = SIGSTOP;
+	if (err || !cow.mm)
+		ckpt_ctx_unlock_pos(&ctx);
+out_release:
 	/* its TCP connections close silently, their peers held back */
 	ckpt_tcp_dump_end(&ctx, sig == SIGKILL);
 	ckpt_quiesce_release(q, sig);
 	ctx.times.held = ckpt_clock(&ctx) - held;
+	/* its pages as they were, from their copy, while it runs on */
+	if (cow.mm) {
+		if (!err) {
+			err = ckpt_dump_cow_mm(&ctx, &cow);
+			ckpt_ctx_unlock_pos(&ctx);
+		}
+		if (cow.snap)
+			ckpt_snap_mm_free(cow.snap);
+		mmput(cow.mm);
+	}
 out_fini:
 	ckpt_ctx_fini(&ctx);
 out_unlock:

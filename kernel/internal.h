@@ -589,7 +589,13 @@ unsigned int ckpt_files_nr_fds(struct files_struct *files, struct file *file);
 
 /* mm.c */
 struct ckpt_mm_stage;
-int ckpt_dump_mm(struct ckpt_ctx *ctx, struct mm_struct *mm);
+struct ckpt_mm_snap;
+struct ckpt_mm_snap *ckpt_snap_mm(struct ckpt_ctx *ctx, struct mm_struct *mm);
+void ckpt_snap_mm_free(struct ckpt_mm_snap *snap);
+struct mm_struct *ckpt_snap_mm_cow(struct ckpt_mm_snap *snap,
+				   struct mm_struct *mm);
+int ckpt_write_mm(struct ckpt_ctx *ctx, struct ckpt_mm_snap *snap,
+		  struct mm_struct *mm);
 struct ckpt_mm_stage *ckpt_stage_mm_alloc(struct task_struct *task);
 int ckpt_stage_mm_rec(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 		      const struct ckpt_rec_hdr *h);

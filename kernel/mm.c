@@ -80,6 +80,7 @@ struct ckpt_vma_snap {
 	struct file *file;		/* a reference is held */
 	unsigned int first_run;
 	unsigned int nr_runs;
+	struct page **copies;		/* CKPT_VMA_SHMEM: its pages, copied */
 };
 
 struct ckpt_mm_snap {
@@ -298,13 +299,29 @@ static void ckpt_snap_mm_fields(struct mm_struct *mm, struct ckpt_mm_snap *snap)
 	snap->exe_file = get_mm_exe_file(mm);
 }
 
+/* The copies ckpt_snap_shmem_copy() made. */
+static void ckpt_snap_shmem_free(struct ckpt_vma_snap *s)
+{
+	unsigned long nr = (s->rec.end - s->rec.start) >> PAGE_SHIFT, i;
+
+	if (!s->copies)
+		return;
+	for (i = 0; i < nr; i++)
+		if (s->copies[i])
+			put_page(s->copies[i]);
+	kvfree(s->copies);
+	s->copies = NULL;
+}
+
 static void ckpt_snap_free(struct ckpt_mm_snap *snap)
 {
 	unsigned int i;
 
-	for (i = 0; i < snap->nr_vmas; i++)
+	for (i = 0; i < snap->nr_vmas; i++) {
 		if (snap->vmas[i].file)
 			fput(snap->vmas[i].file);
+		ckpt_snap_shmem_free(&snap->vmas[i]);
+	}
 	if (snap->exe_file)
 		fput(snap->exe_file);
 	kvfree(snap->vmas);
@@ -425,6 +442,13 @@ static int ckpt_dump_shmem(struct ckpt_ctx *ctx, const struct ckpt_vma_snap *s,
 	for (i = 0; i < nr && !err; i++) {
 		struct page *page;
 
+		if (s->copies) {	/* as they were (ckpt_snap_shmem_copy()) */
+			if (s->copies[i])
+				err = ckpt_pages_add(ctx, out,
+						     s->rec.start + i * PAGE_SIZE,
+						     s->copies[i], true);
+			continue;
+		}
 		if (!xa_load(&mapping->i_pages, i))
 			continue;
 		page = shmem_read_mapping_page(mapping, i);
@@ -468,42 +492,40 @@ static int ckpt_dump_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 }
 
 /**
- * ckpt_dump_mm - write the address space of a process
+ * ckpt_snap_mm - take a snapshot of the VMAs of an address space
  * @ctx: the context
  * @mm: the address space; its tasks do not run meanwhile
  *
- * Writes the MM record, then each VMA with the pages it has, preceded by the
- * records of the files it maps.
+ * The VMAs, which of their pages exist, and the fields of the MM record,
+ * under mmap_lock, as the core dump takes them; nothing is written yet.
  *
  * Context: process context, no locks held; takes mmap_lock for reading.
- * Return: 0, -EOPNOTSUPP for a mapping ckpt cannot restore, -EINTR, -ENOMEM,
- * or a write error.
+ * Return: the snapshot, for ckpt_write_mm() or ckpt_snap_mm_free(); an
+ * ERR_PTR(): -EOPNOTSUPP for a mapping ckpt cannot restore, -EINTR,
+ * -ENOMEM.
  */
-int ckpt_dump_mm(struct ckpt_ctx *ctx, struct mm_struct *mm)
+struct ckpt_mm_snap *ckpt_snap_mm(struct ckpt_ctx *ctx, struct mm_struct *mm)
 {
 	unsigned long vdso_start = 0, vdso_end = 0;
 	u64 t = ckpt_phase_begin(ctx);
 	struct vm_area_struct *vma;
 	struct ckpt_mm_snap *snap;
-	unsigned int i;
-	void *rec;
-	int err;
+	int err = 0;
 
 	snap = kzalloc(sizeof(*snap), GFP_KERNEL);
 	if (!snap)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	snap->task = ctx->task;
 
 	if (mmap_read_lock_killable(mm)) {
-		err = -EINTR;
-		goto out_free;
+		ckpt_snap_free(snap);
+		return ERR_PTR(-EINTR);
 	}
 	ckpt_arch_vdso_range(mm, &vdso_start, &vdso_end);
 	ckpt_snap_mm_fields(mm, snap);
 	{
 		VMA_ITERATOR(vmi, mm, 0);
 
-		err = 0;
 		for_each_vma(vmi, vma) {
 			err = ckpt_snap_vma(mm, vma, snap, vdso_start, vdso_end);
 			if (err)
@@ -511,8 +533,122 @@ int ckpt_dump_mm(struct ckpt_ctx *ctx, struct mm_struct *mm)
 		}
 	}
 	mmap_read_unlock(mm);
-	if (err)
-		goto out_free;
+	ckpt_phase_end(ctx, &ctx->times.mm, t);
+	if (err) {
+		ckpt_snap_free(snap);
+		return ERR_PTR(err);
+	}
+	return snap;
+}
+
+/* A snapshot ckpt_write_mm() was not given. */
+void ckpt_snap_mm_free(struct ckpt_mm_snap *snap)
+{
+	ckpt_snap_free(snap);
+}
+
+/*
+ * The pages a shared anonymous mapping has now, copied, for a dump that
+ * writes them once the process runs on: a copy of the address space
+ * shares them still, and the process's writes would reach them.
+ */
+static int ckpt_snap_shmem_copy(struct ckpt_vma_snap *s)
+{
+	struct address_space *mapping = s->file->f_mapping;
+	unsigned long nr = (s->rec.end - s->rec.start) >> PAGE_SHIFT, i;
+
+	s->copies = kvcalloc(nr, sizeof(*s->copies), GFP_KERNEL_ACCOUNT);
+	if (!s->copies)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		struct page *page, *copy;
+
+		if (!xa_load(&mapping->i_pages, i))
+			continue;
+		page = shmem_read_mapping_page(mapping, i);
+		if (IS_ERR(page))
+			return PTR_ERR(page);
+		copy = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT);
+		if (copy)
+			copy_highpage(copy, page);
+		put_page(page);
+		if (!copy)
+			return -ENOMEM;
+		s->copies[i] = copy;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * ckpt_snap_mm_cow - a copy-on-write copy of the address space snapped
+ * @snap: what ckpt_snap_mm() took of @mm
+ * @mm: the address space; its tasks do not run meanwhile
+ *
+ * For a dump that lets the process run on while its pages are written
+ * (%CKPT_DUMP_COW): the copy fork() would give a child, from which
+ * ckpt_write_mm() reads what @snap holds as it was now.  The pages of a
+ * shared anonymous mapping, which the copy shares still, are copied one
+ * by one into @snap meanwhile.  Not for an address space the copy does
+ * not hold whole, with a mapping with VM_DONTCOPY or VM_WIPEONFORK: its
+ * dump holds the process for its whole length.
+ *
+ * Return: the copy, for mmput(); NULL for such an address space, or
+ * without the memory for the copy.
+ */
+struct mm_struct *ckpt_snap_mm_cow(struct ckpt_mm_snap *snap,
+				   struct mm_struct *mm)
+{
+	struct mm_struct *copy = NULL;
+	struct ckpt_vma_snap *s;
+	unsigned int i;
+
+	for (i = 0; i < snap->nr_vmas; i++) {
+		s = &snap->vmas[i];
+		if (s->vm_flags & (VM_DONTCOPY | VM_WIPEONFORK)) {
+			pr_info_ratelimited("%s[%d]: mapping %llx-%llx has MADV_DONTFORK or MADV_WIPEONFORK: held for the whole dump\n",
+					    snap->task->comm,
+					    task_pid_nr(snap->task),
+					    s->rec.start, s->rec.end);
+			return NULL;
+		}
+	}
+	for (i = 0; i < snap->nr_vmas; i++) {
+		s = &snap->vmas[i];
+		if (s->rec.type == CKPT_VMA_SHMEM && ckpt_snap_shmem_copy(s))
+			goto fail;
+	}
+	copy = dup_mm_snapshot(mm);
+	if (copy)
+		return copy;
+fail:
+	pr_info_ratelimited("%s[%d]: no memory for a copy-on-write snapshot: held for the whole dump\n",
+			    snap->task->comm, task_pid_nr(snap->task));
+	for (i = 0; i < snap->nr_vmas; i++)
+		ckpt_snap_shmem_free(&snap->vmas[i]);
+	return NULL;
+}
+
+/**
+ * ckpt_write_mm - write the address space snapped
+ * @ctx: the context
+ * @snap: what ckpt_snap_mm() took, freed here
+ * @mm: the address space it was taken of, its tasks still held; or its
+ *	copy from ckpt_snap_mm_cow(), the process running on
+ *
+ * Writes the MM record, then each VMA with the pages it has, preceded by the
+ * records of the files it maps.
+ *
+ * Context: process context, no locks held; takes mmap_lock for reading.
+ * Return: 0, -EINTR, -ENOMEM, or a write error.
+ */
+int ckpt_write_mm(struct ckpt_ctx *ctx, struct ckpt_mm_snap *snap,
+		  struct mm_struct *mm)
+{
+	u64 t = ckpt_phase_begin(ctx);
+	unsigned int i;
+	void *rec;
+	int err = 0;
 
 	if (snap->exe_file) {
 		err = ckpt_dump_file(ctx, snap->exe_file, -1, &snap->mm.exe_file);

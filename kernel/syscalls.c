@@ -97,7 +97,9 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags,
 	long ret;
 
 	if (flags & ~CKPT_DUMP_FLAGS ||
-	    (flags & CKPT_DUMP_STOP && flags & CKPT_DUMP_KILL))
+	    (flags & CKPT_DUMP_STOP && flags & CKPT_DUMP_KILL) ||
+	    (flags & CKPT_DUMP_COW &&
+	     flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL)))
 		return -EINVAL;
 	ret = ckpt_copy_dump_args(&args, uargs, usize);
 	if (ret)
@@ -166,7 +168,7 @@ out:
  * @pid: the process, 0 for the caller's
  * @fd: where the image goes: a file descriptor open for writing
  * @flags: %CKPT_DUMP_STOP or %CKPT_DUMP_KILL for another process;
- *	%CKPT_DUMP_FILE_DATA
+ *	%CKPT_DUMP_FILE_DATA; %CKPT_DUMP_COW
  * @uargs: struct ckpt_dump_args, or NULL
  * @usize: sizeof(*@uargs), or 0 with NULL
  *
@@ -179,11 +181,15 @@ out:
  * of itself returns from this call with %CKPT_RESTORED.  With
  * %CKPT_DUMP_FILE_DATA the image also carries the content of every
  * regular file the process has open for writing, at most
- * @uargs->file_data_max bytes in all, and a restore puts it back.
+ * @uargs->file_data_max bytes in all, and a restore puts it back.  With
+ * %CKPT_DUMP_COW the process runs on once its address space is copied on
+ * write, as fork() copies it, and its pages are written from the copy,
+ * as they were: the address space comes last in the image.
  *
  * Context: process context; sleeps.
  * Return: 0 when the image is written; %CKPT_RESTORED in a process
- * restored from it; -EINVAL for unknown flags, both flags, %CKPT_DUMP_STOP
+ * restored from it; -EINVAL for unknown flags, both flags or
+ * %CKPT_DUMP_COW with either, %CKPT_DUMP_STOP
  * or %CKPT_DUMP_KILL with the caller's pid, a negative pid,
  * %CKPT_DUMP_FILE_DATA without a bound or a bound without it, or @usize
  * too small; -E2BIG if @uargs has fields this kernel does not know, not 0;

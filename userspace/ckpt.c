@@ -3,7 +3,7 @@
  * ckpt - checkpoint a process into an image, restore it, roll it back,
  * show an image.  See ckpt.1.
  *
- *	ckpt dump PID [-o FILE|-] [--stop|--kill]
+ *	ckpt dump PID [-o FILE|-] [--stop|--kill|--cow]
  *	ckpt restore [-d|--detach] [--allow-changed-files] [--without-children]
  *		[--inherit-fd N=FD]...
  *		FILE|-
@@ -53,7 +53,7 @@
 static const char *prog = "ckpt";
 
 static const char usage_text[] =
-"usage: ckpt dump PID [-o FILE|-] [--stop|--kill]\n"
+"usage: ckpt dump PID [-o FILE|-] [--stop|--kill|--cow]\n"
 "       ckpt restore [-d|--detach] [--allow-changed-files]\n"
 "                    [--without-children] [--inherit-fd N=FD]... FILE|-\n"
 "       ckpt rollback [--allow-changed-files] PID FILE|-\n"
@@ -63,7 +63,8 @@ static const char usage_text[] =
 "  dump      write an image of process PID (0: ckpt itself) to FILE or to\n"
 "            standard output (-o -, the default; never to a terminal);\n"
 "            afterwards the process goes on, or stays stopped (--stop),\n"
-"            or is killed (--kill)\n"
+"            or is killed (--kill); with --cow it goes on once its memory\n"
+"            is copied on write, while its pages are written\n"
 "  restore   start the image's process again as a new child of ckpt, with\n"
 "            its old pid if that is free and allowed; wait for it and exit\n"
 "            with its status, or print its pid and exit (-d, --detach)\n"
@@ -100,12 +101,17 @@ static const struct {
 	const char *text;
 } cmd_help[] = {
 	{ "dump",
-	  "usage: ckpt dump PID [-o FILE|-] [--stop|--kill] [--file-data[=SIZE]]\n"
+	  "usage: ckpt dump PID [-o FILE|-] [--stop|--kill|--cow] [--file-data[=SIZE]]\n"
 	  "Write an image of process PID (0: ckpt itself) to FILE, or to standard\n"
 	  "output (-o -, the default; never to a terminal).\n"
 	  "  -o, --output FILE  where the image goes\n"
 	  "      --stop         leave the process stopped afterwards\n"
 	  "      --kill         kill the process afterwards\n"
+	  "      --cow          let the process run on once its memory is copied\n"
+	  "                     on write, as fork() copies it: the image has its\n"
+	  "                     pages as they were then (not with shared anonymous\n"
+	  "                     memory or MADV_DONTFORK, MADV_WIPEONFORK mappings:\n"
+	  "                     the process is held for the whole dump then)\n"
 	  "      --file-data[=SIZE]  also save the content of the files it has\n"
 	  "                     open for writing, at most SIZE bytes in all (K, M,\n"
 	  "                     G: KiB, MiB, GiB; default 64M); a restore or\n"
@@ -1349,10 +1355,11 @@ static int cmd_show(const char *path)
 		printf("  word size   %u\n", h->word_size);
 		printf("  version     %u\n", h->version);
 		printf("  page size   %u\n", h->page_size);
-		printf("  flags       %#x%s%s%s\n", h->flags,
+		printf("  flags       %#x%s%s%s%s\n", h->flags,
 		       (h->flags & CKPT_DUMP_STOP) ? " stop" : "",
 		       (h->flags & CKPT_DUMP_KILL) ? " kill" : "",
-		       (h->flags & CKPT_DUMP_FILE_DATA) ? " file-data" : "");
+		       (h->flags & CKPT_DUMP_FILE_DATA) ? " file-data" : "",
+		       (h->flags & CKPT_DUMP_COW) ? " cow" : "");
 		printf("  header crc  %08x ok\n", h->crc);
 		printf("  release     %s\n", rel);
 		printf("records:\n");
@@ -1995,6 +2002,7 @@ static int cmd_dump(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "stop", no_argument, NULL, 'S' },
 		{ "kill", no_argument, NULL, 'K' },
+		{ "cow", no_argument, NULL, 'C' },
 		{ "file-data", optional_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -2015,6 +2023,7 @@ static int cmd_dump(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'S': flags |= CKPT_DUMP_STOP; break;
 		case 'K': flags |= CKPT_DUMP_KILL; break;
+		case 'C': flags |= CKPT_DUMP_COW; break;
 		case 'F':
 			flags |= CKPT_DUMP_FILE_DATA;
 			args.file_data_max = 64ULL << 20;
@@ -2039,6 +2048,8 @@ static int cmd_dump(int argc, char **argv)
 	if ((flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL)) ==
 	    (CKPT_DUMP_STOP | CKPT_DUMP_KILL))
 		return usage_error("dump: %s", "--stop and --kill exclude each other");
+	if (flags & CKPT_DUMP_COW && flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL))
+		return usage_error("dump: %s", "--cow goes with neither --stop nor --kill");
 	if (flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL) && pid == 0)
 		return usage_error("dump: %s", "--stop and --kill need a PID other than 0");
 	if (!*out)

@@ -1272,7 +1272,7 @@ static int check_sock_msg(struct ckpt_reader *r, const struct ckpt_record *rec)
 }
 
 /* Where in the record order of linux/ckpt.h the reader is. */
-enum { PH_PROC, PH_MM, PH_SIGNALS, PH_FDS, PH_THREADS };
+enum { PH_PROC, PH_MM, PH_SIGNALS, PH_FDS, PH_THREADS, PH_MM_LAST };
 
 static int out_of_order(struct ckpt_reader *r, const struct ckpt_record *rec,
 			const char *why)
@@ -1285,7 +1285,9 @@ static int out_of_order(struct ckpt_reader *r, const struct ckpt_record *rec,
 
 /*
  * The order: PROC; FILE, MM, VMA, PAGES; SIGHAND; SIGINFO...; FILE, FD...;
- * THREAD REGS for each thread, the leader first; END.  An established TCP
+ * THREAD REGS for each thread, the leader first; END.  A dump with
+ * CKPT_DUMP_COW writes the address space (FILE, MM, VMA, PAGES) after the
+ * threads instead, before END (since 5.4, image version 13).  An established TCP
  * connection's SOCKET is followed by its TCP record, then by exactly the
  * bytes of its queues in SOCK_DATA records; so are those of the
  * connections waiting in a TCP listener's backlog, after the listener's
@@ -1439,9 +1441,12 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 	case CKPT_REC_MM:
 	case CKPT_REC_VMA:
 	case CKPT_REC_PAGES:
-		if (r->phase != PH_MM)
+		/* or after the threads, from a copy-on-write dump */
+		if (r->phase == PH_THREADS && !r->seen_mm)
+			r->phase = PH_MM_LAST;
+		if (r->phase != PH_MM && r->phase != PH_MM_LAST)
 			return out_of_order(r, rec,
-					    "the address space comes before SIGHAND");
+					    "the address space comes before SIGHAND or after the threads");
 		if (type == CKPT_REC_MM) {
 			if (r->seen_mm)
 				return out_of_order(r, rec, "only one MM record");
@@ -1477,8 +1482,6 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 		if (r->phase != PH_MM)
 			return out_of_order(r, rec,
 					    "one SIGHAND record, after the address space");
-		if (!r->seen_mm)
-			return out_of_order(r, rec, "the image has no MM record");
 		r->phase = PH_SIGNALS;
 		break;
 	case CKPT_REC_SIGINFO:
@@ -1516,8 +1519,10 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 					    "REGS must follow their THREAD");
 		break;
 	case CKPT_REC_END:
-		if (r->phase != PH_THREADS)
+		if (r->phase != PH_THREADS && r->phase != PH_MM_LAST)
 			return out_of_order(r, rec, "the image has no threads");
+		if (!r->seen_mm)
+			return out_of_order(r, rec, "the image has no MM record");
 		if (r->nr_threads != r->proc_threads)
 			return fail(r, -EINVAL, rec->offset,
 				    "the image has %u THREAD records, its PROC record says %u",

@@ -56,8 +56,9 @@
  * 5.2: image version 11, a PAGES record's page bytes under an XXH64 of their
  *      own (struct ckpt_pages grew @hash)
  * 5.3: image version 12, TCP connections shut down for writing (CKPT_TCP_FIN)
+ * 5.4: image version 13, the address space after the threads (CKPT_DUMP_COW)
  */
-#define LIBCKPT_VERSION	"5.3"
+#define LIBCKPT_VERSION	"5.4"
 
 #ifdef __cplusplus
 extern "C" {

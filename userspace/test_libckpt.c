@@ -1056,7 +1056,14 @@ static void test_malformed(int endian, unsigned machine, unsigned ps)
 	BAD("FPMVGWHIITRE", &well_formed, 0, "must be PROC");
 	BAD("PPFMVGWHIITRE", &well_formed, 1, "only one PROC");
 	BAD("PFMMVGWHIITRE", &well_formed, 3, "only one MM");
-	BAD("PFVGWHIITRE", &well_formed, 5, "no MM");
+	BAD("PFVGWHIITRE", &well_formed, 10, "no MM");
+	/* a copy-on-write dump's address space, after the threads */
+	build_seq(&w, endian, machine, ps, "PHIIDTRFMVGWE", &well_formed, NULL);
+	CHECK(read_err(&w, 0, &off, msg, sizeof(msg)) == 0);
+	free(w.buf);
+	BAD("PHIIDTRFMVGWTRE", &well_formed, 12, "threads come after");
+	BAD("PHIIDTRE", &well_formed, 7, "no MM");
+	BAD("PFMVGWHIIDTRMVGWE", &well_formed, 12, "after the threads");
 	BAD("PFMGVWHIITRE", &well_formed, 3, "follow their VMA");
 	BAD("PFMVGWIITRE", &well_formed, 6, "after SIGHAND");
 	BAD("PFMVGWHHIITRE", &well_formed, 7, "one SIGHAND");

@@ -1049,4 +1049,60 @@ TEST_F(tool, inherit_fd_hands_a_listener_over)
 	unlink("/tmp/listen.img");
 }
 
+/* A process that only pauses. */
+static int nothing(void)
+{
+	return 0;
+}
+
+/*
+ * "ckpt dump PID --cow": the process runs on, and the image says so
+ * (cow_test restores such images).  With --kill it is a usage error, and
+ * nothing is written.
+ */
+TEST_F(tool, dump_cow_and_its_usage)
+{
+	char pidstr[16];
+	char *cow_argv[] = { "ckpt", "dump", pidstr, "--cow", "-o",
+			     "/tmp/cow.img", NULL };
+	char *bad_argv[] = { "ckpt", "dump", pidstr, "--cow", "--kill", "-o",
+			     "/tmp/cow-bad.img", NULL };
+	char *show_argv[] = { "ckpt", "show", "/tmp/cow.img", NULL };
+	char *msg;
+	size_t len;
+	int e[2], o[2];
+	pid_t t, pid;
+
+	pid = ck_spawn_paused(nothing);
+	ASSERT_LT(0, pid);
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+
+	ASSERT_EQ(0, pipe(e));
+	t = run_tool(bad_argv, -1, -1, e[1]);
+	close(e[1]);
+	msg = slurp(e[0], &len);
+	close(e[0]);
+	EXPECT_EQ(2, ck_wait(t));
+	ASSERT_NE(NULL, msg);
+	EXPECT_NE(NULL, strstr(msg, "--cow")) TH_LOG("%s", msg);
+	free(msg);
+	EXPECT_NE(0, access("/tmp/cow-bad.img", F_OK));
+
+	t = run_tool(cow_argv, -1, -1, -1);
+	EXPECT_EQ(0, ck_wait(t));
+	EXPECT_EQ(0, waitpid(pid, NULL, WNOHANG));	/* it runs on */
+	ASSERT_EQ(0, pipe(o));
+	t = run_tool(show_argv, -1, o[1], -1);
+	close(o[1]);
+	msg = slurp(o[0], &len);
+	close(o[0]);
+	EXPECT_EQ(0, ck_wait(t));
+	ASSERT_NE(NULL, msg);
+	EXPECT_NE(NULL, strstr(msg, " cow\n")) TH_LOG("%s", msg);
+	free(msg);
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	unlink("/tmp/cow.img");
+}
+
 TEST_HARNESS_MAIN

@@ -43,8 +43,9 @@
 #define CKPT_DUMP_STOP		(1U << 0)	/* leave the target stopped */
 #define CKPT_DUMP_KILL		(1U << 1)	/* kill the target after the dump */
 #define CKPT_DUMP_FILE_DATA	(1U << 2)	/* with the files open for writing */
+#define CKPT_DUMP_COW		(1U << 3)	/* let it run on while pages are written */
 #define CKPT_DUMP_FLAGS		(CKPT_DUMP_STOP | CKPT_DUMP_KILL | \
-				 CKPT_DUMP_FILE_DATA)
+				 CKPT_DUMP_FILE_DATA | CKPT_DUMP_COW)
 
 /**
  * struct ckpt_dump_args - ckpt_dump()'s arguments beyond its flags
@@ -72,7 +73,7 @@ struct ckpt_dump_args {
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	12
+#define CKPT_IMAGE_VERSION	13
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
