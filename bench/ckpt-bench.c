@@ -19,6 +19,9 @@
  *              a pipe a thread drains; the image's size;
  *   freeze     the longest the target was held still during the dump to
  *              tmpfs, as it saw it itself;
+ *   cow        ckpt_dump() with CKPT_DUMP_COW to tmpfs, the target running
+ *              on while its pages are written, and its freeze; this is
+ *              the image the restore below restores;
  *   rollback   ckpt_dump() to a memfd, the target re-dirtying all its
  *              pages, then ckpt_restore() in place: the time of the
  *              restore, and of dump plus restore;
@@ -26,7 +29,8 @@
  *              rollback kills it and the parent goes on), bare: fork plus
  *              kill and wait; re-dirtied: plus what the child's writes to
  *              every page cost over the same writes without a fork;
- *   restore    ckpt_restore() of the tmpfs image in a fresh process,
+ *   restore    ckpt_restore() of the tmpfs image (the copy-on-write
+ *              dump's) in a fresh process,
  *              until the restored target runs (it says so itself);
  *   criu       with -c: criu dump of the target (which kills it, as
  *              ckpt's restore case has the target killed) and criu
@@ -376,7 +380,7 @@ struct series {
 enum {
 	S_MEMCPY, S_WRITE, S_READ, S_DUMP_TMPFS, S_DUMP_PIPE, S_FREEZE, S_SIZE, S_ROLLBACK,
 	S_DUMP_ROLLBACK, S_FORK, S_FORK_COW, S_RESTORE, S_CRIU_DUMP,
-	S_CRIU_RESTORE, S_CRIU_SIZE,
+	S_CRIU_RESTORE, S_CRIU_SIZE, S_DUMP_COW, S_FREEZE_COW,
 	/* the phases, from the trace events, in the order of struct phases */
 	S_DUMP_STOP, S_DUMP_MM, S_DUMP_IO, S_DUMP_HASH, S_DUMP_OTHER,
 	S_RESTORE_MM, S_RESTORE_IO, S_RESTORE_HASH, S_RESTORE_COMMIT,
@@ -387,7 +391,7 @@ static const char *const series_name[NR_SERIES] = {
 	"memcpy", "write_tmpfs", "read_tmpfs", "dump_tmpfs", "dump_pipe", "freeze", "image_mib",
 	"rollback", "dump_rollback", "fork_rollback", "fork_rollback_cow",
 	"restore", "criu_dump", "criu_restore", "criu_image_mib",
-	"dump_stop", "dump_mm", "dump_io", "dump_hash", "dump_other",
+	"dump_cow", "freeze_cow", "dump_stop", "dump_mm", "dump_io", "dump_hash", "dump_other",
 	"restore_mm", "restore_io", "restore_hash", "restore_commit",
 	"restore_other",
 };
@@ -676,6 +680,15 @@ static void one_run(size_t len, int many, const char *criu, struct series *s)
 	if (fstat(fd, &st))
 		die("fstat");
 	add(&s[S_SIZE], st.st_size / 1048576.0);
+
+	/* copy-on-write: written while the target runs on; restored below */
+	ask('r', buf, sizeof(buf));
+	if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET))
+		die("ftruncate");
+	add(&s[S_DUMP_COW], ms(dump(pid, fd, CKPT_DUMP_COW)));
+	ask('q', buf, sizeof(buf));
+	check_ok(buf, "after a copy-on-write dump");
+	add(&s[S_FREEZE_COW], ms(parse(buf, "stall ")));
 	close(fd);
 
 	/* to a pipe a thread drains */

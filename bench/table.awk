@@ -52,6 +52,8 @@ END {
 	row("ckpt dump to tmpfs (ms)", "dump_tmpfs")
 	row("ckpt dump to a pipe (ms)", "dump_pipe")
 	row("target held still by the dump (ms)", "freeze")
+	row("ckpt dump --cow to tmpfs (ms)", "dump_cow")
+	row("target held still by it (ms)", "freeze_cow")
 	row("ckpt image (MiB)", "image_mib")
 	row("ckpt restore, new process (ms)", "restore")
 	row("ckpt rollback in place (ms)", "rollback")
@@ -84,6 +86,7 @@ END {
 	rrow("ckpt dump / write()", "dump_tmpfs", "write_tmpfs")
 	rrow("ckpt restore / read()", "restore", "read_tmpfs")
 	rrow("freeze / dump", "freeze", "dump_tmpfs")
+	rrow("freeze with --cow / dump", "freeze_cow", "dump_tmpfs")
 	rrow("ckpt rollback / fork, bare", "dump_rollback", "fork_rollback")
 	rrow("ckpt rollback / fork, re-dirtied", "dump_rollback", "fork_rollback_cow")
 	if (criu != "none") {
