@@ -126,6 +126,21 @@ static int ckpt_dump_cow_mm(struct ckpt_ctx *ctx, struct ckpt_dump_cow *cow)
 		      ckpt_flush(ctx);
 }
 
+/**
+ * ckpt_dump_task - write an image of a process
+ * @leader: its thread group leader; the caller's own, or another process's
+ * @file: the image, open for writing
+ * @flags: the dump flags
+ * @file_data_max: with %CKPT_DUMP_FILE_DATA, the bound on file content
+ *
+ * Every thread but the caller is held still in its park while the image is
+ * written, then released, stopped or killed as @flags say; with
+ * %CKPT_DUMP_COW released before the address space is written, from its
+ * copy.
+ *
+ * Context: process context; no locks held.
+ * Return: 0, or -errno.
+ */
 long ckpt_dump_task(struct task_struct *leader, struct file *file,
 		    unsigned int flags, u64 file_data_max)
 {
