@@ -62,9 +62,9 @@ struct ckpt_dump_cow {
 
 /*
  * Everything the process must be held for.  With %CKPT_DUMP_COW and an
- * address space ckpt_snap_mm_cow() copies, that leaves out the address
- * space, which @cow holds for the caller to write after the threads'
- * records, then the END; else the whole image.
+ * address space ckpt_snap_mm_cow() copies, or %CKPT_DUMP_SNAPSHOT, that
+ * leaves out the address space, which @cow holds for the caller to write
+ * after the threads' records, then the END; else the whole image.
  */
 static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 			  struct task_struct *leader,
@@ -93,8 +93,15 @@ static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 		if (IS_ERR(snap))
 			err = PTR_ERR(snap);
 	}
-	if (!err && ctx->flags & CKPT_DUMP_COW)
+	if (!err && ctx->flags & CKPT_DUMP_SNAPSHOT) {
+		cow->mm = ckpt_snap_mm_hold(snap, mm);
+		if (IS_ERR(cow->mm)) {
+			err = PTR_ERR(cow->mm);
+			cow->mm = NULL;
+		}
+	} else if (!err && ctx->flags & CKPT_DUMP_COW) {
 		cow->mm = ckpt_snap_mm_cow(snap, mm);
+	}
 	if (!err && !cow->mm)
 		err = ckpt_write_mm(ctx, snap, mm);
 	else if (!err)
@@ -132,17 +139,20 @@ static int ckpt_dump_cow_mm(struct ckpt_ctx *ctx, struct ckpt_dump_cow *cow)
  * @file: the image, open for writing
  * @flags: the dump flags
  * @file_data_max: with %CKPT_DUMP_FILE_DATA, the bound on file content
+ * @held_mm: with %CKPT_DUMP_SNAPSHOT, where the copy of the address space
+ *	goes, whose private pages the image leaves out; else NULL
  *
  * Every thread but the caller is held still in its park while the image is
  * written, then released, stopped or killed as @flags say; with
- * %CKPT_DUMP_COW released before the address space is written, from its
- * copy.
+ * %CKPT_DUMP_COW or %CKPT_DUMP_SNAPSHOT released before the address space
+ * is written, from its copy.
  *
  * Context: process context; no locks held.
  * Return: 0, or -errno.
  */
 long ckpt_dump_task(struct task_struct *leader, struct file *file,
-		    unsigned int flags, u64 file_data_max)
+		    unsigned int flags, u64 file_data_max,
+		    struct mm_struct **held_mm)
 {
 	struct ckpt_ctx ctx = {
 		.flags = flags,
@@ -200,7 +210,10 @@ out_release:
 		}
 		if (cow.snap)
 			ckpt_snap_mm_free(cow.snap);
-		mmput(cow.mm);
+		if (!err && held_mm)
+			*held_mm = cow.mm;
+		else
+			mmput(cow.mm);
 	}
 out_fini:
 	ckpt_ctx_fini(&ctx);

@@ -133,6 +133,8 @@ struct ckpt_times {
  * @epoll_items: on restore, what the epolls made watch (epoll.c)
  * @nr_epoll_items: entries in @epoll_items
  * @max_epoll_items: room in @epoll_items
+ * @held_mm: on restore from a snapshot, the copy of the address space it
+ *	keeps, whence the private pages come (snapshot.c)
  * @times: where the time went, while the trace event is enabled
  */
 struct ckpt_ctx {
@@ -171,6 +173,7 @@ struct ckpt_ctx {
 	struct ckpt_epoll_item *epoll_items;
 	unsigned int nr_epoll_items;
 	unsigned int max_epoll_items;
+	struct mm_struct *held_mm;
 	struct ckpt_times times;
 };
 
@@ -592,6 +595,8 @@ struct ckpt_mm_stage;
 struct ckpt_mm_snap;
 struct ckpt_mm_snap *ckpt_snap_mm(struct ckpt_ctx *ctx, struct mm_struct *mm);
 void ckpt_snap_mm_free(struct ckpt_mm_snap *snap);
+struct mm_struct *ckpt_snap_mm_hold(struct ckpt_mm_snap *snap,
+				    struct mm_struct *mm);
 struct mm_struct *ckpt_snap_mm_cow(struct ckpt_mm_snap *snap,
 				   struct mm_struct *mm);
 int ckpt_write_mm(struct ckpt_ctx *ctx, struct ckpt_mm_snap *snap,
@@ -689,9 +694,17 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags,
 		  const struct ckpt_dump_args __user *uargs, size_t usize);
 long ckpt_do_restore(pid_t pid, int fd, unsigned int flags);
 long ckpt_dump_task(struct task_struct *leader, struct file *file,
-		    unsigned int flags, u64 file_data_max);
+		    unsigned int flags, u64 file_data_max,
+		    struct mm_struct **held_mm);
 long ckpt_restore_task(struct task_struct *leader, struct file *file,
-		       unsigned int flags);
+		       unsigned int flags, struct mm_struct *held);
+
+/* snapshot.c */
+long ckpt_snapshot_dump(struct task_struct *leader, unsigned int flags,
+			u64 file_data_max);
+bool ckpt_is_snapshot(const struct file *file);
+long ckpt_snapshot_restore(struct task_struct *leader, struct file *file,
+			   unsigned int flags);
 
 /* Is the process exiting as a whole, or being replaced by an exec? */
 static inline bool ckpt_group_exiting(struct task_struct *leader)

@@ -26,6 +26,7 @@
 #include <linux/mman.h>
 #include <linux/oom.h>
 #include <linux/pagewalk.h>
+#include <linux/rmap.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/security.h>
@@ -95,6 +96,7 @@ struct ckpt_mm_snap {
 	u64 auxv[AT_VECTOR_SIZE];
 	struct file *exe_file;
 	struct task_struct *task;	/* the process dumped, for refusals */
+	bool held;			/* private pages: in a held copy */
 };
 
 static bool ckpt_vma_is_shared_anon(struct vm_area_struct *vma)
@@ -263,7 +265,7 @@ static int ckpt_snap_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 		s->file = get_file(vma->vm_file);
 	if (type == CKPT_VMA_ANON ||
 	    (type == CKPT_VMA_FILE && !(flags & VM_MAYSHARE))) {
-		int err = ckpt_snap_pages(mm, vma, snap);
+		int err = snap->held ? 0 : ckpt_snap_pages(mm, vma, snap);
 
 		if (err)
 			return err;
@@ -516,6 +518,8 @@ struct ckpt_mm_snap *ckpt_snap_mm(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	if (!snap)
 		return ERR_PTR(-ENOMEM);
 	snap->task = ctx->task;
+	/* A snapshot's private pages stay in the copy it holds of @mm. */
+	snap->held = ctx->flags & CKPT_DUMP_SNAPSHOT;
 
 	if (mmap_read_lock_killable(mm)) {
 		ckpt_snap_free(snap);
@@ -580,6 +584,42 @@ static int ckpt_snap_shmem_copy(struct ckpt_vma_snap *s)
 	return 0;
 }
 
+/* The first mapping a copy-on-write copy would not hold whole, or NULL. */
+static struct ckpt_vma_snap *ckpt_snap_not_copied(struct ckpt_mm_snap *snap)
+{
+	unsigned int i;
+
+	for (i = 0; i < snap->nr_vmas; i++)
+		if (snap->vmas[i].vm_flags & (VM_DONTCOPY | VM_WIPEONFORK))
+			return &snap->vmas[i];
+	return NULL;
+}
+
+/*
+ * The copy fork() would give a child, and the pages of each shared
+ * anonymous mapping, which the copy shares still, copied into @snap.
+ * NULL without the memory for them.
+ */
+static struct mm_struct *ckpt_snap_copy(struct ckpt_mm_snap *snap,
+					struct mm_struct *mm)
+{
+	struct mm_struct *copy;
+	unsigned int i;
+
+	for (i = 0; i < snap->nr_vmas; i++) {
+		if (snap->vmas[i].rec.type == CKPT_VMA_SHMEM &&
+		    ckpt_snap_shmem_copy(&snap->vmas[i]))
+			goto fail;
+	}
+	copy = dup_mm_snapshot(mm);
+	if (copy)
+		return copy;
+fail:
+	for (i = 0; i < snap->nr_vmas; i++)
+		ckpt_snap_shmem_free(&snap->vmas[i]);
+	return NULL;
+}
+
 /**
  * ckpt_snap_mm_cow - a copy-on-write copy of the address space snapped
  * @snap: what ckpt_snap_mm() took of @mm
@@ -599,34 +639,55 @@ static int ckpt_snap_shmem_copy(struct ckpt_vma_snap *s)
 struct mm_struct *ckpt_snap_mm_cow(struct ckpt_mm_snap *snap,
 				   struct mm_struct *mm)
 {
-	struct mm_struct *copy = NULL;
-	struct ckpt_vma_snap *s;
-	unsigned int i;
+	struct ckpt_vma_snap *s = ckpt_snap_not_copied(snap);
+	struct mm_struct *copy;
 
-	for (i = 0; i < snap->nr_vmas; i++) {
-		s = &snap->vmas[i];
-		if (s->vm_flags & (VM_DONTCOPY | VM_WIPEONFORK)) {
-			pr_info_ratelimited("%s[%d]: mapping %llx-%llx has MADV_DONTFORK or MADV_WIPEONFORK: held for the whole dump\n",
-					    snap->task->comm,
-					    task_pid_nr(snap->task),
-					    s->rec.start, s->rec.end);
-			return NULL;
-		}
+	if (s) {
+		pr_info_ratelimited("%s[%d]: mapping %llx-%llx has MADV_DONTFORK or MADV_WIPEONFORK: held for the whole dump\n",
+				    snap->task->comm, task_pid_nr(snap->task),
+				    s->rec.start, s->rec.end);
+		return NULL;
 	}
-	for (i = 0; i < snap->nr_vmas; i++) {
-		s = &snap->vmas[i];
-		if (s->rec.type == CKPT_VMA_SHMEM && ckpt_snap_shmem_copy(s))
-			goto fail;
-	}
-	copy = dup_mm_snapshot(mm);
-	if (copy)
-		return copy;
-fail:
-	pr_info_ratelimited("%s[%d]: no memory for a copy-on-write snapshot: held for the whole dump\n",
-			    snap->task->comm, task_pid_nr(snap->task));
-	for (i = 0; i < snap->nr_vmas; i++)
-		ckpt_snap_shmem_free(&snap->vmas[i]);
-	return NULL;
+	copy = ckpt_snap_copy(snap, mm);
+	if (!copy)
+		pr_info_ratelimited("%s[%d]: no memory for a copy-on-write snapshot: held for the whole dump\n",
+				    snap->task->comm, task_pid_nr(snap->task));
+	return copy;
+}
+
+/**
+ * ckpt_snap_mm_hold - the copy of the address space a snapshot keeps
+ * @snap: what ckpt_snap_mm() took of @mm, for %CKPT_DUMP_SNAPSHOT
+ * @mm: the address space; its tasks do not run meanwhile
+ *
+ * As ckpt_snap_mm_cow(), but the copy is kept, for as long as the
+ * snapshot, as the source of the private pages of every restore from
+ * it.  It belongs to no task and never runs: no huge page is collapsed
+ * in it, and under a memory cgroup it has no owner that could exit
+ * before it.  A mapping the copy would not hold is refused.
+ *
+ * Return: the copy, for mmput(); ERR_PTR(-EOPNOTSUPP) for a mapping
+ * with MADV_DONTFORK or MADV_WIPEONFORK (the log names it), -ENOMEM.
+ */
+struct mm_struct *ckpt_snap_mm_hold(struct ckpt_mm_snap *snap,
+				    struct mm_struct *mm)
+{
+	struct ckpt_vma_snap *s = ckpt_snap_not_copied(snap);
+	struct mm_struct *copy;
+
+	if (s)
+		return ERR_PTR(ckpt_refuse_task(snap->task,
+				"mapping %llx-%llx: MADV_DONTFORK or MADV_WIPEONFORK, which a snapshot cannot hold",
+				s->rec.start, s->rec.end));
+	copy = ckpt_snap_copy(snap, mm);
+	if (!copy)
+		return ERR_PTR(-ENOMEM);
+	set_bit(MMF_DISABLE_THP, &copy->flags);
+#ifdef CONFIG_MEMCG
+	/* dup_mm() made the dumper its owner, which may exit before it. */
+	WRITE_ONCE(copy->owner, NULL);
+#endif
+	return copy;
 }
 
 /**
@@ -1071,6 +1132,35 @@ out_writable:
 	return err;
 }
 
+/*
+ * The pages of a private VMA of a snapshot's image (%CKPT_DUMP_SNAPSHOT):
+ * those of the VMA over the same range in the copy @held the snapshot
+ * keeps, shared copy-on-write, as dup_mmap() shares a parent's with its
+ * child.  The copy stays as it is, for the next restore.
+ */
+static int ckpt_stage_held_pages(struct mm_struct *held,
+				 struct vm_area_struct *vma)
+{
+	struct vm_area_struct *src;
+	int err = -EINVAL;
+
+	if (mmap_write_lock_killable(held))
+		return -EINTR;
+	mmap_write_lock_nested(vma->vm_mm, SINGLE_DEPTH_NESTING);
+	src = vma_lookup(held, vma->vm_start);
+	if (src && src->vm_start == vma->vm_start &&
+	    src->vm_end == vma->vm_end && !src->vm_file == !vma->vm_file &&
+	    (!src->vm_file ||
+	     file_inode(src->vm_file) == file_inode(vma->vm_file)) &&
+	    !(src->vm_flags & VM_MAYSHARE)) {
+		err = anon_vma_fork(vma, src) ? -ENOMEM : 0;
+		err = err ?: copy_page_range(vma, src);
+	}
+	mmap_write_unlock(vma->vm_mm);
+	mmap_write_unlock(held);
+	return err;
+}
+
 static int ckpt_stage_vma(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 			  const struct ckpt_rec_hdr *h)
 {
@@ -1136,6 +1226,9 @@ static int ckpt_stage_vma(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 	err = ckpt_insert_vma(mm, &v, flags, obj ? obj->file : NULL, &st->vma);
 	mmap_write_unlock(mm);
 	st->vma_type = v.type;
+	if (!err && ctx->held_mm && v.type != CKPT_VMA_SHMEM &&
+	    !(flags & VM_MAYSHARE))
+		err = ckpt_stage_held_pages(ctx->held_mm, st->vma);
 	return err;
 }
 
@@ -1267,7 +1360,8 @@ static int ckpt_stage_pages(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 	    h->len != sizeof(p) + len || p.addr & ~PAGE_MASK ||
 	    p.addr < vma->vm_start || p.addr > vma->vm_end ||
 	    len > vma->vm_end - p.addr ||
-	    (st->vma_type == CKPT_VMA_FILE && (vma->vm_flags & VM_MAYSHARE)))
+	    (st->vma_type == CKPT_VMA_FILE && (vma->vm_flags & VM_MAYSHARE)) ||
+	    (ctx->held_mm && st->vma_type != CKPT_VMA_SHMEM))
 		return ckpt_rec_fail(ctx, h, -EINVAL);
 
 	ckpt_read_pages_begin(ctx);

@@ -323,6 +323,8 @@ fail:
  * @leader: the process: the caller's group leader, or another process's
  * @file: the image, open for reading
  * @flags: the restore flags (0)
+ * @held: for a snapshot's image, the copy of the address space it keeps;
+ *	else NULL
  *
  * The caller reads, checks and stages the whole image with its own rights
  * while the process runs on.  Then the caller itself, or the parked leader
@@ -334,7 +336,7 @@ fail:
  * point of no return the process has a fatal signal.
  */
 long ckpt_restore_task(struct task_struct *leader, struct file *file,
-		       unsigned int flags)
+		       unsigned int flags, struct mm_struct *held)
 {
 	struct ckpt_restore *r;
 	struct ckpt_quiesce *q;
@@ -347,6 +349,7 @@ long ckpt_restore_task(struct task_struct *leader, struct file *file,
 	ckpt_times_begin(&r->ctx, trace_ckpt_restore_enabled());
 	r->ctx.flags = flags;
 	r->ctx.task = leader;
+	r->ctx.held_mm = held;
 	r->ctx.in_place = !same_thread_group(current, leader);
 	ret = ckpt_ctx_init(&r->ctx, file);
 	if (ret)

@@ -99,7 +99,9 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags,
 	if (flags & ~CKPT_DUMP_FLAGS ||
 	    (flags & CKPT_DUMP_STOP && flags & CKPT_DUMP_KILL) ||
 	    (flags & CKPT_DUMP_COW &&
-	     flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL)))
+	     flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL)) ||
+	    (flags & CKPT_DUMP_SNAPSHOT &&
+	     flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL | CKPT_DUMP_COW)))
 		return -EINVAL;
 	ret = ckpt_copy_dump_args(&args, uargs, usize);
 	if (ret)
@@ -110,11 +112,19 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags,
 	target = ckpt_get_target(pid);
 	if (IS_ERR(target))
 		return PTR_ERR(target);
-	/* Stopping or killing oneself after the dump makes no sense. */
+	/*
+	 * Stopping or killing oneself after the dump makes no sense; nor
+	 * holding a snapshot of oneself, whose descriptor it would not have.
+	 */
 	ret = -EINVAL;
-	if (flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL) &&
+	if (flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL | CKPT_DUMP_SNAPSHOT) &&
 	    same_thread_group(current, target))
 		goto out;
+	if (flags & CKPT_DUMP_SNAPSHOT) {
+		ret = fd == -1 ? ckpt_snapshot_dump(target, flags,
+						    args.file_data_max) : -EBADF;
+		goto out;
+	}
 
 	/* Its position is locked only once the process is held. */
 	ret = -EBADF;
@@ -123,7 +133,7 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags,
 		goto out;
 	if (f.file->f_mode & FMODE_WRITE)
 		ret = ckpt_dump_task(target, f.file, flags,
-				     args.file_data_max);
+				     args.file_data_max, NULL);
 	fdput(f);
 out:
 	put_task_struct(target);
@@ -155,8 +165,10 @@ long ckpt_do_restore(pid_t pid, int fd, unsigned int flags)
 	f = fdget(fd);
 	if (!f.file)
 		goto out;
-	if (f.file->f_mode & FMODE_READ)
-		ret = ckpt_restore_task(target, f.file, flags);
+	if (ckpt_is_snapshot(f.file))
+		ret = ckpt_snapshot_restore(target, f.file, flags);
+	else if (f.file->f_mode & FMODE_READ)
+		ret = ckpt_restore_task(target, f.file, flags, NULL);
 	fdput(f);
 out:
 	put_task_struct(target);
@@ -184,13 +196,18 @@ out:
  * @uargs->file_data_max bytes in all, and a restore puts it back.  With
  * %CKPT_DUMP_COW the process runs on once its address space is copied on
  * write, as fork() copies it, and its pages are written from the copy,
- * as they were: the address space comes last in the image.
+ * as they were: the address space comes last in the image.  With
+ * %CKPT_DUMP_SNAPSHOT and @fd -1, the image stays in the kernel, its
+ * private pages in that copy, which is kept: the call returns a new
+ * close-on-exec file descriptor for it, which ckpt_restore() takes as
+ * an image, as often as wanted, and which cannot be read.
  *
  * Context: process context; sleeps.
- * Return: 0 when the image is written; %CKPT_RESTORED in a process
+ * Return: 0 when the image is written, the snapshot's descriptor with
+ * %CKPT_DUMP_SNAPSHOT; %CKPT_RESTORED in a process
  * restored from it; -EINVAL for unknown flags, both flags or
- * %CKPT_DUMP_COW with either, %CKPT_DUMP_STOP
- * or %CKPT_DUMP_KILL with the caller's pid, a negative pid,
+ * %CKPT_DUMP_COW or %CKPT_DUMP_SNAPSHOT with either, %CKPT_DUMP_STOP,
+ * %CKPT_DUMP_KILL or %CKPT_DUMP_SNAPSHOT with the caller's pid, a negative pid,
  * %CKPT_DUMP_FILE_DATA without a bound or a bound without it, or @usize
  * too small; -E2BIG if @uargs has fields this kernel does not know, not 0;
  * -EFAULT if @uargs cannot be read; -ESRCH if there is no such process or
@@ -199,7 +216,9 @@ out:
  * child, which it waits for; -EBADF if @fd is not open for writing;
  * -EOPNOTSUPP for a 32-bit compat caller or state the image cannot hold,
  * -EFBIG for file content beyond the bound (the kernel log names either);
- * -EINTR if interrupted; the error of writing to @fd; -ENOMEM.
+ * -EINTR if interrupted; the error of writing to @fd; -ENOMEM; -EMFILE.
+ * With %CKPT_DUMP_SNAPSHOT, -EBADF if @fd is not -1, and -EOPNOTSUPP for a
+ * mapping with MADV_DONTFORK or MADV_WIPEONFORK.
  */
 SYSCALL_DEFINE5(ckpt_dump, pid_t, pid, int, fd, unsigned int, flags,
 		const struct ckpt_dump_args __user *, uargs, size_t, usize)
@@ -210,7 +229,7 @@ SYSCALL_DEFINE5(ckpt_dump, pid_t, pid, int, fd, unsigned int, flags,
 /**
  * sys_ckpt_restore - rebuild a process from an image
  * @pid: the process, 0 for the caller's
- * @fd: the image: a file descriptor open for reading
+ * @fd: the image: a file descriptor open for reading, or a snapshot's
  * @flags: 0
  *
  * Replaces the process with the image, as execve() replaces it with a

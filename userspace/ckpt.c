@@ -8,6 +8,7 @@
  *		[--inherit-fd N=FD]...
  *		FILE|-
  *	ckpt rollback [--allow-changed-files] PID FILE|-
+ *	ckpt snapshot [--allow-changed-files] PID
  *	ckpt show FILE|-
  *	ckpt COMMAND --help
  */
@@ -57,6 +58,7 @@ static const char usage_text[] =
 "       ckpt restore [-d|--detach] [--allow-changed-files]\n"
 "                    [--without-children] [--inherit-fd N=FD]... FILE|-\n"
 "       ckpt rollback [--allow-changed-files] PID FILE|-\n"
+"       ckpt snapshot [--allow-changed-files] PID\n"
 "       ckpt show FILE|-\n"
 "       ckpt -h|--help | --version\n"
 "\n"
@@ -69,6 +71,9 @@ static const char usage_text[] =
 "            its old pid if that is free and allowed; wait for it and exit\n"
 "            with its status, or print its pid and exit (-d, --detach)\n"
 "  rollback  put live process PID back into the state of the image\n"
+"  snapshot  keep an image of process PID in the kernel, its memory\n"
+"            copied on write; each line read on standard input rolls the\n"
+"            process back to it, the end of input drops it\n"
 "  --allow-changed-files  restore even if a file the process has open\n"
 "            changed since the dump (it then reads the file as it is)\n"
 "  --without-children  restore a process that had children without them\n"
@@ -143,6 +148,16 @@ static const struct {
 	  "pipes and terminals stay connected; its children are kept).\n"
 	  "      --allow-changed-files  roll back even if a file it has open was\n"
 	  "                          modified since the dump\n" },
+	{ "snapshot",
+	  "usage: ckpt snapshot [--allow-changed-files] PID\n"
+	  "Keep an image of process PID in the kernel, its memory copied on\n"
+	  "write as fork() copies it (the process is held only for that), and\n"
+	  "roll the process back to it once for each line read on standard\n"
+	  "input, in about the time of a fork(); the end of input drops it.\n"
+	  "Prints \"snapshot of process PID kept\" once it is, \"rolled back N\"\n"
+	  "after the Nth rollback.\n"
+	  "      --allow-changed-files  roll back even if a file it has open was\n"
+	  "                          modified since the snapshot\n" },
 	{ "show",
 	  "usage: ckpt show FILE|-\n"
 	  "Check an image and list its records, the file table included.\n" },
@@ -2452,6 +2467,57 @@ static int cmd_rollback(int argc, char **argv)
 	return EXIT_FAIL;
 }
 
+/* ------------------------------------------------------------------ */
+/* snapshot */
+
+static int cmd_snapshot(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "allow-changed-files", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned int flags = 0, n = 0;
+	char line[256];
+	int snap, c, ret = 0;
+	long pid;
+
+	optind = 1;
+	while ((c = next_opt(argc, argv, ":h", opts, &ret)) != -1) {
+		switch (c) {
+		case 'C': flags |= CKPT_RESTORE_CHANGED_FILES; break;
+		case 'h': return sub_help("snapshot");
+		default: return ret;
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("snapshot: %s", "needs one PID");
+	if (parse_pid(argv[optind], &pid) || pid == 0)
+		return usage_error("snapshot: '%s' is not a process id other than 0",
+				   argv[optind]);
+	snap = ckpt_snapshot((pid_t)pid);
+	if (snap < 0) {
+		report(OP_DUMP, errno, pid, NULL, NULL);
+		return EXIT_FAIL;
+	}
+	printf("snapshot of process %ld kept\n", pid);
+	fflush(stdout);
+	if (isatty(STDIN_FILENO))
+		fprintf(stderr, "%s: Enter rolls process %ld back to it, end of input drops it\n",
+			prog, pid);
+	while (fgets(line, sizeof(line), stdin)) {
+		if (ckpt_restore((pid_t)pid, snap, flags)) {
+			report(OP_ROLLBACK, errno, pid, "its snapshot", NULL);
+			close(snap);
+			return EXIT_FAIL;
+		}
+		printf("rolled back %u\n", ++n);
+		fflush(stdout);
+	}
+	close(snap);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -2490,6 +2556,8 @@ int main(int argc, char **argv)
 		return cmd_restore(argc - 1, argv + 1);
 	if (!strcmp(cmd, "rollback"))
 		return cmd_rollback(argc - 1, argv + 1);
+	if (!strcmp(cmd, "snapshot"))
+		return cmd_snapshot(argc - 1, argv + 1);
 	if (!strcmp(cmd, "dump"))
 		return cmd_dump(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);

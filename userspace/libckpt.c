@@ -60,6 +60,11 @@ long ckpt_restore(pid_t pid, int fd, unsigned int flags)
 	return syscall(__NR_ckpt_restore, (long)pid, (long)fd, (long)flags);
 }
 
+int ckpt_snapshot(pid_t pid)
+{
+	return (int)ckpt_dump(pid, -1, CKPT_DUMP_SNAPSHOT, NULL, 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* CRC-32 (zlib) */
 

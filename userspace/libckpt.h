@@ -57,8 +57,9 @@
  *      own (struct ckpt_pages grew @hash)
  * 5.3: image version 12, TCP connections shut down for writing (CKPT_TCP_FIN)
  * 5.4: image version 13, the address space after the threads (CKPT_DUMP_COW)
+ * 5.5: ckpt_snapshot() (CKPT_DUMP_SNAPSHOT)
  */
-#define LIBCKPT_VERSION	"5.4"
+#define LIBCKPT_VERSION	"5.5"
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,6 +69,13 @@ extern "C" {
 long ckpt_dump(pid_t pid, int fd, unsigned int flags,
 	       const struct ckpt_dump_args *args, size_t size);
 long ckpt_restore(pid_t pid, int fd, unsigned int flags);
+
+/*
+ * A snapshot of process @pid (not the caller's) kept in the kernel
+ * (CKPT_DUMP_SNAPSHOT): a new close-on-exec descriptor that ckpt_restore()
+ * takes as an image, as often as wanted, or -1 with errno.
+ */
+int ckpt_snapshot(pid_t pid);
 
 /*
  * CRC-32 as zlib's crc32(): ckpt_crc32(0, NULL, 0) == 0 is the start value,

@@ -45,8 +45,20 @@ static void on_usr1(int sig)
 		_exit(CK_EXIT_SETUP);
 }
 
-/* The target: counts; on SIGUSR1 reports on its standard output. */
-static pid_t start_counter(int out)
+/* SIGUSR2 stops or starts the counting, and reports too. */
+static volatile int paused;
+
+static void on_usr2(int sig)
+{
+	paused = !paused;
+	on_usr1(sig);
+}
+
+/*
+ * The target: counts; on SIGUSR1 reports on its standard output.  A
+ * @pausable one also takes SIGUSR2, and reports once when it is ready.
+ */
+static pid_t start_counter_how(int out, int pausable)
 {
 	pid_t parent = getpid(), pid;
 
@@ -58,10 +70,33 @@ static pid_t start_counter(int out)
 			_exit(CK_EXIT_SETUP);
 		ck_only_fds(-1);	/* its stdout is its only pipe */
 		signal(SIGUSR1, on_usr1);
-		for (;;)
-			counter++;
+		if (pausable) {
+			signal(SIGUSR2, on_usr2);
+			on_usr1(0);
+		}
+		for (;;) {
+			sigset_t mask, old;
+
+			if (!paused) {
+				counter++;
+				continue;
+			}
+			/* no SIGUSR2 lost between the test and the wait */
+			sigemptyset(&mask);
+			sigaddset(&mask, SIGUSR1);
+			sigaddset(&mask, SIGUSR2);
+			sigprocmask(SIG_BLOCK, &mask, &old);
+			if (paused)
+				sigsuspend(&old);
+			sigprocmask(SIG_SETMASK, &old, NULL);
+		}
 	}
 	return pid;
+}
+
+static pid_t start_counter(int out)
+{
+	return start_counter_how(out, 0);
 }
 
 static int ask(pid_t pid, int in, struct report *r)
@@ -1103,6 +1138,92 @@ TEST_F(tool, dump_cow_and_its_usage)
 	kill(pid, SIGKILL);
 	ck_wait(pid);
 	unlink("/tmp/cow.img");
+}
+
+/*
+ * ckpt snapshot: a counter paused (SIGUSR2 toggles it, acknowledging
+ * with a report) at s is snapshotted, counts on past s, and each line
+ * on the tool's input rolls it back to s exactly.
+ */
+static int toggle(pid_t pid, int in)
+{
+	struct report r;
+
+	if (kill(pid, SIGUSR2))
+		return -1;
+	return read(in, &r, sizeof(r)) == sizeof(r) ? 0 : -1;
+}
+
+/* Paused: wait for it to sleep in sigsuspend(), with no step left to make. */
+static int pause_counter(pid_t pid, int in)
+{
+	char buf[512], *p;
+	int i;
+
+	if (toggle(pid, in))
+		return -1;
+	for (i = 0; i < 5000; i++) {
+		if (ck_read_proc(pid, "stat", buf, sizeof(buf)) <= 0)
+			return -1;
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'S')
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+TEST_F(tool, snapshot_rolls_back_on_each_line)
+{
+	char pidstr[16], line[64];
+	char *argv[] = { "ckpt", "snapshot", pidstr, NULL };
+	char *bad_argv[] = { "ckpt", "snapshot", "0", NULL };
+	struct report at, r;
+	int p[2], in[2], out[2], round;
+	FILE *o;
+	pid_t pid, t;
+
+	ASSERT_EQ(2, ck_wait(run_tool(bad_argv, -1, -1, -1)));
+	ASSERT_EQ(0, pipe(p));
+	pid = start_counter_how(p[1], 1);
+	close(p[1]);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(sizeof(r), read(p[0], &r, sizeof(r)));	/* counting */
+	usleep(20000);
+	ASSERT_EQ(0, pause_counter(pid, p[0]));
+	ASSERT_EQ(0, ask(pid, p[0], &at));
+	ASSERT_LT(0, at.counter);
+
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	ASSERT_EQ(0, pipe(in));
+	ASSERT_EQ(0, pipe(out));
+	t = run_tool(argv, in[0], out[1], -1);
+	close(in[0]);
+	close(out[1]);
+	o = fdopen(out[0], "r");
+	ASSERT_NE(NULL, o);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), o));
+	EXPECT_EQ(0, strncmp(line, "snapshot of process ", 20)) TH_LOG("%s", line);
+	for (round = 1; round <= 2; round++) {
+		ASSERT_EQ(0, toggle(pid, p[0]));
+		usleep(20000);
+		ASSERT_EQ(0, pause_counter(pid, p[0]));
+		ASSERT_EQ(0, ask(pid, p[0], &r));
+		EXPECT_LT(at.counter, r.counter);
+		ASSERT_EQ(1, write(in[1], "\n", 1));
+		ASSERT_NE(NULL, fgets(line, sizeof(line), o));
+		snprintf(pidstr, sizeof(pidstr), "rolled back %d\n", round);
+		EXPECT_STREQ(pidstr, line);
+		ASSERT_EQ(0, ask(pid, p[0], &r));
+		EXPECT_EQ(at.counter, r.counter);
+		EXPECT_EQ(pid, r.pid);
+	}
+	close(in[1]);
+	EXPECT_EQ(0, ck_wait(t));
+	fclose(o);
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	close(p[0]);
 }
 
 TEST_HARNESS_MAIN

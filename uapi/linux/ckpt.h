@@ -44,8 +44,10 @@
 #define CKPT_DUMP_KILL		(1U << 1)	/* kill the target after the dump */
 #define CKPT_DUMP_FILE_DATA	(1U << 2)	/* with the files open for writing */
 #define CKPT_DUMP_COW		(1U << 3)	/* let it run on while pages are written */
+#define CKPT_DUMP_SNAPSHOT	(1U << 4)	/* kept in the kernel: returns an fd */
 #define CKPT_DUMP_FLAGS		(CKPT_DUMP_STOP | CKPT_DUMP_KILL | \
-				 CKPT_DUMP_FILE_DATA | CKPT_DUMP_COW)
+				 CKPT_DUMP_FILE_DATA | CKPT_DUMP_COW | \
+				 CKPT_DUMP_SNAPSHOT)
 
 /**
  * struct ckpt_dump_args - ckpt_dump()'s arguments beyond its flags
