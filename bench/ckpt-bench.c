@@ -25,6 +25,10 @@
  *   rollback   ckpt_dump() to a memfd, the target re-dirtying all its
  *              pages, then ckpt_restore() in place: the time of the
  *              restore, and of dump plus restore;
+ *   snapshot   ckpt_dump() with CKPT_DUMP_SNAPSHOT, kept in the kernel,
+ *              and its freeze; ckpt_restore() in place from it, bare (the
+ *              target wrote nothing since), then after the target
+ *              re-dirtied all its pages: each rollback's time;
  *   fork       the target forks (the 1988 method: the child runs on, a
  *              rollback kills it and the parent goes on), bare: fork plus
  *              kill and wait; re-dirtied: plus what the child's writes to
@@ -380,20 +384,24 @@ struct series {
 enum {
 	S_MEMCPY, S_WRITE, S_READ, S_DUMP_TMPFS, S_DUMP_PIPE, S_FREEZE, S_SIZE, S_ROLLBACK,
 	S_DUMP_ROLLBACK, S_FORK, S_FORK_COW, S_RESTORE, S_CRIU_DUMP,
-	S_CRIU_RESTORE, S_CRIU_SIZE, S_DUMP_COW, S_FREEZE_COW,
+	S_CRIU_RESTORE, S_CRIU_SIZE, S_DUMP_COW, S_FREEZE_COW, S_SNAPSHOT,
+	S_FREEZE_SNAP, S_SNAP_ROLLBACK, S_SNAP_ROLLBACK_COW,
 	/* the phases, from the trace events, in the order of struct phases */
 	S_DUMP_STOP, S_DUMP_MM, S_DUMP_IO, S_DUMP_HASH, S_DUMP_OTHER,
 	S_RESTORE_MM, S_RESTORE_IO, S_RESTORE_HASH, S_RESTORE_COMMIT,
-	S_RESTORE_OTHER, NR_SERIES
+	S_RESTORE_OTHER, S_SNAP_MM, S_SNAP_IO, S_SNAP_HASH, S_SNAP_COMMIT,
+	S_SNAP_OTHER, NR_SERIES
 };
 
 static const char *const series_name[NR_SERIES] = {
 	"memcpy", "write_tmpfs", "read_tmpfs", "dump_tmpfs", "dump_pipe", "freeze", "image_mib",
 	"rollback", "dump_rollback", "fork_rollback", "fork_rollback_cow",
 	"restore", "criu_dump", "criu_restore", "criu_image_mib",
-	"dump_cow", "freeze_cow", "dump_stop", "dump_mm", "dump_io", "dump_hash", "dump_other",
+	"dump_cow", "freeze_cow", "snapshot", "freeze_snapshot",
+	"snapshot_rollback", "snapshot_rollback_cow", "dump_stop", "dump_mm", "dump_io", "dump_hash", "dump_other",
 	"restore_mm", "restore_io", "restore_hash", "restore_commit",
-	"restore_other",
+	"restore_other", "snap_mm", "snap_io", "snap_hash", "snap_commit",
+	"snap_other",
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -587,7 +595,7 @@ static void trace_phases(const char *name, pid_t pid, struct series *s,
 		add(&s[e++], ms(f[1]));
 	for (i = 3; i <= 5; i++)
 		add(&s[e++], ms(f[i]));
-	if (first == S_RESTORE_MM)
+	if (first != S_DUMP_STOP)
 		add(&s[e++], ms(f[6]));
 	add(&s[e], ms(f[0] - f[1] - f[3] - f[4] - f[5] - f[6]));
 }
@@ -658,7 +666,7 @@ static void one_run(size_t len, int many, const char *criu, struct series *s)
 	struct drain d = { 0 };
 	pthread_t th;
 	struct stat st;
-	int fd, p[2], mfd;
+	int fd, p[2], mfd, snap, k;
 	pid_t pid, r;
 
 	add(&s[S_MEMCPY], measure_memcpy(len));
@@ -719,6 +727,31 @@ static void one_run(size_t len, int many, const char *criu, struct series *s)
 	close(mfd);
 	ask('q', buf, sizeof(buf));
 	check_ok(buf, "after a rollback");
+
+	/* a snapshot kept in the kernel, rolled back to twice */
+	ask('r', buf, sizeof(buf));
+	t = now_ns();
+	snap = ckpt_snapshot(pid);
+	if (snap < 0)
+		die("ckpt_snapshot");
+	add(&s[S_SNAPSHOT], ms(now_ns() - t));
+	ask('q', buf, sizeof(buf));
+	check_ok(buf, "after a snapshot");
+	add(&s[S_FREEZE_SNAP], ms(parse(buf, "stall ")));
+	for (k = 0; k < 2; k++) {
+		if (k)
+			ask('d', buf, sizeof(buf));
+		ran = now_ns();
+		if (ckpt_restore(pid, snap, 0))
+			die("ckpt_restore in place from a snapshot");
+		add(&s[k ? S_SNAP_ROLLBACK_COW : S_SNAP_ROLLBACK],
+		    ms(now_ns() - ran));
+		if (tracing && k)
+			trace_phases("ckpt_restore", pid, s, S_SNAP_MM);
+		ask('q', buf, sizeof(buf));
+		check_ok(buf, "after a rollback to a snapshot");
+	}
+	close(snap);
 
 	/* the fork trick, bare and re-dirtied */
 	ask('f', buf, sizeof(buf));

@@ -58,6 +58,10 @@ END {
 	row("ckpt restore, new process (ms)", "restore")
 	row("ckpt rollback in place (ms)", "rollback")
 	row("ckpt dump to memfd + rollback (ms)", "dump_rollback")
+	row("ckpt snapshot, in the kernel (ms)", "snapshot")
+	row("target held still by it (ms)", "freeze_snapshot")
+	row("rollback to it, bare (ms)", "snapshot_rollback")
+	row("rollback to it, re-dirtied (ms)", "snapshot_rollback_cow")
 	row("fork rollback, bare (ms)", "fork_rollback")
 	row("fork rollback, re-dirtied (ms)", "fork_rollback_cow")
 	if (criu != "none") {
@@ -75,6 +79,10 @@ END {
 	row("restore: hashing the pages (ms)", "restore_hash")
 	row("restore: commit (ms)", "restore_commit")
 	row("restore: the rest (ms)", "restore_other")
+	row("snap. rollback: address space (ms)", "snap_mm")
+	row("snap. rollback: reading (ms)", "snap_io")
+	row("snap. rollback: commit (ms)", "snap_commit")
+	row("snap. rollback: the rest (ms)", "snap_other")
 	print ""
 	line = sprintf("| %-34s |", "ratios of the medians")
 	for (i = 1; i <= ns; i++)
@@ -89,6 +97,8 @@ END {
 	rrow("freeze with --cow / dump", "freeze_cow", "dump_tmpfs")
 	rrow("ckpt rollback / fork, bare", "dump_rollback", "fork_rollback")
 	rrow("ckpt rollback / fork, re-dirtied", "dump_rollback", "fork_rollback_cow")
+	rrow("snapshot rollback / fork, bare", "snapshot_rollback", "fork_rollback")
+	rrow("  the same, re-dirtied", "snapshot_rollback_cow", "fork_rollback_cow")
 	if (criu != "none") {
 		rrow("criu dump / ckpt dump", "criu_dump", "dump_tmpfs")
 		rrow("criu restore / ckpt restore", "criu_restore", "restore")

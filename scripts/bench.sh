@@ -97,7 +97,7 @@ if command -v gnuplot > /dev/null; then
 	echo "$RAW" | awk '
 		$2 !~ /t$/ { v[$2 " " $3] = $5; s[$2] = 1 }
 		END {
-			n = split("memcpy dump_tmpfs restore fork_rollback_cow dump_rollback criu_dump criu_restore", k, " ")
+			n = split("memcpy dump_tmpfs restore fork_rollback_cow dump_rollback criu_dump criu_restore snapshot_rollback fork_rollback", k, " ")
 			for (m in s) {
 				line = m
 				for (i = 1; i <= n; i++)
@@ -120,7 +120,9 @@ if command -v gnuplot > /dev/null; then
 		     "$DATA" using 1:6 with linespoints title "ckpt dump + rollback", \
 		     "$DATA" using 1:5 with linespoints title "fork rollback, re-dirtied", \
 		     "$DATA" using 1:7 with linespoints title "criu dump", \
-		     "$DATA" using 1:8 with linespoints title "criu restore"
+		     "$DATA" using 1:8 with linespoints title "criu restore", \
+		     "$DATA" using 1:9 with linespoints title "ckpt rollback to a snapshot, bare", \
+		     "$DATA" using 1:10 with linespoints title "fork rollback, bare"
 	EOF
 	log "$NAME: plot in ${PLOT#"$REPO"/}"
 fi
