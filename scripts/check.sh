@@ -30,8 +30,10 @@ mkdir -p "$LOGS"
 TOTAL_PASS=0 TOTAL_FAIL=0 TOTAL_SKIP=0
 SUMMARY=()
 # Lockdep reports begin with "WARNING:" or "BUG:"; the bare word would also
-# match its functions in any stack trace (an OOM kill's, say).
-KERNEL_ERR_RE='BUG|Oops|WARNING|KASAN|Kernel panic|general protection|Unable to handle|lockdep is turned off|possible circular|possible recursive locking|INFO: task'
+# match its functions in any stack trace (an OOM kill's, say).  Whole words:
+# a test's mkstemp() name in a ckpt message ("/tmp/ckpt-test-2wYBUG") is not
+# a kernel report.
+KERNEL_ERR_RE='\<(BUG|Oops|WARNING|KASAN)\>|Kernel panic|general protection|Unable to handle|lockdep is turned off|possible circular|possible recursive locking|INFO: task'
 
 # run_logged LOGFILE CMD...: run quietly into LOGFILE, show its tail on failure.
 run_logged() {
