@@ -505,7 +505,8 @@ static int ckpt_read_raw(struct ckpt_ctx *ctx, void *dst, size_t len)
  *
  * Return: 0; -ENOEXEC if this is not an image, or not one for this kernel
  * and machine; -EBADMSG if the header is damaged or cut short; -EINVAL for
- * unknown flags.
+ * unknown flags, or a snapshot's records read from anything but their
+ * snapshot.
  */
 int ckpt_read_image_hdr(struct ckpt_ctx *ctx)
 {
@@ -544,6 +545,12 @@ int ckpt_read_image_hdr(struct ckpt_ctx *ctx)
 	}
 	/* The dump's flags, for information; ctx->flags are the restore's. */
 	if (hdr.flags & ~CKPT_DUMP_FLAGS)
+		return -EINVAL;
+	/*
+	 * A snapshot's records leave its private pages in the copy it keeps:
+	 * from a file, they would be restored as zeros.
+	 */
+	if (!(hdr.flags & CKPT_DUMP_SNAPSHOT) != !ctx->held_mm)
 		return -EINVAL;
 	return 0;
 }

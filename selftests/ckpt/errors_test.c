@@ -464,6 +464,17 @@ TEST(other_word_size_enoexec)
 	free(im.buf);
 }
 
+/* A snapshot's records, which lack its private pages, are not an image. */
+TEST(snapshot_flag_in_an_image_einval)
+{
+	struct ck_img im;
+
+	ASSERT_EQ(0, ck_sample_image(&im));
+	patch_header(_metadata, &im, HDR_OFF(flags), 4, CKPT_DUMP_SNAPSHOT,
+		     EINVAL, "CKPT_DUMP_SNAPSHOT in the header");
+	free(im.buf);
+}
+
 TEST(other_page_size_enoexec)
 {
 	struct ck_img im;

@@ -244,6 +244,7 @@ TEST(snapshot_outlives_its_process_and_restores_it_anew)
 	EXPECT_EQ(0, ck_wait(pid));
 	close(rep);
 	close(snap);
+	unlink(FILE_PATH);
 }
 
 static int dontfork_setup(void)
