@@ -287,13 +287,45 @@ static int ckpt_write_pages(struct ckpt_ctx *ctx, struct page **pages,
 	return 0;
 }
 
+static void ckpt_hash_reset(struct ckpt_pages_hash *x, u32 type)
+{
+	x->type = type;
+	if (type == CKPT_PAGES_XXH32)
+		xxh32_reset(&x->h32, 0);
+	else
+		xxh64_reset(&x->h64, 0);
+}
+
+static void ckpt_hash_pages(struct ckpt_pages_hash *x, struct page **pages,
+			    unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		void *kaddr = kmap_local_page(pages[i]);
+
+		if (x->type == CKPT_PAGES_XXH32)
+			xxh32_update(&x->h32, kaddr, PAGE_SIZE);
+		else
+			xxh64_update(&x->h64, kaddr, PAGE_SIZE);
+		kunmap_local(kaddr);
+	}
+}
+
+static u64 ckpt_hash_digest(const struct ckpt_pages_hash *x)
+{
+	if (x->type == CKPT_PAGES_XXH32)
+		return xxh32_digest(&x->h32);
+	return xxh64_digest(&x->h64);
+}
+
 /**
  * ckpt_rec_end_pages - finish a record whose payload ends with pages
  * @ctx: the context
  * @len: payload bytes the caller filled in, a multiple of 8
  * @pages: the pages whose bytes follow those, PAGE_SIZE each
  * @nr: how many
- * @hash: in the payload, set to the XXH64 of the pages' bytes
+ * @hash: in the payload, set to the %CKPT_PAGES_HASH of the pages' bytes
  *
  * The record is that of ckpt_rec_end() with the pages' bytes after the
  * @len, but its CRC covers the header and those @len bytes only, @hash
@@ -308,22 +340,16 @@ int ckpt_rec_end_pages(struct ckpt_ctx *ctx, size_t len, struct page **pages,
 		       unsigned int nr, u64 *hash)
 {
 	struct ckpt_rec_hdr *h = ctx->buf + ctx->rec;
-	struct xxh64_state x;
-	unsigned int i;
+	struct ckpt_pages_hash x;
 	u64 t0;
 	int err;
 
 	if (!ctx->file)
 		return -ENOSPC;
 	t0 = ckpt_clock(ctx);
-	xxh64_reset(&x, 0);
-	for (i = 0; i < nr; i++) {
-		void *kaddr = kmap_local_page(pages[i]);
-
-		xxh64_update(&x, kaddr, PAGE_SIZE);
-		kunmap_local(kaddr);
-	}
-	*hash = xxh64_digest(&x);
+	ckpt_hash_reset(&x, CKPT_PAGES_HASH);
+	ckpt_hash_pages(&x, pages, nr);
+	*hash = ckpt_hash_digest(&x);
 	ctx->times.hash += ckpt_clock(ctx) - t0;
 	h->len = len + (size_t)nr * PAGE_SIZE;
 	h->crc = 0;
@@ -588,7 +614,7 @@ int ckpt_read_rec_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *h)
  * @nr: how many
  *
  * As ckpt_read() of each page in turn, with its checks, but the bytes
- * go into the XXH64 of the record's pages (ckpt_read_pages_begin()), not
+ * go into the hash of the record's pages (ckpt_read_pages_begin()), not
  * the CRC, and those the buffer does not hold yet go from the image
  * straight into the pages (vfs_iter_read(), the checks of a read), not
  * through the buffer; no more is read than the pages take.
@@ -638,28 +664,34 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
 	ctx->times.io += t1 - t0;
 	if (done < len)
 		return k < 0 ? k : -EBADMSG;	/* 0: truncated */
-	for (i = 0; i < nr; i++) {
-		void *kaddr = kmap_local_page(pages[i]);
-
-		xxh64_update(&ctx->pages_hash, kaddr, PAGE_SIZE);
-		kunmap_local(kaddr);
-	}
+	ckpt_hash_pages(&ctx->pages_hash, pages, nr);
 	ctx->times.hash += ckpt_clock(ctx) - t1;
 	ctx->pos += len;
 	ctx->left -= len;
 	return 0;
 }
 
-/* Start the XXH64 of a PAGES record's pages, read by ckpt_read_pages(). */
-void ckpt_read_pages_begin(struct ckpt_ctx *ctx)
+/**
+ * ckpt_read_pages_begin - start the hash of a PAGES record's pages
+ * @ctx: the context
+ * @hash_type: the record's (struct ckpt_pages), of whichever kernel wrote it
+ *
+ * The pages ckpt_read_pages() reads from now go into it.
+ *
+ * Return: 0, or -EINVAL for a type unknown.
+ */
+int ckpt_read_pages_begin(struct ckpt_ctx *ctx, u32 hash_type)
 {
-	xxh64_reset(&ctx->pages_hash, 0);
+	if (hash_type != CKPT_PAGES_XXH64 && hash_type != CKPT_PAGES_XXH32)
+		return -EINVAL;
+	ckpt_hash_reset(&ctx->pages_hash, hash_type);
+	return 0;
 }
 
 /* Are the pages read since ckpt_read_pages_begin() those of @hash? */
 bool ckpt_read_pages_end(struct ckpt_ctx *ctx, u64 hash)
 {
-	return xxh64_digest(&ctx->pages_hash) == hash;
+	return ckpt_hash_digest(&ctx->pages_hash) == hash;
 }
 
 /**

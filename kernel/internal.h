@@ -75,7 +75,7 @@ struct ckpt_tcp_held;
  * @held: the threads held still, from stopped to released
  * @mm: the address space's records, but for their I/O and hashing
  * @io: reading or writing the image
- * @hash: the XXH64 of page data
+ * @hash: the hash of page data
  * @commit: on restore, ckpt_commit()
  *
  * @stop, @mm, @io, @hash and @commit do not overlap; @held holds some of
@@ -93,11 +93,32 @@ struct ckpt_times {
 	u64 commit;
 };
 
+/*
+ * The hash of page data a dump writes (struct ckpt_pages): XXH64, but XXH32
+ * where a long has 32 bits, since XXH64's 64-bit multiplies cost such a
+ * CPU more than the copy (m68k: three quarters of a dump).  A restore
+ * checks either.
+ */
+#if BITS_PER_LONG == 64
+#define CKPT_PAGES_HASH		CKPT_PAGES_XXH64
+#else
+#define CKPT_PAGES_HASH		CKPT_PAGES_XXH32
+#endif
+
+/* The state of a hash of page data, of either type. */
+struct ckpt_pages_hash {
+	u32 type;
+	union {
+		struct xxh64_state h64;
+		struct xxh32_state h32;
+	};
+};
+
 /**
  * struct ckpt_ctx - the state of one dump or restore
  * @file: the image (a reference is held)
  * @crc: running CRC-32 (the raw crc32_le() state) of the image so far
- * @pages_hash: XXH64 of the page bytes of the PAGES record being read
+ * @pages_hash: the hash of the page bytes of the PAGES record being read
  * @pos: bytes of image written or consumed
  * @buf: record buffer (dump) or read buffer (restore)
  * @len: bytes used in @buf (dump) or bytes valid in @buf (restore)
@@ -140,7 +161,7 @@ struct ckpt_times {
 struct ckpt_ctx {
 	struct file *file;
 	u32 crc;
-	struct xxh64_state pages_hash;
+	struct ckpt_pages_hash pages_hash;
 	u64 pos;
 	void *buf;
 	size_t len;
@@ -231,7 +252,7 @@ int ckpt_read_rec_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *h);
 int ckpt_read(struct ckpt_ctx *ctx, void *dst, size_t len);
 int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
 		    unsigned int nr);
-void ckpt_read_pages_begin(struct ckpt_ctx *ctx);
+int ckpt_read_pages_begin(struct ckpt_ctx *ctx, u32 hash_type);
 bool ckpt_read_pages_end(struct ckpt_ctx *ctx, u64 hash);
 int ckpt_read_rec_end(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 int ckpt_rec_fail(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h, int err);

@@ -390,7 +390,7 @@ static int ckpt_pages_add(struct ckpt_ctx *ctx, struct ckpt_pages_out *out,
 			return PTR_ERR(rec);
 		rec->addr = addr;
 		rec->nr_pages = 0;
-		rec->pad = 0;
+		rec->hash_type = CKPT_PAGES_HASH;
 		out->rec = rec;
 	}
 	get_page(page);
@@ -1356,15 +1356,17 @@ static int ckpt_stage_pages(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 	if (err)
 		return err;
 	len = (unsigned long)p.nr_pages * PAGE_SIZE;
-	if (!vma || p.pad || !p.nr_pages || p.nr_pages > h->len / PAGE_SIZE ||
+	if (!vma || !p.nr_pages || p.nr_pages > h->len / PAGE_SIZE ||
 	    h->len != sizeof(p) + len || p.addr & ~PAGE_MASK ||
 	    p.addr < vma->vm_start || p.addr > vma->vm_end ||
 	    len > vma->vm_end - p.addr ||
 	    (st->vma_type == CKPT_VMA_FILE && (vma->vm_flags & VM_MAYSHARE)) ||
 	    (ctx->held_mm && st->vma_type != CKPT_VMA_SHMEM))
 		return ckpt_rec_fail(ctx, h, -EINVAL);
+	err = ckpt_read_pages_begin(ctx, p.hash_type);
+	if (err)
+		return ckpt_rec_fail(ctx, h, err);
 
-	ckpt_read_pages_begin(ctx);
 	if (st->vma_type == CKPT_VMA_SHMEM) {
 		err = ckpt_stage_shmem_pages(ctx, vma, p.addr, p.nr_pages);
 		if (!err)

@@ -239,6 +239,137 @@ uint64_t ckpt_xxh64(const void *buf, size_t len)
 	return ckpt_xxh64_final(&x);
 }
 
+/* XXH32 (the page bytes of PAGES records from a 32-bit kernel) */
+
+#define XXH32_P1	0x9E3779B1u
+#define XXH32_P2	0x85EBCA77u
+#define XXH32_P3	0xC2B2AE3Du
+#define XXH32_P4	0x27D4EB2Fu
+#define XXH32_P5	0x165667B1u
+
+static uint32_t xxh32_rotl(uint32_t x, int r)
+{
+	return (x << r) | (x >> (32 - r));
+}
+
+static uint32_t xxh32_round(uint32_t acc, const unsigned char *p)
+{
+	acc += xxh_le32(p) * XXH32_P2;
+	return xxh32_rotl(acc, 13) * XXH32_P1;
+}
+
+void ckpt_xxh32_init(struct ckpt_xxh32 *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->v[0] = XXH32_P1 + XXH32_P2;
+	x->v[1] = XXH32_P2;
+	x->v[2] = 0;
+	x->v[3] = -XXH32_P1;
+}
+
+static void xxh32_stripe(struct ckpt_xxh32 *x, const unsigned char *p)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		x->v[i] = xxh32_round(x->v[i], p + 4 * i);
+}
+
+void ckpt_xxh32_update(struct ckpt_xxh32 *x, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	size_t n;
+
+	x->total += len;
+	if (x->memsize) {
+		n = 16 - x->memsize < len ? 16 - x->memsize : len;
+		memcpy(x->mem + x->memsize, p, n);
+		x->memsize += n;
+		p += n;
+		len -= n;
+		if (x->memsize < 16)
+			return;
+		xxh32_stripe(x, x->mem);
+		x->memsize = 0;
+	}
+	for (; len >= 16; p += 16, len -= 16)
+		xxh32_stripe(x, p);
+	memcpy(x->mem, p, len);
+	x->memsize = len;
+}
+
+uint32_t ckpt_xxh32_final(const struct ckpt_xxh32 *x)
+{
+	const unsigned char *p = x->mem, *end = x->mem + x->memsize;
+	uint32_t h;
+
+	if (x->total >= 16)
+		h = xxh32_rotl(x->v[0], 1) + xxh32_rotl(x->v[1], 7) +
+		    xxh32_rotl(x->v[2], 12) + xxh32_rotl(x->v[3], 18);
+	else
+		h = XXH32_P5;
+	h += (uint32_t)x->total;
+	for (; p + 4 <= end; p += 4)
+		h = xxh32_rotl(h + xxh_le32(p) * XXH32_P3, 17) * XXH32_P4;
+	for (; p < end; p++)
+		h = xxh32_rotl(h + *p * XXH32_P5, 11) * XXH32_P1;
+	h ^= h >> 15;
+	h *= XXH32_P2;
+	h ^= h >> 13;
+	h *= XXH32_P3;
+	h ^= h >> 16;
+	return h;
+}
+
+uint32_t ckpt_xxh32(const void *buf, size_t len)
+{
+	struct ckpt_xxh32 x;
+
+	ckpt_xxh32_init(&x);
+	ckpt_xxh32_update(&x, buf, len);
+	return ckpt_xxh32_final(&x);
+}
+
+/* A PAGES record's hash of its page bytes, of either type. */
+struct pages_hash {
+	uint32_t type;
+	struct ckpt_xxh64 h64;
+	struct ckpt_xxh32 h32;
+};
+
+static void pages_hash_init(struct pages_hash *x, uint32_t type)
+{
+	x->type = type;
+	if (type == CKPT_PAGES_XXH32)
+		ckpt_xxh32_init(&x->h32);
+	else
+		ckpt_xxh64_init(&x->h64);
+}
+
+static void pages_hash_update(struct pages_hash *x, const void *buf, size_t len)
+{
+	if (x->type == CKPT_PAGES_XXH32)
+		ckpt_xxh32_update(&x->h32, buf, len);
+	else
+		ckpt_xxh64_update(&x->h64, buf, len);
+}
+
+static uint64_t pages_hash_final(const struct pages_hash *x)
+{
+	if (x->type == CKPT_PAGES_XXH32)
+		return ckpt_xxh32_final(&x->h32);
+	return ckpt_xxh64_final(&x->h64);
+}
+
+static uint64_t pages_hash(uint32_t type, const void *buf, size_t len)
+{
+	struct pages_hash x;
+
+	pages_hash_init(&x, type);
+	pages_hash_update(&x, buf, len);
+	return pages_hash_final(&x);
+}
+
 /* ------------------------------------------------------------------ */
 /* Byte order */
 
@@ -454,7 +585,7 @@ static void swap_vma(struct ckpt_vma *v)
 
 static void swap_pages(struct ckpt_pages *p)
 {
-	SWAP(p->addr); SWAP(p->nr_pages); SWAP(p->pad); SWAP(p->hash);
+	SWAP(p->addr); SWAP(p->nr_pages); SWAP(p->hash_type); SWAP(p->hash);
 }
 
 static void swap_thread(struct ckpt_thread *t)
@@ -1146,6 +1277,11 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 		memcpy(&rec->u.pages, p, sizeof(struct ckpt_pages));
 		if (r->swap)
 			swap_pages(&rec->u.pages);
+		if (rec->u.pages.hash_type != CKPT_PAGES_XXH64 &&
+		    rec->u.pages.hash_type != CKPT_PAGES_XXH32)
+			return fail(r, -EINVAL, off,
+				    "PAGES record: unknown hash type %u",
+				    rec->u.pages.hash_type);
 		if ((uint64_t)rec->u.pages.nr_pages * r->hdr.page_size !=
 		    len - sizeof(struct ckpt_pages))
 			return fail(r, -EINVAL, off,
@@ -1559,7 +1695,7 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 	uint64_t off;
 	uint32_t type, len, stored, crc, padded_extra;
 	static const unsigned char zeros[8];
-	struct ckpt_xxh64 data_hash;
+	struct pages_hash data_hash;
 	long long n;
 	int ret;
 
@@ -1621,7 +1757,8 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 		if (ret)
 			return ret;
 		if (type == CKPT_REC_PAGES &&
-		    ckpt_xxh64(p + sizeof(struct ckpt_pages),
+		    pages_hash(rec->u.pages.hash_type,
+			       p + sizeof(struct ckpt_pages),
 			       len - sizeof(struct ckpt_pages)) !=
 		    rec->u.pages.hash)
 			return pages_hash_mismatch(r, off);
@@ -1650,7 +1787,11 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 				    ckpt_rec_type_name(type),
 				    (unsigned long long)r->off);
 		crc = ckpt_crc32(crc, r->buf, keep);
-		ckpt_xxh64_init(&data_hash);
+		/* its type is checked by parse_payload(), once the CRC is */
+		if (type == CKPT_REC_PAGES && keep == sizeof(struct ckpt_pages))
+			pages_hash_init(&data_hash, ckpt_get32(r->buf +
+					offsetof(struct ckpt_pages, hash_type),
+					r->hdr.endian));
 		if (keep < len) {
 			uint32_t left = len - keep;
 			unsigned char chunk[16384];
@@ -1667,7 +1808,7 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 						    "%s record truncated (image ends after %llu bytes)",
 						    ckpt_rec_type_name(type),
 						    (unsigned long long)r->off);
-				ckpt_xxh64_update(&data_hash, chunk, c);
+				pages_hash_update(&data_hash, chunk, c);
 				left -= (uint32_t)c;
 			}
 		}
@@ -1691,7 +1832,7 @@ int ckpt_reader_next(struct ckpt_reader *r, struct ckpt_record *rec)
 		if (ret)
 			return ret;
 		if (type == CKPT_REC_PAGES &&
-		    ckpt_xxh64_final(&data_hash) != rec->u.pages.hash)
+		    pages_hash_final(&data_hash) != rec->u.pages.hash)
 			return pages_hash_mismatch(r, off);
 		rec->payload = type == CKPT_REC_PAGES ? NULL : r->buf;
 	}
@@ -1801,7 +1942,9 @@ int ckpt_image_reseal(void *buf, size_t len)
 		/* a PAGES record's hash of its page bytes, then the CRC */
 		if (fixed < rlen)
 			ckpt_put64(data + offsetof(struct ckpt_pages, hash),
-				   endian, ckpt_xxh64(data + fixed, rlen - fixed));
+				   endian, pages_hash(ckpt_get32(data +
+					offsetof(struct ckpt_pages, hash_type),
+					endian), data + fixed, rlen - fixed));
 		crc = ckpt_crc32(crc, rh, sizeof(rh));
 		crc = ckpt_crc32(crc, data, fixed);
 		crc = ckpt_crc32(crc, data + rlen, (size_t)need - rlen);

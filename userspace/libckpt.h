@@ -58,8 +58,10 @@
  * 5.3: image version 12, TCP connections shut down for writing (CKPT_TCP_FIN)
  * 5.4: image version 13, the address space after the threads (CKPT_DUMP_COW)
  * 5.5: ckpt_snapshot() (CKPT_DUMP_SNAPSHOT)
+ * 5.6: image version 14, page bytes under XXH32 from 32-bit kernels
+ *      (struct ckpt_pages' @pad became @hash_type); ckpt_xxh32()
  */
-#define LIBCKPT_VERSION	"5.5"
+#define LIBCKPT_VERSION	"5.6"
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,8 +94,8 @@ uint32_t ckpt_crc_final(const struct ckpt_crc *c);
 
 /*
  * XXH64 with seed 0, as the kernel's xxh64(): what a PAGES record's hash
- * holds of its page bytes (since 5.2, image version 11).  One call, or
- * init, any updates, final.
+ * holds of its page bytes (since 5.2, image version 11) when its @hash_type
+ * is CKPT_PAGES_XXH64.  One call, or init, any updates, final.
  */
 uint64_t ckpt_xxh64(const void *buf, size_t len);
 
@@ -106,6 +108,23 @@ struct ckpt_xxh64 {
 void ckpt_xxh64_init(struct ckpt_xxh64 *x);
 void ckpt_xxh64_update(struct ckpt_xxh64 *x, const void *buf, size_t len);
 uint64_t ckpt_xxh64_final(const struct ckpt_xxh64 *x);
+
+/*
+ * XXH32 with seed 0, as the kernel's xxh32(): what it holds when the
+ * record's @hash_type is CKPT_PAGES_XXH32 (since 5.6, image version 14:
+ * what a kernel with 32-bit longs writes).
+ */
+uint32_t ckpt_xxh32(const void *buf, size_t len);
+
+struct ckpt_xxh32 {
+	uint32_t v[4];
+	uint64_t total;
+	unsigned char mem[16];
+	unsigned int memsize;
+};
+void ckpt_xxh32_init(struct ckpt_xxh32 *x);
+void ckpt_xxh32_update(struct ckpt_xxh32 *x, const void *buf, size_t len);
+uint32_t ckpt_xxh32_final(const struct ckpt_xxh32 *x);
 
 /* One record, as yielded by ckpt_reader_next(). */
 struct ckpt_record {

@@ -128,6 +128,8 @@ struct variant {
 	int msg_len_delta;		/* its len field only; the bytes stay */
 	uint32_t msg_data_len;		/* 0: t_msg_len() */
 	int wait_place_delta;		/* of each waiting connection */
+	uint32_t pages_hash_type;	/* 0: CKPT_PAGES_XXH64 */
+	int pages_corrupt;		/* a page byte changed after the reseal */
 };
 
 static const struct variant well_formed;
@@ -424,6 +426,7 @@ static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 		     const char *seq, const struct variant *v, size_t *offs)
 {
 	int i, k, nsiginfo = 0, nthread = 0, nmsg = 0, nwait = 0;
+	size_t page_data = 0;
 
 	memset(w, 0, sizeof(*w));
 	w->e = endian;
@@ -474,8 +477,10 @@ static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 			break;
 		case 'G':
 			rec_begin(w, CKPT_REC_PAGES);
-			w64(w, 0x10000 + ps); w32(w, 2); w32(w, 0);
+			w64(w, 0x10000 + ps); w32(w, 2);
+			w32(w, v->pages_hash_type);
 			w64(w, 0);	/* hash: ckpt_image_reseal() */
+			page_data = w->len;
 			for (i = 0; i < 2 * (int)ps; i++)
 				w8(w, (unsigned)(i * 7));
 			rec_end(w);
@@ -572,6 +577,8 @@ static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 		}
 	}
 	CHECK(ckpt_image_reseal(w->buf, w->len) == k);
+	if (v->pages_corrupt && page_data)
+		w->buf[page_data + ps + 1] ^= 0x20;
 	return k;
 }
 
@@ -1000,6 +1007,20 @@ static void test_malformed(int endian, unsigned machine, unsigned ps)
 	build_seq(&w, endian, machine, ps, GOOD_SEQ, &well_formed, NULL);
 	CHECK(reads_ok(&w, 0));
 	free(w.buf);
+
+	/* page bytes under XXH32, as a 32-bit kernel writes them */
+	v = well_formed; v.pages_hash_type = CKPT_PAGES_XXH32;
+	build_seq(&w, endian, machine, ps, GOOD_SEQ, &v, NULL);
+	CHECK(reads_ok(&w, 0));
+	free(w.buf);
+	v = well_formed; v.pages_hash_type = 2;
+	BAD(GOOD_SEQ, &v, 4, "unknown hash type 2");
+	v = well_formed; v.pages_corrupt = 1;
+	expect_bad(endian, machine, ps, GOOD_SEQ, &v, -EBADMSG, 4,
+		   "do not match their hash", __LINE__);
+	v.pages_hash_type = CKPT_PAGES_XXH32;
+	expect_bad(endian, machine, ps, GOOD_SEQ, &v, -EBADMSG, 4,
+		   "do not match their hash", __LINE__);
 
 	/* PROC: counts and lengths that do not add up to the record */
 	v = well_formed; v.ngroups_delta = 1;
@@ -1441,6 +1462,58 @@ static void test_compatible(void)
 	CHECK(strcmp(ckpt_rec_type_name(CKPT_REC_SOCK_MSG), "SOCK_MSG") == 0);
 }
 
+/* Values of the reference xxHash (python3-xxhash 3.2.0), seed 0. */
+static void test_hashes(void)
+{
+	static const struct {
+		size_t len;
+		uint32_t h32;
+		uint64_t h64;
+	} want[] = {
+		{ 0, 0x02cc5d05, 0xef46db3751d8e999ull },
+		{ 1, 0x550d7456, 0xd24ec4f1a98c6e5bull },
+		{ 3, 0x32d153ff, 0x44bc2cf5ad770999ull },
+		{ 4096, 0x693c0bc2, 0x0f6e64be186af6a4ull },
+		{ 12293, 0xc5aab615, 0x2484e410ea5352caull },
+	};
+	static unsigned char b[12293];
+	size_t i, k, cut;
+
+	for (i = 0; i < sizeof(b); i++)
+		b[i] = (unsigned char)(i * 7 + 3);
+	for (k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		const unsigned char *d = b;
+		struct ckpt_xxh32 x32;
+		struct ckpt_xxh64 x64;
+
+		if (want[k].len == 1)
+			d = (const unsigned char *)"a";
+		else if (want[k].len == 3)
+			d = (const unsigned char *)"abc";
+		else if (want[k].len == 4096)
+			for (i = 0; i < 4096; i++)
+				b[i] = (unsigned char)i;
+		CHECK(ckpt_xxh32(d, want[k].len) == want[k].h32);
+		CHECK(ckpt_xxh64(d, want[k].len) == want[k].h64);
+#ifdef WITH_CKPT_UTIL
+		CHECK(ck_xxh32(d, want[k].len) == want[k].h32);
+		CHECK(ck_xxh64(d, want[k].len) == want[k].h64);
+#endif
+		/* streamed in two uneven parts */
+		cut = want[k].len / 3 + 1 < want[k].len ? want[k].len / 3 + 1 : 0;
+		ckpt_xxh32_init(&x32);
+		ckpt_xxh32_update(&x32, d, cut);
+		ckpt_xxh32_update(&x32, d + cut, want[k].len - cut);
+		CHECK(ckpt_xxh32_final(&x32) == want[k].h32);
+		ckpt_xxh64_init(&x64);
+		ckpt_xxh64_update(&x64, d, cut);
+		ckpt_xxh64_update(&x64, d + cut, want[k].len - cut);
+		CHECK(ckpt_xxh64_final(&x64) == want[k].h64);
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(i * 7 + 3);
+	}
+}
+
 int main(void)
 {
 	/* zlib check value */
@@ -1449,6 +1522,7 @@ int main(void)
 #ifdef WITH_CKPT_UTIL
 	CHECK(ck_crc32(0, "123456789", 9) == 0xCBF43926u);
 #endif
+	test_hashes();
 	test_image(CKPT_ENDIAN_LITTLE, EM_X86_64, 4096);
 	test_image(CKPT_ENDIAN_LITTLE, EM_AARCH64, 65536);
 	test_image(CKPT_ENDIAN_BIG, EM_68K, 4096);

@@ -176,6 +176,51 @@ static inline uint64_t ck_xxh64(const void *buf, size_t len)
 	return h;
 }
 
+/* XXH32, seed 0: the hash a 32-bit kernel gives page bytes (linux/ckpt.h). */
+static inline uint32_t ck_rotl32(uint32_t x, int r)
+{
+	return x << r | x >> (32 - r);
+}
+
+static inline uint32_t ck_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline uint32_t ck_xxh32(const void *buf, size_t len)
+{
+	const uint32_t p1 = 0x9E3779B1u, p2 = 0x85EBCA77u, p3 = 0xC2B2AE3Du,
+		       p4 = 0x27D4EB2Fu, p5 = 0x165667B1u;
+	uint32_t v[4] = { p1 + p2, p2, 0, -p1 }, h = p5;
+	const unsigned char *p = buf, *end = p + len;
+	int i;
+
+	for (; p + 16 <= end; p += 16)
+		for (i = 0; i < 4; i++)
+			v[i] = ck_rotl32(v[i] + ck_le32(p + 4 * i) * p2, 13) * p1;
+	if (len >= 16)
+		h = ck_rotl32(v[0], 1) + ck_rotl32(v[1], 7) +
+		    ck_rotl32(v[2], 12) + ck_rotl32(v[3], 18);
+	h += (uint32_t)len;
+	for (; p + 4 <= end; p += 4)
+		h = ck_rotl32(h + ck_le32(p) * p3, 17) * p4;
+	for (; p < end; p++)
+		h = ck_rotl32(h + *p * p5, 11) * p1;
+	h ^= h >> 15;
+	h *= p2;
+	h ^= h >> 13;
+	h *= p3;
+	h ^= h >> 16;
+	return h;
+}
+
+/* A PAGES record's hash of its page bytes, as its @hash_type says. */
+static inline uint64_t ck_pages_hash(uint32_t type, const void *buf, size_t len)
+{
+	return type == CKPT_PAGES_XXH32 ? ck_xxh32(buf, len) : ck_xxh64(buf, len);
+}
+
 /* Of a record's payload, the bytes its CRC covers (PAGES: to its hash). */
 static inline size_t ck_crc_len(uint32_t type, uint32_t rlen)
 {
@@ -330,7 +375,9 @@ static inline int ck_reseal(void *buf, size_t len)
 		memset(rh + 8, 0, 4);
 		if (fixed < rlen)
 			ck_put64(data + offsetof(struct ckpt_pages, hash), endian,
-				 ck_xxh64(data + fixed, rlen - fixed));
+				 ck_pages_hash(ck_get32(data +
+					offsetof(struct ckpt_pages, hash_type),
+					endian), data + fixed, rlen - fixed));
 		crc = ck_crc32(crc, rh, sizeof(rh));
 		crc = ck_crc32(crc, data, fixed);
 		crc = ck_crc32(crc, data + rlen, (size_t)need - rlen);
@@ -389,7 +436,9 @@ static inline int ck_img_verify(const struct ck_img *im)
 			return -EBADMSG;
 		if (fixed < rlen &&
 		    ck_get64(data + offsetof(struct ckpt_pages, hash), endian) !=
-		    ck_xxh64(data + fixed, rlen - fixed))
+		    ck_pages_hash(ck_get32(data +
+				  offsetof(struct ckpt_pages, hash_type), endian),
+				  data + fixed, rlen - fixed))
 			return -EBADMSG;
 		off += CK_RHDR_SIZE + (size_t)need;
 		if (type == CKPT_REC_END)

@@ -488,6 +488,49 @@ TEST(through_pipe)
 	free(im.buf);
 }
 
+/*
+ * Page bytes under the hash the other word size writes (XXH64 from a
+ * 64-bit kernel, XXH32 from a 32-bit one) restore the same: every record's
+ * type changed, its hash made again, then every value checked.
+ */
+TEST(other_page_hash)
+{
+	struct ck_rec r = { 0 };
+	struct ck_img im;
+	int fd, st, e, n = 0;
+	uint32_t other = sizeof(long) == 4 ? CKPT_PAGES_XXH64 : CKPT_PAGES_XXH32;
+	pid_t pid;
+
+	fd = ck_memfd("ckpt-self");
+	ASSERT_LE(0, fd);
+	pid = fork_p(fd);
+	ASSERT_LT(0, pid);
+	st = ck_wait(pid);
+	ASSERT_EQ(0, st);
+	ASSERT_EQ(0, ck_slurp(fd, 1, &im));
+	close(fd);
+	e = ck_img_endian(&im);
+	while (ck_img_next(&im, &r)) {
+		if (r.type != CKPT_REC_PAGES)
+			continue;
+		ck_put32(im.buf + r.off + CK_RHDR_SIZE +
+			 CK_OFF(ckpt_pages, hash_type), e, other);
+		n++;
+	}
+	EXPECT_LT(0, n);
+	ASSERT_LT(0, ck_img_reseal(&im));
+	EXPECT_EQ(0, ck_img_verify(&im));
+	fd = ck_memfd("ckpt-self-other");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ck_write_all(fd, im.buf, im.len));
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	pid = fork_r(fd);
+	ASSERT_LT(0, pid);
+	close(fd);
+	EXPECT_EQ(CK_EXIT_OK, ck_wait(pid));
+	free(im.buf);
+}
+
 /* Dump into a socket: any writable fd will do. */
 TEST(through_socket)
 {
@@ -590,6 +633,10 @@ TEST(image_format)
 
 			EXPECT_EQ(sizeof(struct ckpt_pages) + (uint64_t)nr * page,
 				  r.len);
+			/* the hash of this kernel's word size */
+			EXPECT_EQ(sizeof(long) == 4 ? CKPT_PAGES_XXH32 :
+				  CKPT_PAGES_XXH64,
+				  ck_get32(r.p + CK_OFF(ckpt_pages, hash_type), e));
 			EXPECT_LE(vstart, addr);
 			EXPECT_GE(vend, addr + (uint64_t)nr * page);
 			EXPECT_EQ(0, addr % page);

@@ -18,8 +18,9 @@
  * and stores the value reached in ckpt_rec_hdr.crc, so a reader detects a
  * damaged, reordered or missing record as soon as it has read it.  Page
  * contents are the exception: the CRC of a PAGES record covers its header
- * and its struct ckpt_pages, whose @hash is the XXH64 (seed 0) of the
- * page bytes after it, which a reader checks once it has read them.
+ * and its struct ckpt_pages, whose @hash is a hash of the page bytes after
+ * it (XXH64 or XXH32, as its @hash_type says), which a reader checks once
+ * it has read them.
  *
  * The records come in this order: PROC; the FILEs, MM, VMAs and PAGES of the
  * address space (a FILE before the first record that names it); SIGHAND;
@@ -75,7 +76,7 @@ struct ckpt_dump_args {
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	13
+#define CKPT_IMAGE_VERSION	14
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -693,20 +694,26 @@ struct ckpt_vma {
 	__u32	file;
 };
 
+/* struct ckpt_pages.hash_type */
+#define CKPT_PAGES_XXH64	0	/* XXH64, seed 0 */
+#define CKPT_PAGES_XXH32	1	/* XXH32, seed 0, in @hash's low 32 bits */
+
 /**
  * struct ckpt_pages - a run of page contents (CKPT_REC_PAGES)
  * @addr: address of the first page, inside the preceding VMA
  * @nr_pages: pages of page_size bytes that follow
- * @pad: zero
- * @hash: XXH64, seed 0, of those @nr_pages * page_size bytes (the record's
- *	CRC covers the record up to here)
+ * @hash_type: %CKPT_PAGES_XXH64, or %CKPT_PAGES_XXH32 (what a kernel with
+ *	32-bit longs writes: XXH64's 64-bit multiplies cost such a CPU more
+ *	than the copy)
+ * @hash: that hash of those @nr_pages * page_size bytes (the record's CRC
+ *	covers the record up to here)
  *
  * Pages without a record read as zero (anonymous) or as the file.
  */
 struct ckpt_pages {
 	__aligned_u64 addr;
 	__u32	nr_pages;
-	__u32	pad;
+	__u32	hash_type;
 	__aligned_u64 hash;
 };
 
