@@ -123,6 +123,30 @@ static int same(const uint64_t *mem, size_t len, int gen)
 	return 1;
 }
 
+/* One page in a hundred (1%) to pattern @gen, or back. */
+#define CHANGED_EVERY	100
+#define PAGE_WORDS	(4096 / 8)
+
+static void fill_some(uint64_t *mem, size_t len, int gen)
+{
+	size_t i, k;
+
+	for (i = 0; i < len / 4096; i += CHANGED_EVERY)
+		for (k = i * PAGE_WORDS; k < (i + 1) * PAGE_WORDS; k++)
+			mem[k] = word(gen, k);
+}
+
+/* Pattern @gen, but @some in every hundredth page. */
+static int same_but_some(const uint64_t *mem, size_t len, int gen, int some)
+{
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (mem[i] != word(i / PAGE_WORDS % CHANGED_EVERY ? gen : some, i))
+			return 0;
+	return 1;
+}
+
 /* Write @text to @path at once: a reader sees all of it or nothing. */
 static void put_file(const char *path, const char *text)
 {
@@ -171,6 +195,7 @@ static int take_file(const char *path, char *buf, size_t size)
  */
 static uint64_t *tmem;
 static size_t tlen;
+static int tsome;		/* every hundredth page in pattern 3 ('p') */
 static int tmany;	/* with its threads and files */
 static int tfd[MANY_FILES];
 
@@ -219,7 +244,7 @@ static int target_ok(int gen)
 {
 	int i;
 
-	if (!same(tmem, tlen, gen))
+	if (tsome ? !same_but_some(tmem, tlen, gen, 3) : !same(tmem, tlen, gen))
 		return 0;
 	if (!tmany)
 		return 1;
@@ -330,6 +355,12 @@ static void __attribute__((noreturn)) target(size_t len, int many)
 			fill(tmem, len, 2);
 			put_file(report_path, "dirty\n");
 			break;
+		case 'p':	/* 1% of the pages, or back */
+		case 'P':
+			tsome = cmd[0] == 'p';
+			fill_some(tmem, len, tsome ? 3 : 1);
+			put_file(report_path, "some\n");
+			break;
 		case 'f':
 		case 'F':
 			target_fork(cmd[0] == 'F', dirty_ns);
@@ -385,7 +416,8 @@ enum {
 	S_MEMCPY, S_WRITE, S_READ, S_DUMP_TMPFS, S_DUMP_PIPE, S_FREEZE, S_SIZE, S_ROLLBACK,
 	S_DUMP_ROLLBACK, S_FORK, S_FORK_COW, S_RESTORE, S_CRIU_DUMP,
 	S_CRIU_RESTORE, S_CRIU_SIZE, S_DUMP_COW, S_FREEZE_COW, S_SNAPSHOT,
-	S_FREEZE_SNAP, S_SNAP_ROLLBACK, S_SNAP_ROLLBACK_COW,
+	S_FREEZE_SNAP, S_SNAP_ROLLBACK, S_SNAP_ROLLBACK_COW, S_BASE, S_DIFF,
+	S_DIFF_SIZE, S_DIFF_ROLLBACK,
 	/* the phases, from the trace events, in the order of struct phases */
 	S_DUMP_STOP, S_DUMP_MM, S_DUMP_IO, S_DUMP_HASH, S_DUMP_OTHER,
 	S_RESTORE_MM, S_RESTORE_IO, S_RESTORE_HASH, S_RESTORE_COMMIT,
@@ -398,7 +430,8 @@ static const char *const series_name[NR_SERIES] = {
 	"rollback", "dump_rollback", "fork_rollback", "fork_rollback_cow",
 	"restore", "criu_dump", "criu_restore", "criu_image_mib",
 	"dump_cow", "freeze_cow", "snapshot", "freeze_snapshot",
-	"snapshot_rollback", "snapshot_rollback_cow", "dump_stop", "dump_mm", "dump_io", "dump_hash", "dump_other",
+	"snapshot_rollback", "snapshot_rollback_cow", "base", "diff",
+	"diff_mib", "diff_rollback", "dump_stop", "dump_mm", "dump_io", "dump_hash", "dump_other",
 	"restore_mm", "restore_io", "restore_hash", "restore_commit",
 	"restore_other", "snap_mm", "snap_io", "snap_hash", "snap_commit",
 	"snap_other",
@@ -752,6 +785,47 @@ static void one_run(size_t len, int many, const char *criu, struct series *s)
 		check_ok(buf, "after a rollback to a snapshot");
 	}
 	close(snap);
+
+	/* a base, then a diff once 1% of the pages changed, rolled back to */
+	{
+		char bimg[300], dimg[300];
+		int bfd, dfd, base;
+
+		snprintf(bimg, sizeof(bimg), "%s/base", dir);
+		snprintf(dimg, sizeof(dimg), "%s/diff", dir);
+		bfd = open(bimg, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		dfd = open(dimg, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (bfd < 0 || dfd < 0)
+			die(bimg);
+		t = now_ns();
+		base = ckpt_base(pid, bfd, 0);
+		if (base < 0)
+			die("ckpt_base");
+		add(&s[S_BASE], ms(now_ns() - t));
+		ask('p', buf, sizeof(buf));
+		t = now_ns();
+		if (ckpt_diff(pid, dfd, 0, base))
+			die("ckpt_diff");
+		add(&s[S_DIFF], ms(now_ns() - t));
+		if (fstat(dfd, &st))
+			die("fstat");
+		add(&s[S_DIFF_SIZE], st.st_size / 1048576.0);
+		ask('d', buf, sizeof(buf));
+		if (lseek(dfd, 0, SEEK_SET))
+			die("lseek");
+		t = now_ns();
+		if (ckpt_restore(pid, dfd, 0))
+			die("ckpt_restore in place from a diff");
+		add(&s[S_DIFF_ROLLBACK], ms(now_ns() - t));
+		ask('q', buf, sizeof(buf));
+		check_ok(buf, "after a rollback to a diff");
+		ask('P', buf, sizeof(buf));
+		close(base);
+		close(bfd);
+		close(dfd);
+		unlink(bimg);
+		unlink(dimg);
+	}
 
 	/* the fork trick, bare and re-dirtied */
 	ask('f', buf, sizeof(buf));

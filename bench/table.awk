@@ -62,6 +62,10 @@ END {
 	row("target held still by it (ms)", "freeze_snapshot")
 	row("rollback to it, bare (ms)", "snapshot_rollback")
 	row("rollback to it, re-dirtied (ms)", "snapshot_rollback_cow")
+	row("base dump (--cow, kept) (ms)", "base")
+	row("diff dump, 1% changed (ms)", "diff")
+	row("diff image (MiB)", "diff_mib")
+	row("rollback to the diff (ms)", "diff_rollback")
 	row("fork rollback, bare (ms)", "fork_rollback")
 	row("fork rollback, re-dirtied (ms)", "fork_rollback_cow")
 	if (criu != "none") {
@@ -97,6 +101,7 @@ END {
 	rrow("freeze with --cow / dump", "freeze_cow", "dump_tmpfs")
 	rrow("ckpt rollback / fork, bare", "dump_rollback", "fork_rollback")
 	rrow("ckpt rollback / fork, re-dirtied", "dump_rollback", "fork_rollback_cow")
+	rrow("diff dump (1% changed) / dump", "diff", "dump_tmpfs")
 	rrow("snapshot rollback / fork, bare", "snapshot_rollback", "fork_rollback")
 	rrow("  the same, re-dirtied", "snapshot_rollback_cow", "fork_rollback_cow")
 	if (criu != "none") {

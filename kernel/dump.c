@@ -62,9 +62,10 @@ struct ckpt_dump_cow {
 
 /*
  * Everything the process must be held for.  With %CKPT_DUMP_COW and an
- * address space ckpt_snap_mm_cow() copies, or %CKPT_DUMP_SNAPSHOT, that
- * leaves out the address space, which @cow holds for the caller to write
- * after the threads' records, then the END; else the whole image.
+ * address space ckpt_snap_mm_cow() copies, or %CKPT_DUMP_SNAPSHOT or
+ * %CKPT_DUMP_BASE, whose copy is kept, that leaves out the address space,
+ * which @cow holds for the caller to write after the threads' records,
+ * then the END; else the whole image.
  */
 static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 			  struct task_struct *leader,
@@ -93,7 +94,7 @@ static int ckpt_dump_held(struct ckpt_ctx *ctx, struct ckpt_quiesce *q,
 		if (IS_ERR(snap))
 			err = PTR_ERR(snap);
 	}
-	if (!err && ctx->flags & CKPT_DUMP_SNAPSHOT) {
+	if (!err && ctx->flags & (CKPT_DUMP_SNAPSHOT | CKPT_DUMP_BASE)) {
 		cow->mm = ckpt_snap_mm_hold(snap, mm);
 		if (IS_ERR(cow->mm)) {
 			err = PTR_ERR(cow->mm);
@@ -140,25 +141,31 @@ static int ckpt_dump_cow_mm(struct ckpt_ctx *ctx, struct ckpt_dump_cow *cow)
  * @flags: the dump flags
  * @file_data_max: with %CKPT_DUMP_FILE_DATA, the bound on file content
  * @held_mm: with %CKPT_DUMP_SNAPSHOT, where the copy of the address space
- *	goes, whose private pages the image leaves out; else NULL
+ *	goes, whose private pages the image leaves out; with %CKPT_DUMP_BASE,
+ *	where the copy its pages were written from goes; else NULL
+ * @base: with %CKPT_DUMP_BASE, the base being made, which notes where the
+ *	pages go; with %CKPT_DUMP_DIFF, the base, whose pages the image
+ *	names rather than writes while the process has not written them;
+ *	else NULL
  *
  * Every thread but the caller is held still in its park while the image is
  * written, then released, stopped or killed as @flags say; with
- * %CKPT_DUMP_COW or %CKPT_DUMP_SNAPSHOT released before the address space
- * is written, from its copy.
+ * %CKPT_DUMP_COW, %CKPT_DUMP_SNAPSHOT or %CKPT_DUMP_BASE released before
+ * the address space is written, from its copy.
  *
  * Context: process context; no locks held.
  * Return: 0, or -errno.
  */
 long ckpt_dump_task(struct task_struct *leader, struct file *file,
 		    unsigned int flags, u64 file_data_max,
-		    struct mm_struct **held_mm)
+		    struct mm_struct **held_mm, struct ckpt_base *base)
 {
 	struct ckpt_ctx ctx = {
 		.flags = flags,
 		.task = leader,
 		.file_data_max = file_data_max,
 		.file_data_left = file_data_max,
+		.base = base,
 	};
 	struct ckpt_dump_cow cow = { };
 	struct ckpt_quiesce *q;

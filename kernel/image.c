@@ -578,6 +578,8 @@ int ckpt_read_image_hdr(struct ckpt_ctx *ctx)
 	 */
 	if (!(hdr.flags & CKPT_DUMP_SNAPSHOT) != !ctx->held_mm)
 		return -EINVAL;
+	/* BASE_PAGES records: only in a diff */
+	ctx->diff = hdr.flags & CKPT_DUMP_DIFF;
 	return 0;
 }
 
@@ -682,16 +684,74 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
  */
 int ckpt_read_pages_begin(struct ckpt_ctx *ctx, u32 hash_type)
 {
-	if (hash_type != CKPT_PAGES_XXH64 && hash_type != CKPT_PAGES_XXH32)
-		return -EINVAL;
-	ckpt_hash_reset(&ctx->pages_hash, hash_type);
-	return 0;
+	return ckpt_pages_hash_begin(&ctx->pages_hash, hash_type);
 }
 
 /* Are the pages read since ckpt_read_pages_begin() those of @hash? */
 bool ckpt_read_pages_end(struct ckpt_ctx *ctx, u64 hash)
 {
 	return ckpt_hash_digest(&ctx->pages_hash) == hash;
+}
+
+/**
+ * ckpt_pages_hash_begin - start a hash of page data
+ * @x: its state
+ * @hash_type: %CKPT_PAGES_XXH64 or %CKPT_PAGES_XXH32, of some record
+ *
+ * Return: 0, or -EINVAL for a type unknown.
+ */
+int ckpt_pages_hash_begin(struct ckpt_pages_hash *x, u32 hash_type)
+{
+	if (hash_type != CKPT_PAGES_XXH64 && hash_type != CKPT_PAGES_XXH32)
+		return -EINVAL;
+	ckpt_hash_reset(x, hash_type);
+	return 0;
+}
+
+/* The hash of the page data since ckpt_pages_hash_begin(). */
+u64 ckpt_pages_hash_end(const struct ckpt_pages_hash *x)
+{
+	return ckpt_hash_digest(x);
+}
+
+/**
+ * ckpt_read_base_pages - read pages of a base image's PAGES record
+ * @file: the base image, open for reading
+ * @pos: where the pages are in it; advanced past them
+ * @pages: where to, PAGE_SIZE bytes each
+ * @nr: how many
+ * @x: the hash they go into, in order
+ *
+ * Through vfs_iter_read(), with the checks of a read, straight into the
+ * pages.
+ *
+ * Return: 0, -EBADMSG if the file ends first, -EINTR, or a read error.
+ */
+int ckpt_read_base_pages(struct file *file, loff_t *pos, struct page **pages,
+			 unsigned int nr, struct ckpt_pages_hash *x)
+{
+	size_t len = (size_t)nr * PAGE_SIZE, done = 0, n;
+	struct bio_vec bv[16];
+	struct iov_iter iter;
+	unsigned int cnt, i;
+	ssize_t k;
+
+	while (done < len) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		i = done / PAGE_SIZE;
+		cnt = ckpt_bvecs(bv, ARRAY_SIZE(bv), pages + i, nr - i,
+				 done % PAGE_SIZE, &n);
+		iov_iter_bvec(&iter, ITER_DEST, bv, cnt, n);
+		k = ckpt_restart_is_eintr(vfs_iter_read(file, &iter, pos, 0));
+		if (k < 0)
+			return k;
+		if (!k)
+			return -EBADMSG;
+		done += k;
+	}
+	ckpt_hash_pages(x, pages, nr);
+	return 0;
 }
 
 /**

@@ -115,6 +115,42 @@ struct ckpt_pages_hash {
 };
 
 /**
+ * struct ckpt_base_run - where a PAGES record of a base image went
+ * @addr: its struct ckpt_pages' fields
+ * @offset: the file offset of its header
+ * @hash: as @addr
+ * @nr_pages: as @addr
+ * @hash_type: as @addr
+ */
+struct ckpt_base_run {
+	u64 addr;
+	u64 offset;
+	u64 hash;
+	u32 nr_pages;
+	u32 hash_type;
+};
+
+/**
+ * struct ckpt_base - a base for differential dumps (base.c)
+ * @mm: the copy of the address space the image's pages were written from
+ * @image: the image, opened again for reading
+ * @pid: the process
+ * @runs: the image's PAGES records of anonymous mappings, in address order
+ * @nr_runs: entries in @runs
+ * @max_runs: room in @runs
+ *
+ * Nothing changes it once the dump is done.
+ */
+struct ckpt_base {
+	struct mm_struct *mm;
+	struct file *image;
+	struct pid *pid;
+	struct ckpt_base_run *runs;
+	unsigned int nr_runs;
+	unsigned int max_runs;
+};
+
+/**
  * struct ckpt_ctx - the state of one dump or restore
  * @file: the image (a reference is held)
  * @crc: running CRC-32 (the raw crc32_le() state) of the image so far
@@ -156,6 +192,11 @@ struct ckpt_pages_hash {
  * @max_epoll_items: room in @epoll_items
  * @held_mm: on restore from a snapshot, the copy of the address space it
  *	keeps, whence the private pages come (snapshot.c)
+ * @base: on a dump with %CKPT_DUMP_BASE, the base it makes; with
+ *	%CKPT_DUMP_DIFF, the base it is against (base.c)
+ * @base_file: on a dump with %CKPT_DUMP_DIFF, the object id of the base
+ *	image's FILE record
+ * @diff: on restore, the image is one of %CKPT_DUMP_DIFF
  * @times: where the time went, while the trace event is enabled
  */
 struct ckpt_ctx {
@@ -195,6 +236,9 @@ struct ckpt_ctx {
 	unsigned int nr_epoll_items;
 	unsigned int max_epoll_items;
 	struct mm_struct *held_mm;
+	struct ckpt_base *base;
+	u32 base_file;
+	bool diff;
 	struct ckpt_times times;
 };
 
@@ -253,6 +297,10 @@ int ckpt_read(struct ckpt_ctx *ctx, void *dst, size_t len);
 int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
 		    unsigned int nr);
 int ckpt_read_pages_begin(struct ckpt_ctx *ctx, u32 hash_type);
+int ckpt_pages_hash_begin(struct ckpt_pages_hash *x, u32 hash_type);
+u64 ckpt_pages_hash_end(const struct ckpt_pages_hash *x);
+int ckpt_read_base_pages(struct file *file, loff_t *pos, struct page **pages,
+			 unsigned int nr, struct ckpt_pages_hash *x);
 bool ckpt_read_pages_end(struct ckpt_ctx *ctx, u64 hash);
 int ckpt_read_rec_end(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 int ckpt_rec_fail(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h, int err);
@@ -716,7 +764,7 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags,
 long ckpt_do_restore(pid_t pid, int fd, unsigned int flags);
 long ckpt_dump_task(struct task_struct *leader, struct file *file,
 		    unsigned int flags, u64 file_data_max,
-		    struct mm_struct **held_mm);
+		    struct mm_struct **held_mm, struct ckpt_base *base);
 long ckpt_restore_task(struct task_struct *leader, struct file *file,
 		       unsigned int flags, struct mm_struct *held);
 
@@ -726,6 +774,15 @@ long ckpt_snapshot_dump(struct task_struct *leader, unsigned int flags,
 bool ckpt_is_snapshot(const struct file *file);
 long ckpt_snapshot_restore(struct task_struct *leader, struct file *file,
 			   unsigned int flags);
+
+/* base.c */
+long ckpt_base_dump(struct task_struct *leader, struct file *file,
+		    unsigned int flags, u64 file_data_max);
+long ckpt_diff_dump(struct task_struct *leader, struct file *file,
+		    unsigned int flags, u64 file_data_max, int base_fd);
+int ckpt_base_add_run(struct ckpt_base *base, const struct ckpt_pages *rec,
+		      u64 offset);
+void ckpt_base_free(struct ckpt_base *base);
 
 /* Is the process exiting as a whole, or being replaced by an exec? */
 static inline bool ckpt_group_exiting(struct task_struct *leader)

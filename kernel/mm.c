@@ -81,6 +81,8 @@ struct ckpt_vma_snap {
 	struct file *file;		/* a reference is held */
 	unsigned int first_run;
 	unsigned int nr_runs;
+	unsigned int first_base;	/* the base's records it holds whole */
+	unsigned int nr_base;
 	struct page **copies;		/* CKPT_VMA_SHMEM: its pages, copied */
 };
 
@@ -97,6 +99,10 @@ struct ckpt_mm_snap {
 	struct file *exe_file;
 	struct task_struct *task;	/* the process dumped, for refusals */
 	bool held;			/* private pages: in a held copy */
+	struct ckpt_base *base;		/* %CKPT_DUMP_DIFF: against it */
+	u64 *base_bits;			/* of each base record: pages kept */
+	unsigned int base_cur;		/* the walk's base record */
+	unsigned int base_end;		/* the VMA's last one, + 1 */
 };
 
 static bool ckpt_vma_is_shared_anon(struct vm_area_struct *vma)
@@ -128,9 +134,73 @@ static int ckpt_snap_add(struct ckpt_mm_snap *snap, unsigned long addr,
 	return 0;
 }
 
+/*
+ * The page frame the base's copy of the address space maps at @addr, or
+ * -1.  Its page tables are never freed while the base lives (the copy
+ * never runs, nor has its huge pages collapsed); reclaim may change an
+ * entry meanwhile, which only makes a page found the same one it was.
+ */
+static unsigned long ckpt_base_pfn(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd, pmdval;
+	pte_t *ptep, pte;
+
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return -1UL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return -1UL;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) || pud_bad(*pud))
+		return -1UL;
+	pmd = pmd_offset(pud, addr);
+	pmdval = pmd_read_atomic(pmd);
+	if (pmd_none(pmdval) || !pmd_present(pmdval))
+		return -1UL;
+	if (pmd_trans_huge(pmdval))
+		return pmd_pfn(pmdval) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
+	if (pmd_bad(pmdval))
+		return -1UL;
+	ptep = pte_offset_map(pmd, addr);
+	pte = ptep_get(ptep);
+	pte_unmap(ptep);
+	return pte_present(pte) ? pte_pfn(pte) : -1UL;
+}
+
+/*
+ * With %CKPT_DUMP_DIFF: is the page @pfn at @addr the very page the base's
+ * copy maps there, in a base record the VMA holds whole?  Neither has
+ * written it since the base, as a write to a page both map copies it
+ * first: its bit is set, and it is not written.  Called in address order.
+ */
+static bool ckpt_snap_unchanged(struct ckpt_mm_snap *snap, unsigned long addr,
+				unsigned long pfn)
+{
+	const struct ckpt_base_run *run;
+	unsigned long i;
+
+	for (; snap->base_cur < snap->base_end; snap->base_cur++) {
+		run = &snap->base->runs[snap->base_cur];
+		if (addr < run->addr)
+			return false;
+		i = (addr - run->addr) >> PAGE_SHIFT;
+		if (i < run->nr_pages)
+			break;
+	}
+	if (snap->base_cur == snap->base_end ||
+	    ckpt_base_pfn(snap->base->mm, addr) != pfn)
+		return false;
+	snap->base_bits[snap->base_cur] |= 1ULL << i;
+	return true;
+}
+
 static int ckpt_snap_pte(pte_t *ptep, unsigned long addr, unsigned long next,
 			 struct mm_walk *walk)
 {
+	struct ckpt_mm_snap *snap = walk->private;
 	pte_t pte = ptep_get(ptep);
 
 	if (pte_none(pte))
@@ -141,11 +211,14 @@ static int ckpt_snap_pte(pte_t *ptep, unsigned long addr, unsigned long next,
 		/* The zero page, and file pages not copied on write. */
 		if (!page || !PageAnon(page))
 			return 0;
+		if (snap->base_cur < snap->base_end &&
+		    ckpt_snap_unchanged(snap, addr, pte_pfn(pte)))
+			return 0;
 	} else if (is_pte_marker_entry(pte_to_swp_entry(pte))) {
 		return 0;
 	}
 	/* Present anonymous, swapped out or under migration: it exists. */
-	return ckpt_snap_add(walk->private, addr, 1);
+	return ckpt_snap_add(snap, addr, 1);
 }
 
 /* A transparent huge page is taken whole: the dump never splits it. */
@@ -153,16 +226,26 @@ static int ckpt_snap_pmd(pmd_t *pmd, unsigned long addr, unsigned long next,
 			 struct mm_walk *walk)
 {
 	spinlock_t *ptl = pmd_trans_huge_lock(pmd, walk->vma);
+	struct ckpt_mm_snap *snap = walk->private;
 	int err = 0;
 
 	if (!ptl)
 		return 0;	/* a page table: down to ckpt_snap_pte() */
 	walk->action = ACTION_CONTINUE;
-	/* Under migration, or present, anonymous and not the zero page. */
-	if (!pmd_present(*pmd) ||
-	    (!is_huge_zero_pmd(*pmd) && PageAnon(pmd_page(*pmd))))
-		err = ckpt_snap_add(walk->private, addr,
-				    (next - addr) >> PAGE_SHIFT);
+	if (pmd_present(*pmd) && snap->base_cur < snap->base_end &&
+	    !is_huge_zero_pmd(*pmd) && PageAnon(pmd_page(*pmd))) {
+		/* against a base: each page the base's copy has not */
+		unsigned long pfn = pmd_pfn(*pmd) +
+				    ((addr & ~PMD_MASK) >> PAGE_SHIFT);
+
+		for (; addr < next && !err; addr += PAGE_SIZE, pfn++)
+			if (!ckpt_snap_unchanged(snap, addr, pfn))
+				err = ckpt_snap_add(snap, addr, 1);
+	} else if (!pmd_present(*pmd) ||
+		   (!is_huge_zero_pmd(*pmd) && PageAnon(pmd_page(*pmd)))) {
+		/* Under migration, or present, anonymous, not the zero page. */
+		err = ckpt_snap_add(snap, addr, (next - addr) >> PAGE_SHIFT);
+	}
 	spin_unlock(ptl);
 	return err;
 }
@@ -196,6 +279,33 @@ static int ckpt_refuse_vma(struct ckpt_mm_snap *snap,
 {
 	return ckpt_refuse_task(snap->task, "mapping %lx-%lx: %s",
 				vma->vm_start, vma->vm_end, what);
+}
+
+/*
+ * The base's records an anonymous VMA holds whole, for the walk of its
+ * pages: a page of another, or in a mapping that has changed, is written.
+ */
+static void ckpt_snap_base_runs(struct ckpt_mm_snap *snap,
+				struct ckpt_vma_snap *s)
+{
+	const struct ckpt_base *base = snap->base;
+	unsigned int lo = 0, hi = base->nr_runs, mid;
+
+	while (lo < hi) {		/* the first that starts in it */
+		mid = lo + (hi - lo) / 2;
+		if (base->runs[mid].addr < s->rec.start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	s->first_base = lo;
+	while (lo < base->nr_runs &&
+	       base->runs[lo].addr + ((u64)base->runs[lo].nr_pages << PAGE_SHIFT) <=
+	       s->rec.end)
+		lo++;
+	s->nr_base = lo - s->first_base;
+	snap->base_cur = s->first_base;
+	snap->base_end = lo;
 }
 
 /* Take one VMA into the snapshot; mmap_lock is held. */
@@ -263,6 +373,8 @@ static int ckpt_snap_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 			s->rec.flags |= ckpt_vma_flag_map[i].ckpt;
 	if (vma->vm_file)
 		s->file = get_file(vma->vm_file);
+	if (type == CKPT_VMA_ANON && snap->base)
+		ckpt_snap_base_runs(snap, s);
 	if (type == CKPT_VMA_ANON ||
 	    (type == CKPT_VMA_FILE && !(flags & VM_MAYSHARE))) {
 		int err = snap->held ? 0 : ckpt_snap_pages(mm, vma, snap);
@@ -271,6 +383,8 @@ static int ckpt_snap_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 			return err;
 	}
 	s->nr_runs = snap->nr_runs - s->first_run;
+	snap->base_cur = 0;
+	snap->base_end = 0;
 	return 0;
 }
 
@@ -328,6 +442,7 @@ static void ckpt_snap_free(struct ckpt_mm_snap *snap)
 		fput(snap->exe_file);
 	kvfree(snap->vmas);
 	kvfree(snap->runs);
+	kvfree(snap->base_bits);
 	kfree(snap);
 }
 
@@ -339,6 +454,7 @@ struct ckpt_pages_out {
 	struct ckpt_pages *rec;
 	unsigned long next;
 	unsigned int nr;
+	struct ckpt_base *base;		/* %CKPT_DUMP_BASE: where they go */
 	struct page *pages[CKPT_PAGES_PER_REC];
 };
 
@@ -351,14 +467,19 @@ static void ckpt_pages_drop(struct ckpt_pages_out *out)
 
 static int ckpt_pages_close(struct ckpt_ctx *ctx, struct ckpt_pages_out *out)
 {
+	struct ckpt_pages *rec = out->rec;
+	u64 offset = ctx->start + ctx->pos;	/* of the record, not ended */
 	int err;
 
-	if (!out->rec)
+	if (!rec)
 		return 0;
-	BUILD_BUG_ON(!IS_ALIGNED(sizeof(*out->rec), 8));
-	out->rec->nr_pages = out->nr;
-	err = ckpt_rec_end_pages(ctx, sizeof(*out->rec), out->pages, out->nr,
-				 &out->rec->hash);
+	BUILD_BUG_ON(!IS_ALIGNED(sizeof(*rec), 8));
+	rec->nr_pages = out->nr;
+	err = ckpt_rec_end_pages(ctx, sizeof(*rec), out->pages, out->nr,
+				 &rec->hash);
+	/* the record is still in the buffer, which the next one reuses */
+	if (!err && out->base)
+		err = ckpt_base_add_run(out->base, rec, offset);
 	ckpt_pages_drop(out);
 	return err;
 }
@@ -464,6 +585,40 @@ static int ckpt_dump_shmem(struct ckpt_ctx *ctx, const struct ckpt_vma_snap *s,
 	return err;
 }
 
+/*
+ * Against a base: a BASE_PAGES record for each base record @s holds
+ * whole with a page the process has not written, to be read from there.
+ */
+static int ckpt_dump_base_pages(struct ckpt_ctx *ctx,
+				const struct ckpt_mm_snap *snap,
+				const struct ckpt_vma_snap *s)
+{
+	struct {
+		struct ckpt_base_pages rec;
+		u64 bits;		/* a record has at most 64 pages */
+	} b = { };
+	unsigned int i;
+	int err = 0;
+
+	BUILD_BUG_ON(CKPT_PAGES_PER_REC > 64);
+	BUILD_BUG_ON(sizeof(b) != sizeof(b.rec) + sizeof(u64));
+	for (i = s->first_base; i < s->first_base + s->nr_base && !err; i++) {
+		const struct ckpt_base_run *run = &snap->base->runs[i];
+
+		if (!snap->base_bits[i])
+			continue;
+		b.rec.addr = run->addr;
+		b.rec.offset = run->offset;
+		b.rec.nr_pages = run->nr_pages;
+		b.rec.file = ctx->base_file;
+		b.rec.hash_type = run->hash_type;
+		b.rec.hash = run->hash;
+		b.bits = snap->base_bits[i];
+		err = ckpt_write_rec(ctx, CKPT_REC_BASE_PAGES, &b, sizeof(b));
+	}
+	return err;
+}
+
 static int ckpt_dump_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			 struct ckpt_mm_snap *snap, struct ckpt_vma_snap *s)
 {
@@ -477,9 +632,13 @@ static int ckpt_dump_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			return err;
 	}
 	err = ckpt_write_rec(ctx, CKPT_REC_VMA, &s->rec, sizeof(s->rec));
+	if (!err && s->nr_base)
+		err = ckpt_dump_base_pages(ctx, snap, s);
 	if (err)
 		return err;
 
+	if (s->rec.type == CKPT_VMA_ANON && ctx->flags & CKPT_DUMP_BASE)
+		out.base = ctx->base;
 	if (s->rec.type == CKPT_VMA_SHMEM) {
 		err = ckpt_dump_shmem(ctx, s, &out);
 	} else {
@@ -520,11 +679,24 @@ struct ckpt_mm_snap *ckpt_snap_mm(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	snap->task = ctx->task;
 	/* A snapshot's private pages stay in the copy it holds of @mm. */
 	snap->held = ctx->flags & CKPT_DUMP_SNAPSHOT;
+	if (ctx->flags & CKPT_DUMP_DIFF) {
+		snap->base = ctx->base;
+		snap->base_bits = kvcalloc(max(snap->base->nr_runs, 1U),
+					   sizeof(u64), GFP_KERNEL);
+		if (!snap->base_bits) {
+			ckpt_snap_free(snap);
+			return ERR_PTR(-ENOMEM);
+		}
+	}
 
 	if (mmap_read_lock_killable(mm)) {
 		ckpt_snap_free(snap);
 		return ERR_PTR(-EINTR);
 	}
+	/* the base's copy never runs: its lock is only taken so */
+	if (snap->base)
+		down_read_nested(&snap->base->mm->mmap_lock,
+				 SINGLE_DEPTH_NESTING);
 	ckpt_arch_vdso_range(mm, &vdso_start, &vdso_end);
 	ckpt_snap_mm_fields(mm, snap);
 	{
@@ -536,6 +708,8 @@ struct ckpt_mm_snap *ckpt_snap_mm(struct ckpt_ctx *ctx, struct mm_struct *mm)
 				break;
 		}
 	}
+	if (snap->base)
+		up_read(&snap->base->mm->mmap_lock);
 	mmap_read_unlock(mm);
 	ckpt_phase_end(ctx, &ctx->times.mm, t);
 	if (err) {
@@ -713,6 +887,12 @@ int ckpt_write_mm(struct ckpt_ctx *ctx, struct ckpt_mm_snap *snap,
 
 	if (snap->exe_file) {
 		err = ckpt_dump_file(ctx, snap->exe_file, -1, &snap->mm.exe_file);
+		if (err)
+			goto out_free;
+	}
+	/* the base image, which the BASE_PAGES records name */
+	if (snap->base) {
+		err = ckpt_dump_file(ctx, snap->base->image, -1, &ctx->base_file);
 		if (err)
 			goto out_free;
 	}
@@ -1389,16 +1569,160 @@ static int ckpt_stage_pages(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 	return err;
 }
 
+/* Bit @i of a BASE_PAGES record's bitmap. */
+static bool ckpt_base_bit(const u64 *bits, unsigned long i)
+{
+	return (bits[i / 64] >> (i % 64)) & 1;
+}
+
+/*
+ * Read @nr pages of a base image at *@pos into the staged anonymous VMA
+ * from @addr on; through @bounce for an executable one (as
+ * ckpt_stage_one_page()).
+ */
+static int ckpt_stage_base_run(struct ckpt_mm_stage *st, struct file *file,
+			       loff_t *pos, unsigned long addr,
+			       unsigned long nr, struct ckpt_pages_hash *x,
+			       struct page *bounce)
+{
+	struct vm_area_struct *vma = st->vma;
+	struct page *pages[CKPT_GUP_BATCH];
+	long got, i;
+	int err = 0;
+
+	if (mmap_read_lock_killable(st->mm))
+		return -EINTR;
+	got = get_user_pages_remote(st->mm, addr, nr, FOLL_WRITE | FOLL_FORCE,
+				    pages, NULL, NULL);
+	mmap_read_unlock(st->mm);
+	if (got <= 0)
+		return got ? got : -EFAULT;
+	if (!(vma->vm_flags & VM_EXEC))
+		err = ckpt_read_base_pages(file, pos, pages, got, x);
+	for (i = 0; i < got; i++) {
+		if (vma->vm_flags & VM_EXEC && !err) {
+			err = ckpt_read_base_pages(file, pos, &bounce, 1, x);
+			if (!err) {
+				void *kaddr = kmap_local_page(pages[i]);
+				void *src = kmap_local_page(bounce);
+
+				copy_to_user_page(vma, pages[i],
+						  addr + i * PAGE_SIZE, kaddr,
+						  src, PAGE_SIZE);
+				kunmap_local(src);
+				kunmap_local(kaddr);
+			}
+		}
+		ckpt_page_written(pages[i]);
+		put_page(pages[i]);
+	}
+	ckpt_stage_charge(st, got);
+	if (!err && got < nr)
+		err = -EFAULT;
+	return err;
+}
+
+/*
+ * A BASE_PAGES record: of a PAGES record of the base image, read from
+ * there (the FILE record it names opened it), the pages whose bits are
+ * set go into the staged anonymous VMA; all are read, for its hash.  The
+ * VMA's other pages come from this image's PAGES records after it, or
+ * are zero.  A base record unlike the one the diff was made against is
+ * -ESTALE, page bytes unlike their hash -EBADMSG.
+ */
+static int ckpt_stage_base_pages(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
+				 const struct ckpt_rec_hdr *h)
+{
+	struct {
+		struct ckpt_rec_hdr h;
+		struct ckpt_pages p;
+	} base;
+	u64 bits[DIV_ROUND_UP(CKPT_PAGES_PER_REC, 64)];
+	struct vm_area_struct *vma = st->vma;
+	struct page *scratch = NULL;
+	struct ckpt_pages_hash x;
+	struct ckpt_base_pages b;
+	struct ckpt_obj *obj;
+	unsigned long len, i, n;
+	loff_t pos;
+	ssize_t k;
+	int err;
+
+	err = ckpt_read(ctx, &b, sizeof(b));
+	if (!err && (!b.nr_pages || b.nr_pages > CKPT_PAGES_PER_REC ||
+		     h->len != sizeof(b) + DIV_ROUND_UP(b.nr_pages, 64) * 8))
+		err = -EINVAL;
+	if (!err)
+		err = ckpt_read(ctx, bits, h->len - sizeof(b));
+	if (err == -EINVAL)
+		return ckpt_rec_fail(ctx, h, err);
+	err = err ?: ckpt_read_rec_end(ctx, h);
+	if (err)
+		return err;
+	len = (unsigned long)b.nr_pages * PAGE_SIZE;
+	if (!ctx->diff || !vma || st->vma_type != CKPT_VMA_ANON || b.pad ||
+	    b.addr & ~PAGE_MASK || b.addr < vma->vm_start ||
+	    b.addr > vma->vm_end || len > vma->vm_end - b.addr ||
+	    (b.nr_pages % 64 && bits[b.nr_pages / 64] >> (b.nr_pages % 64)))
+		return -EINVAL;
+	obj = ckpt_obj_find(ctx, b.file);
+	if (!obj || !obj->file || obj->rec.type != CKPT_FILE_REG ||
+	    !(obj->file->f_mode & FMODE_READ))
+		return -EINVAL;
+	/* as a private file mapping: another base, even if it would do */
+	if (!ckpt_file_unchanged(obj)) {
+		pr_info_ratelimited("%s[%d]: the base image has changed since the diff (size or modification time)\n",
+				    current->comm, task_pid_nr(current));
+		return -ESTALE;
+	}
+	err = ckpt_pages_hash_begin(&x, b.hash_type);
+	if (err)
+		return err;
+
+	pos = b.offset;
+	k = kernel_read(obj->file, &base, sizeof(base), &pos);
+	if (k < 0)
+		return k;
+	if (k != sizeof(base) || base.h.type != CKPT_REC_PAGES ||
+	    base.h.len != sizeof(base.p) + len || base.p.addr != b.addr ||
+	    base.p.nr_pages != b.nr_pages ||
+	    base.p.hash_type != b.hash_type || base.p.hash != b.hash)
+		return -ESTALE;
+	scratch = alloc_page(GFP_KERNEL);
+	if (!scratch)
+		return -ENOMEM;
+	for (i = 0; i < b.nr_pages && !err; i += n) {
+		n = 1;
+		if (!ckpt_base_bit(bits, i)) {	/* written since: not this one */
+			err = ckpt_read_base_pages(obj->file, &pos, &scratch, 1,
+						   &x);
+			continue;
+		}
+		while (i + n < b.nr_pages && ckpt_base_bit(bits, i + n) &&
+		       n < CKPT_GUP_BATCH)
+			n++;
+		err = ckpt_stage_base_run(st, obj->file, &pos,
+					  b.addr + i * PAGE_SIZE, n, &x,
+					  scratch);
+	}
+	__free_page(scratch);
+	if (!err && ckpt_pages_hash_end(&x) != b.hash)
+		err = -EBADMSG;
+	return err;
+}
+
 /**
  * ckpt_stage_mm_rec - take an address space record into the new mm
  * @ctx: the context
  * @st: the stage
- * @h: the record's header (CKPT_REC_MM, CKPT_REC_VMA or CKPT_REC_PAGES)
+ * @h: the record's header (CKPT_REC_MM, CKPT_REC_VMA, CKPT_REC_PAGES or
+ *	CKPT_REC_BASE_PAGES)
  *
  * Context: process context, no locks held.
- * Return: 0; -EBADMSG for a damaged record; -EINVAL for a malformed one;
- * -ENOEXEC for a vDSO unlike this kernel's; the errors of mmap() for a
- * mapping that cannot be made; -ENOMEM.
+ * Return: 0; -EBADMSG for a damaged record or base image; -EINVAL for a
+ * malformed one; -ESTALE for a base image unlike the diff's; -ENOEXEC for
+ * a vDSO unlike this kernel's; the errors of mmap() for a mapping that
+ * cannot be made, or of reading the base image; -ENOMEM.
  */
 int ckpt_stage_mm_rec(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 		      const struct ckpt_rec_hdr *h)
@@ -1415,6 +1739,9 @@ int ckpt_stage_mm_rec(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 		break;
 	case CKPT_REC_PAGES:
 		err = ckpt_stage_pages(ctx, st, h);
+		break;
+	case CKPT_REC_BASE_PAGES:
+		err = ckpt_stage_base_pages(ctx, st, h);
 		break;
 	default:
 		err = ckpt_rec_fail(ctx, h, -EINVAL);

@@ -114,6 +114,7 @@ static int ckpt_read_image(struct ckpt_restore *r)
 		case CKPT_REC_MM:
 		case CKPT_REC_VMA:
 		case CKPT_REC_PAGES:
+		case CKPT_REC_BASE_PAGES:
 			err = ckpt_stage_mm_rec(ctx, r->mm, &h);
 			break;
 		case CKPT_REC_PROC:

@@ -91,7 +91,7 @@ long ckpt_snapshot_dump(struct task_struct *leader, unsigned int flags,
 		goto out_free;
 	}
 	ret = ckpt_dump_task(leader, snap->image, flags, file_data_max,
-			     &snap->mm);
+			     &snap->mm, NULL);
 	if (ret)
 		goto out_fput;
 	ret = anon_inode_getfd("[ckpt_snapshot]", &ckpt_snapshot_fops, snap,

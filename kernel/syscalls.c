@@ -101,13 +101,18 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags,
 	    (flags & CKPT_DUMP_COW &&
 	     flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL)) ||
 	    (flags & CKPT_DUMP_SNAPSHOT &&
-	     flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL | CKPT_DUMP_COW)))
+	     flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL | CKPT_DUMP_COW |
+		      CKPT_DUMP_BASE | CKPT_DUMP_DIFF)) ||
+	    (flags & CKPT_DUMP_BASE &&
+	     flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL | CKPT_DUMP_DIFF)))
 		return -EINVAL;
 	ret = ckpt_copy_dump_args(&args, uargs, usize);
 	if (ret)
 		return ret;
 	/* A bound without the flag, or the flag without one. */
 	if (!(flags & CKPT_DUMP_FILE_DATA) != !args.file_data_max)
+		return -EINVAL;
+	if ((!(flags & CKPT_DUMP_DIFF) && args.base_fd) || args.pad)
 		return -EINVAL;
 	target = ckpt_get_target(pid);
 	if (IS_ERR(target))
@@ -117,7 +122,8 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags,
 	 * holding a snapshot of oneself, whose descriptor it would not have.
 	 */
 	ret = -EINVAL;
-	if (flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL | CKPT_DUMP_SNAPSHOT) &&
+	if (flags & (CKPT_DUMP_STOP | CKPT_DUMP_KILL | CKPT_DUMP_SNAPSHOT |
+		     CKPT_DUMP_BASE) &&
 	    same_thread_group(current, target))
 		goto out;
 	if (flags & CKPT_DUMP_SNAPSHOT) {
@@ -131,9 +137,16 @@ long ckpt_do_dump(pid_t pid, int fd, unsigned int flags,
 	f = fdget(fd);
 	if (!f.file)
 		goto out;
-	if (f.file->f_mode & FMODE_WRITE)
+	if (!(f.file->f_mode & FMODE_WRITE))
+		ret = -EBADF;
+	else if (flags & CKPT_DUMP_BASE)
+		ret = ckpt_base_dump(target, f.file, flags, args.file_data_max);
+	else if (flags & CKPT_DUMP_DIFF)
+		ret = ckpt_diff_dump(target, f.file, flags, args.file_data_max,
+				     args.base_fd);
+	else
 		ret = ckpt_dump_task(target, f.file, flags,
-				     args.file_data_max, NULL);
+				     args.file_data_max, NULL, NULL);
 	fdput(f);
 out:
 	put_task_struct(target);
@@ -180,7 +193,8 @@ out:
  * @pid: the process, 0 for the caller's
  * @fd: where the image goes: a file descriptor open for writing
  * @flags: %CKPT_DUMP_STOP or %CKPT_DUMP_KILL for another process;
- *	%CKPT_DUMP_FILE_DATA; %CKPT_DUMP_COW
+ *	%CKPT_DUMP_FILE_DATA; %CKPT_DUMP_COW; %CKPT_DUMP_SNAPSHOT;
+ *	%CKPT_DUMP_BASE or %CKPT_DUMP_DIFF
  * @uargs: struct ckpt_dump_args, or NULL
  * @usize: sizeof(*@uargs), or 0 with NULL
  *
@@ -200,11 +214,18 @@ out:
  * %CKPT_DUMP_SNAPSHOT and @fd -1, the image stays in the kernel, its
  * private pages in that copy, which is kept: the call returns a new
  * close-on-exec file descriptor for it, which ckpt_restore() takes as
- * an image, as often as wanted, and which cannot be read.
+ * an image, as often as wanted, and which cannot be read.  With
+ * %CKPT_DUMP_BASE the image goes to @fd, a regular file, as with
+ * %CKPT_DUMP_COW, and the copy is kept as a base: the call returns a new
+ * close-on-exec descriptor for it.  With %CKPT_DUMP_DIFF and that
+ * descriptor in @uargs->base_fd, the image leaves out the pages the
+ * process has not written since the base, and names them, for a restore
+ * to read them from the base image.
  *
  * Context: process context; sleeps.
  * Return: 0 when the image is written, the snapshot's descriptor with
- * %CKPT_DUMP_SNAPSHOT; %CKPT_RESTORED in a process
+ * %CKPT_DUMP_SNAPSHOT, the base's with %CKPT_DUMP_BASE; %CKPT_RESTORED in
+ * a process
  * restored from it; -EINVAL for unknown flags, both flags or
  * %CKPT_DUMP_COW or %CKPT_DUMP_SNAPSHOT with either, %CKPT_DUMP_STOP,
  * %CKPT_DUMP_KILL or %CKPT_DUMP_SNAPSHOT with the caller's pid, a negative pid,
@@ -218,7 +239,13 @@ out:
  * -EFBIG for file content beyond the bound (the kernel log names either);
  * -EINTR if interrupted; the error of writing to @fd; -ENOMEM; -EMFILE.
  * With %CKPT_DUMP_SNAPSHOT, -EBADF if @fd is not -1, and -EOPNOTSUPP for a
- * mapping with MADV_DONTFORK or MADV_WIPEONFORK.
+ * mapping with MADV_DONTFORK or MADV_WIPEONFORK; so with %CKPT_DUMP_BASE,
+ * which is -EINVAL with %CKPT_DUMP_STOP, %CKPT_DUMP_KILL,
+ * %CKPT_DUMP_SNAPSHOT or %CKPT_DUMP_DIFF, for the caller, or for an @fd
+ * that is no regular file or is open for appending, and -EACCES if the
+ * caller may not read it.  With %CKPT_DUMP_DIFF, -EBADF if
+ * @uargs->base_fd is not open, -EINVAL if it is no base of the process;
+ * a base_fd without the flag, or a pad not zero, is -EINVAL.
  */
 SYSCALL_DEFINE5(ckpt_dump, pid_t, pid, int, fd, unsigned int, flags,
 		const struct ckpt_dump_args __user *, uargs, size_t, usize)

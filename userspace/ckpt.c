@@ -9,6 +9,7 @@
  *		FILE|-
  *	ckpt rollback [--allow-changed-files] PID FILE|-
  *	ckpt snapshot [--allow-changed-files] PID
+ *	ckpt track PID BASE
  *	ckpt show FILE|-
  *	ckpt COMMAND --help
  */
@@ -59,6 +60,7 @@ static const char usage_text[] =
 "                    [--without-children] [--inherit-fd N=FD]... FILE|-\n"
 "       ckpt rollback [--allow-changed-files] PID FILE|-\n"
 "       ckpt snapshot [--allow-changed-files] PID\n"
+"       ckpt track PID BASE\n"
 "       ckpt show FILE|-\n"
 "       ckpt -h|--help | --version\n"
 "\n"
@@ -74,6 +76,9 @@ static const char usage_text[] =
 "  snapshot  keep an image of process PID in the kernel, its memory\n"
 "            copied on write; each line read on standard input rolls the\n"
 "            process back to it, the end of input drops it\n"
+"  track     write an image of process PID to file BASE and keep it as a\n"
+"            base: each line read on standard input names a file to write\n"
+"            a diff to, which holds only what changed since the base\n"
 "  --allow-changed-files  restore even if a file the process has open\n"
 "            changed since the dump (it then reads the file as it is)\n"
 "  --without-children  restore a process that had children without them\n"
@@ -158,6 +163,16 @@ static const struct {
 	  "after the Nth rollback.\n"
 	  "      --allow-changed-files  roll back even if a file it has open was\n"
 	  "                          modified since the snapshot\n" },
+	{ "track",
+	  "usage: ckpt track PID BASE\n"
+	  "Write an image of process PID to the file BASE, its memory copied\n"
+	  "on write as with --cow, and keep that copy as a base; then, for each\n"
+	  "line read on standard input, write to the file it names a diff: an\n"
+	  "image of the process that holds only the pages it wrote since the\n"
+	  "base, and names the others, which a restore reads from BASE (which\n"
+	  "must stay as it is).  The end of input drops the base.  Prints\n"
+	  "\"base of process PID in BASE\" once the base is written, \"diff N in\n"
+	  "FILE (BYTES bytes)\" after the Nth diff.\n" },
 	{ "show",
 	  "usage: ckpt show FILE|-\n"
 	  "Check an image and list its records, the file table included.\n" },
@@ -1599,6 +1614,12 @@ static int cmd_show(const char *path)
 			printf("PAGES  %08llx %u\n", U64(rec.u.pages.addr),
 			       rec.u.pages.nr_pages);
 			break;
+		case CKPT_REC_BASE_PAGES:
+			printf("BASE   %08llx %u of %u from file %u at %#llx\n",
+			       U64(rec.u.base_pages.addr), rec.base_kept,
+			       rec.u.base_pages.nr_pages, rec.u.base_pages.file,
+			       U64(rec.u.base_pages.offset));
+			break;
 		case CKPT_REC_THREAD: {
 			char comm[sizeof(rec.u.thread.comm) + 1];
 
@@ -2518,6 +2539,74 @@ static int cmd_snapshot(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ------------------------------------------------------------------ */
+/* track */
+
+static int cmd_track(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char line[4096];
+	int base, fd, c, ret = 0;
+	unsigned int n = 0;
+	struct stat st;
+	size_t len;
+	long pid;
+
+	optind = 1;
+	while ((c = next_opt(argc, argv, ":h", opts, &ret)) != -1)
+		return c == 'h' ? sub_help("track") : ret;
+	if (argc - optind != 2)
+		return usage_error("track: %s", "needs a PID and a BASE file");
+	if (parse_pid(argv[optind], &pid) || pid == 0)
+		return usage_error("track: '%s' is not a process id other than 0",
+				   argv[optind]);
+	fd = open(argv[optind + 1], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+		  0600);
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, argv[optind + 1],
+			strerror(errno));
+		return EXIT_FAIL;
+	}
+	base = ckpt_base((pid_t)pid, fd, 0);
+	close(fd);
+	if (base < 0) {
+		report(OP_DUMP, errno, pid, argv[optind + 1], NULL);
+		unlink(argv[optind + 1]);
+		return EXIT_FAIL;
+	}
+	printf("base of process %ld in %s\n", pid, argv[optind + 1]);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		len = strcspn(line, "\n");
+		line[len] = 0;
+		if (!len)
+			continue;
+		fd = open(line, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, line,
+				strerror(errno));
+			close(base);
+			return EXIT_FAIL;
+		}
+		if (ckpt_diff((pid_t)pid, fd, 0, base) || fstat(fd, &st)) {
+			report(OP_DUMP, errno, pid, line, NULL);
+			close(fd);
+			unlink(line);
+			close(base);
+			return EXIT_FAIL;
+		}
+		close(fd);
+		printf("diff %u in %s (%lld bytes)\n", ++n, line,
+		       (long long)st.st_size);
+		fflush(stdout);
+	}
+	close(base);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -2558,6 +2647,8 @@ int main(int argc, char **argv)
 		return cmd_rollback(argc - 1, argv + 1);
 	if (!strcmp(cmd, "snapshot"))
 		return cmd_snapshot(argc - 1, argv + 1);
+	if (!strcmp(cmd, "track"))
+		return cmd_track(argc - 1, argv + 1);
 	if (!strcmp(cmd, "dump"))
 		return cmd_dump(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);

@@ -65,6 +65,19 @@ int ckpt_snapshot(pid_t pid)
 	return (int)ckpt_dump(pid, -1, CKPT_DUMP_SNAPSHOT, NULL, 0);
 }
 
+int ckpt_base(pid_t pid, int fd, unsigned int flags)
+{
+	return (int)ckpt_dump(pid, fd, flags | CKPT_DUMP_BASE, NULL, 0);
+}
+
+int ckpt_diff(pid_t pid, int fd, unsigned int flags, int base_fd)
+{
+	struct ckpt_dump_args args = { .base_fd = base_fd };
+
+	return (int)ckpt_dump(pid, fd, flags | CKPT_DUMP_DIFF, &args,
+			      sizeof(args));
+}
+
 /* ------------------------------------------------------------------ */
 /* CRC-32 (zlib) */
 
@@ -588,6 +601,12 @@ static void swap_pages(struct ckpt_pages *p)
 	SWAP(p->addr); SWAP(p->nr_pages); SWAP(p->hash_type); SWAP(p->hash);
 }
 
+static void swap_base_pages(struct ckpt_base_pages *b)
+{
+	SWAP(b->addr); SWAP(b->offset); SWAP(b->nr_pages); SWAP(b->file);
+	SWAP(b->hash_type); SWAP(b->pad); SWAP(b->hash);
+}
+
 static void swap_thread(struct ckpt_thread *t)
 {
 	SWAP(t->tid); SWAP(t->sas_flags); SWAP(t->sigmask);
@@ -700,6 +719,7 @@ const char *ckpt_rec_type_name(uint32_t type)
 	case CKPT_REC_SOCK_DATA: return "SOCK_DATA";
 	case CKPT_REC_TCP:	return "TCP";
 	case CKPT_REC_SOCK_MSG:	return "SOCK_MSG";
+	case CKPT_REC_BASE_PAGES: return "BASE_PAGES";
 	default:		return "UNKNOWN";
 	}
 }
@@ -1290,6 +1310,33 @@ static int parse_payload(struct ckpt_reader *r, struct ckpt_record *rec,
 		if (avail == len)
 			rec->page_data = p + sizeof(struct ckpt_pages);
 		break;
+	case CKPT_REC_BASE_PAGES: {
+		const struct ckpt_base_pages *b = &rec->u.base_pages;
+		uint64_t bits;
+		int i;
+
+		if (len != sizeof(*b) + 8)
+			return fail(r, -EINVAL, off,
+				    "BASE_PAGES record of wrong size");
+		memcpy(&rec->u.base_pages, p, sizeof(*b));
+		if (r->swap)
+			swap_base_pages(&rec->u.base_pages);
+		bits = ckpt_get64(p + sizeof(*b), r->hdr.endian);
+		if (!b->nr_pages || b->nr_pages > 64 || b->pad ||
+		    (b->nr_pages < 64 && bits >> b->nr_pages) ||
+		    (b->hash_type != CKPT_PAGES_XXH64 &&
+		     b->hash_type != CKPT_PAGES_XXH32))
+			return fail(r, -EINVAL, off,
+				    "BASE_PAGES record: bad count, bits or hash type");
+		if (b->offset % 8 || b->offset < sizeof(struct ckpt_image_hdr))
+			return fail(r, -EINVAL, off,
+				    "BASE_PAGES record: offset %#llx is no record's",
+				    (unsigned long long)b->offset);
+		rec->base_bits = bits;
+		for (i = 0; i < 64; i++)
+			rec->base_kept += (bits >> i) & 1;
+		break;
+	}
 	case CKPT_REC_THREAD:
 		if (len != sizeof(struct ckpt_thread))
 			return fail(r, -EINVAL, off, "THREAD record of wrong size");
@@ -1582,6 +1629,7 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 	case CKPT_REC_MM:
 	case CKPT_REC_VMA:
 	case CKPT_REC_PAGES:
+	case CKPT_REC_BASE_PAGES:
 		/* or after the threads, from a copy-on-write dump */
 		if (r->phase == PH_THREADS && !r->seen_mm)
 			r->phase = PH_MM_LAST;
@@ -1600,13 +1648,31 @@ static int check_order(struct ckpt_reader *r, const struct ckpt_record *rec)
 					    (unsigned long long)rec->u.vma.start);
 			r->vma_start = rec->u.vma.start;
 			r->vma_end = rec->u.vma.end;
+		} else if (type == CKPT_REC_BASE_PAGES) {
+			uint64_t a = rec->u.base_pages.addr;
+			uint64_t n = (uint64_t)rec->u.base_pages.nr_pages *
+				     r->hdr.page_size;
+
+			if (!(r->hdr.flags & CKPT_DUMP_DIFF))
+				return out_of_order(r, rec,
+						    "BASE_PAGES only in a diff (CKPT_DUMP_DIFF)");
+			if (r->last_type != CKPT_REC_VMA &&
+			    r->last_type != CKPT_REC_BASE_PAGES)
+				return out_of_order(r, rec,
+						    "BASE_PAGES must follow their VMA, before its PAGES");
+			if (a < r->vma_start || a > r->vma_end ||
+			    n > r->vma_end - a)
+				return fail(r, -EINVAL, rec->offset,
+					    "BASE_PAGES record at %#llx outside its VMA",
+					    (unsigned long long)a);
 		} else if (type == CKPT_REC_PAGES) {
 			uint64_t a = rec->u.pages.addr;
 			uint64_t n = (uint64_t)rec->u.pages.nr_pages *
 				     r->hdr.page_size;
 
 			if (r->last_type != CKPT_REC_VMA &&
-			    r->last_type != CKPT_REC_PAGES)
+			    r->last_type != CKPT_REC_PAGES &&
+			    r->last_type != CKPT_REC_BASE_PAGES)
 				return out_of_order(r, rec,
 						    "PAGES must follow their VMA");
 			if (a < r->vma_start || a > r->vma_end ||

@@ -60,8 +60,10 @@
  * 5.5: ckpt_snapshot() (CKPT_DUMP_SNAPSHOT)
  * 5.6: image version 14, page bytes under XXH32 from 32-bit kernels
  *      (struct ckpt_pages' @pad became @hash_type); ckpt_xxh32()
+ * 5.7: image version 15, differential dumps (CKPT_DUMP_BASE, CKPT_DUMP_DIFF,
+ *      BASE_PAGES records); ckpt_base(), ckpt_diff()
  */
-#define LIBCKPT_VERSION	"5.6"
+#define LIBCKPT_VERSION	"5.7"
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +80,17 @@ long ckpt_restore(pid_t pid, int fd, unsigned int flags);
  * takes as an image, as often as wanted, or -1 with errno.
  */
 int ckpt_snapshot(pid_t pid);
+
+/*
+ * An image of process @pid (not the caller's) written to @fd, a regular
+ * file, that is also a base for differential dumps (CKPT_DUMP_BASE, with
+ * @flags' other dump flags): a new close-on-exec descriptor for the base,
+ * or -1 with errno.  ckpt_diff() writes to @fd an image of @pid in which
+ * the pages it has not written since the base are named, to be read from
+ * the base image at restore (CKPT_DUMP_DIFF): 0, or -1 with errno.
+ */
+int ckpt_base(pid_t pid, int fd, unsigned int flags);
+int ckpt_diff(pid_t pid, int fd, unsigned int flags, int base_fd);
 
 /*
  * CRC-32 as zlib's crc32(): ckpt_crc32(0, NULL, 0) == 0 is the start value,
@@ -152,6 +165,7 @@ struct ckpt_record {
 		struct ckpt_mm mm;
 		struct ckpt_vma vma;
 		struct ckpt_pages pages;
+		struct ckpt_base_pages base_pages;	/* bitmap in base_bits */
 		struct ckpt_thread thread;
 		struct ckpt_regs_x86_64 x86_64;
 		struct ckpt_regs_arm64 arm64;
@@ -183,6 +197,9 @@ struct ckpt_record {
 	/* since 4.2: after the fields of 4.1 */
 	const unsigned char *msg_data;	/* SOCK_MSG: u.sock_msg.len bytes of the
 					 * datagram */
+	/* since 5.7 */
+	uint64_t base_bits;		/* BASE_PAGES: bit i, page i is the base's */
+	uint32_t base_kept;		/* BASE_PAGES: bits set */
 };
 
 struct ckpt_reader {

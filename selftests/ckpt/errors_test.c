@@ -52,7 +52,7 @@ static void copy_img(struct ck_img *dst, const struct ck_img *src)
 TEST(unknown_flags_einval)
 {
 	static const unsigned int dump_bad[] = {
-		1u << 2, 1u << 5, 1u << 31, 0xfffffffcu, CKPT_DUMP_FLAGS | 1u << 7,
+		1u << 2, 1u << 7, 1u << 31, 0xfffffffcu, CKPT_DUMP_FLAGS | 1u << 9,
 	};
 	static const unsigned int restore_bad[] = {
 		1u << 2, 1u << 3, 1u << 31, 0xffffffffu, CKPT_RESTORE_FLAGS | 1u << 7,

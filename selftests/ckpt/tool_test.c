@@ -1226,4 +1226,74 @@ TEST_F(tool, snapshot_rolls_back_on_each_line)
 	close(p[0]);
 }
 
+/*
+ * ckpt track: a base, then a diff on each line; the diff rolls the
+ * counter back to where it was when the diff was written.
+ */
+TEST_F(tool, track_writes_a_diff_on_each_line)
+{
+	char pidstr[16], line[256], want[128];
+	char base[] = "/tmp/ckpt-track-base", diff[] = "/tmp/ckpt-track-diff";
+	char *argv[] = { "ckpt", "track", pidstr, base, NULL };
+	char *roll[] = { "ckpt", "rollback", pidstr, diff, NULL };
+	struct report at, r;
+	int p[2], in[2], out[2];
+	struct stat bst, dst;
+	FILE *o;
+	pid_t pid, t;
+
+	ASSERT_EQ(0, pipe(p));
+	pid = start_counter_how(p[1], 1);
+	close(p[1]);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(sizeof(r), read(p[0], &r, sizeof(r)));	/* counting */
+	usleep(20000);
+	ASSERT_EQ(0, pause_counter(pid, p[0]));
+
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	ASSERT_EQ(0, pipe(in));
+	ASSERT_EQ(0, pipe(out));
+	t = run_tool(argv, in[0], out[1], -1);
+	close(in[0]);
+	close(out[1]);
+	o = fdopen(out[0], "r");
+	ASSERT_NE(NULL, o);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), o));
+	snprintf(want, sizeof(want), "base of process %d in %s\n", pid, base);
+	EXPECT_STREQ(want, line);
+
+	/* it counts on, is paused, and a diff is written there */
+	ASSERT_EQ(0, toggle(pid, p[0]));
+	usleep(20000);
+	ASSERT_EQ(0, pause_counter(pid, p[0]));
+	ASSERT_EQ(0, ask(pid, p[0], &at));
+	snprintf(line, sizeof(line), "%s\n", diff);
+	ASSERT_EQ((ssize_t)strlen(line), write(in[1], line, strlen(line)));
+	ASSERT_NE(NULL, fgets(line, sizeof(line), o));
+	snprintf(want, sizeof(want), "diff 1 in %s (", diff);
+	EXPECT_EQ(0, strncmp(line, want, strlen(want))) TH_LOG("%s", line);
+	close(in[1]);
+	EXPECT_EQ(0, ck_wait(t));
+	fclose(o);
+	ASSERT_EQ(0, stat(base, &bst));
+	ASSERT_EQ(0, stat(diff, &dst));
+	EXPECT_GT(bst.st_size, dst.st_size);
+
+	/* it counts on again; rolled back to the diff, it is at the count */
+	ASSERT_EQ(0, toggle(pid, p[0]));
+	usleep(20000);
+	ASSERT_EQ(0, pause_counter(pid, p[0]));
+	ASSERT_EQ(0, ask(pid, p[0], &r));
+	EXPECT_LT(at.counter, r.counter);
+	EXPECT_EQ(0, ck_wait(run_tool(roll, -1, -1, -1)));
+	ASSERT_EQ(0, ask(pid, p[0], &r));
+	EXPECT_EQ(at.counter, r.counter);
+	EXPECT_EQ(pid, r.pid);
+	kill(pid, SIGKILL);
+	ck_wait(pid);
+	close(p[0]);
+	unlink(base);
+	unlink(diff);
+}
+
 TEST_HARNESS_MAIN

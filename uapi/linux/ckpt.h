@@ -22,8 +22,9 @@
  * it (XXH64 or XXH32, as its @hash_type says), which a reader checks once
  * it has read them.
  *
- * The records come in this order: PROC; the FILEs, MM, VMAs and PAGES of the
- * address space (a FILE before the first record that names it); SIGHAND;
+ * The records come in this order: PROC; the FILEs, MM, VMAs, BASE_PAGES and
+ * PAGES of the address space (a FILE before the first record that names
+ * it); SIGHAND;
  * the pending SIGINFOs; the FILEs and FDs of the file descriptor table;
  * a THREAD and its REGS for each thread, the thread group leader first;
  * END.
@@ -46,14 +47,20 @@
 #define CKPT_DUMP_FILE_DATA	(1U << 2)	/* with the files open for writing */
 #define CKPT_DUMP_COW		(1U << 3)	/* let it run on while pages are written */
 #define CKPT_DUMP_SNAPSHOT	(1U << 4)	/* kept in the kernel: returns an fd */
+#define CKPT_DUMP_BASE		(1U << 5)	/* a base for diffs: returns an fd */
+#define CKPT_DUMP_DIFF		(1U << 6)	/* what changed since a base */
 #define CKPT_DUMP_FLAGS		(CKPT_DUMP_STOP | CKPT_DUMP_KILL | \
 				 CKPT_DUMP_FILE_DATA | CKPT_DUMP_COW | \
-				 CKPT_DUMP_SNAPSHOT)
+				 CKPT_DUMP_SNAPSHOT | CKPT_DUMP_BASE | \
+				 CKPT_DUMP_DIFF)
 
 /**
  * struct ckpt_dump_args - ckpt_dump()'s arguments beyond its flags
  * @file_data_max: with %CKPT_DUMP_FILE_DATA, the most bytes of file
  *	content the image may carry, over all files; else 0
+ * @base_fd: with %CKPT_DUMP_DIFF, the descriptor a dump with
+ *	%CKPT_DUMP_BASE of the same process returned; else 0
+ * @pad: zero
  *
  * Passed with its size, as clone3() and openat2() take theirs: a caller
  * built against an older, shorter struct passes its size, and the kernel
@@ -63,9 +70,12 @@
  */
 struct ckpt_dump_args {
 	__aligned_u64 file_data_max;
+	__s32	base_fd;
+	__u32	pad;
 };
 
 #define CKPT_DUMP_ARGS_SIZE_VER0 8	/* sizeof first published struct */
+#define CKPT_DUMP_ARGS_SIZE_VER1 16	/* with @base_fd */
 
 /* ckpt_restore() flags */
 #define CKPT_RESTORE_CHANGED_FILES (1U << 0)	/* open files may have changed */
@@ -76,7 +86,7 @@ struct ckpt_dump_args {
 /* Image header */
 #define CKPT_MAGIC		"\177CKPTIM\n"
 #define CKPT_MAGIC_LEN		8
-#define CKPT_IMAGE_VERSION	14
+#define CKPT_IMAGE_VERSION	15
 
 #define CKPT_ENDIAN_LITTLE	1
 #define CKPT_ENDIAN_BIG		2
@@ -131,6 +141,7 @@ struct ckpt_image_hdr {
 #define CKPT_REC_SOCK_DATA	21	/* struct ckpt_sock_data + bytes */
 #define CKPT_REC_TCP		22	/* struct ckpt_tcp */
 #define CKPT_REC_SOCK_MSG	23	/* struct ckpt_sock_msg + address + bytes */
+#define CKPT_REC_BASE_PAGES	24	/* struct ckpt_base_pages + bitmap */
 
 /**
  * struct ckpt_rec_hdr - the header of each record
@@ -714,6 +725,35 @@ struct ckpt_pages {
 	__aligned_u64 addr;
 	__u32	nr_pages;
 	__u32	hash_type;
+	__aligned_u64 hash;
+};
+
+/**
+ * struct ckpt_base_pages - pages of the base image (CKPT_REC_BASE_PAGES)
+ * @addr: address of the base's PAGES record's first page, inside the
+ *	preceding VMA, as are all its pages
+ * @offset: file offset of that record's header in the base image
+ * @nr_pages: its pages
+ * @file: id of the FILE record of the base image
+ * @hash_type: that record's
+ * @pad: zero
+ * @hash: that record's
+ *
+ * Only in an image of %CKPT_DUMP_DIFF, where it comes after its VMA,
+ * before the VMA's PAGES.  A bitmap of @nr_pages bits follows, in __u64
+ * words (bit i of word i / 64 is (word >> (i % 64)) & 1): bit i set, the
+ * page at @addr + i * page_size is the base's page i, which the process
+ * has not written since; bit i clear, it is what the image's own PAGES
+ * say, or zero.  Restore reads the record, whose fields must match these,
+ * and all its pages, whose hash must be @hash.
+ */
+struct ckpt_base_pages {
+	__aligned_u64 addr;
+	__aligned_u64 offset;
+	__u32	nr_pages;
+	__u32	file;
+	__u32	hash_type;
+	__u32	pad;
 	__aligned_u64 hash;
 };
 
