@@ -152,7 +152,8 @@ out_free:
  *
  * Context: process context; no locks held.
  * Return: 0; -EBADF if @base_fd is not open, -EINVAL if it is not a base
- * of this process; -errno as ckpt_dump_task().
+ * of this process; -ESTALE if the base image has been removed since, which
+ * a restore of the diff could not read; -errno as ckpt_dump_task().
  */
 long ckpt_diff_dump(struct task_struct *leader, struct file *file,
 		    unsigned int flags, u64 file_data_max, int base_fd)
@@ -169,6 +170,12 @@ long ckpt_diff_dump(struct task_struct *leader, struct file *file,
 	base = f.file->private_data;
 	if (base->pid != task_tgid(leader))
 		goto out;
+	ret = -ESTALE;
+	if (d_unlinked(base->image->f_path.dentry)) {
+		pr_info_ratelimited("%s[%d]: the base image has been removed: no diff against it\n",
+				    current->comm, task_pid_nr(current));
+		goto out;
+	}
 	ret = ckpt_dump_task(leader, file, flags, file_data_max, NULL, base);
 out:
 	fdput(f);

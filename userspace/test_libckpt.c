@@ -130,6 +130,8 @@ struct variant {
 	int wait_place_delta;		/* of each waiting connection */
 	uint32_t pages_hash_type;	/* 0: CKPT_PAGES_XXH64 */
 	int pages_corrupt;		/* a page byte changed after the reseal */
+	uint32_t hdr_flags;		/* the header's dump flags */
+	uint64_t base_bits;		/* 0: 0x5 */
 };
 
 static const struct variant well_formed;
@@ -436,7 +438,7 @@ static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 	w16(w, machine);
 	w32(w, CKPT_IMAGE_VERSION);
 	w32(w, ps);
-	w32(w, 0);
+	w32(w, v->hdr_flags);
 	w32(w, 96);
 	w32(w, 0);
 	{
@@ -483,6 +485,14 @@ static int build_seq(struct w *w, int endian, unsigned machine, unsigned ps,
 			page_data = w->len;
 			for (i = 0; i < 2 * (int)ps; i++)
 				w8(w, (unsigned)(i * 7));
+			rec_end(w);
+			break;
+		case 'B':	/* pages 0 and 2 of a base record of 4 */
+			rec_begin(w, CKPT_REC_BASE_PAGES);
+			w64(w, 0x10000); w64(w, 4096);
+			w32(w, 4); w32(w, 9); w32(w, CKPT_PAGES_XXH64); w32(w, 0);
+			w64(w, 0x1234);
+			w64(w, v->base_bits ? v->base_bits : 0x5);
 			rec_end(w);
 			break;
 		case 'W':
@@ -1015,6 +1025,18 @@ static void test_malformed(int endian, unsigned machine, unsigned ps)
 	free(w.buf);
 	v = well_formed; v.pages_hash_type = 2;
 	BAD(GOOD_SEQ, &v, 4, "unknown hash type 2");
+
+	/* BASE_PAGES: in a diff, after their VMA, before its PAGES */
+	v = well_formed; v.hdr_flags = CKPT_DUMP_DIFF;
+	build_seq(&w, endian, machine, ps, "PFMVBGWHIIDTRE", &v, NULL);
+	CHECK(reads_ok(&w, 0));
+	free(w.buf);
+	v = well_formed;
+	BAD("PFMVBGWHIIDTRE", &v, 4, "only in a diff");
+	v.hdr_flags = CKPT_DUMP_DIFF;
+	BAD("PFMVGBWHIIDTRE", &v, 5, "before its PAGES");
+	v.base_bits = 0x10;	/* bit 4 of a record of 4 pages */
+	BAD("PFMVBGWHIIDTRE", &v, 4, "bad count, bits");
 	v = well_formed; v.pages_corrupt = 1;
 	expect_bad(endian, machine, ps, GOOD_SEQ, &v, -EBADMSG, 4,
 		   "do not match their hash", __LINE__);

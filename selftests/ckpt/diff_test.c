@@ -267,14 +267,27 @@ TEST(diff_restores_what_changed_since_the_base)
 
 	/* ckpt show reads the diff, and lists what it takes from the base */
 	{
-		FILE *f = popen("/bin/ckpt show " DIFF_PATH, "r");
 		char line[256];
-		int nbase = 0;
+		int nbase = 0, p[2];
+		pid_t show;
+		FILE *f;
 
+		ASSERT_EQ(0, pipe(p));
+		fflush(NULL);
+		show = fork();
+		ASSERT_LE(0, show);
+		if (show == 0) {
+			dup2(p[1], 1);
+			execl("/bin/ckpt", "ckpt", "show", DIFF_PATH, (char *)NULL);
+			_exit(127);
+		}
+		close(p[1]);
+		f = fdopen(p[0], "r");
 		ASSERT_NE(NULL, f);
 		while (fgets(line, sizeof(line), f))
 			nbase += strstr(line, " BASE ") != NULL;
-		EXPECT_EQ(0, pclose(f));
+		fclose(f);
+		EXPECT_EQ(0, ck_wait(show));
 		EXPECT_LT(0, nbase);
 	}
 
@@ -534,6 +547,19 @@ TEST(misuses_are_refused_with_nothing_written)
 	EXPECT_EQ(0, ckpt_dump(other, fd, CKPT_DUMP_DIFF, &args,
 			       sizeof(args)));
 	EXPECT_LT(0, file_size(DIFF_PATH));
+	/* a base image removed: no diff a restore could not read */
+	ASSERT_EQ(0, rename(BASE_PATH, BASE_PATH "2"));
+	ASSERT_EQ(0, ftruncate(fd, 0));
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	EXPECT_EQ(0, ckpt_dump(other, fd, CKPT_DUMP_DIFF, &args,
+			       sizeof(args)));	/* moved: named where it is */
+	ASSERT_EQ(0, unlink(BASE_PATH "2"));
+	ASSERT_EQ(0, ftruncate(fd, 0));
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	EXPECT_EQ(-1, ckpt_dump(other, fd, CKPT_DUMP_DIFF, &args,
+				sizeof(args)));
+	EXPECT_EQ(ESTALE, errno);
+	EXPECT_EQ(0, file_size(DIFF_PATH));
 	b2 = ckpt_restore(other, (int)base, 0);
 	EXPECT_EQ(-1, b2);
 	EXPECT_EQ(EINVAL, errno);
@@ -548,7 +574,6 @@ TEST(misuses_are_refused_with_nothing_written)
 	close(rep);
 	close(rep2);
 	unlink(DIFF_PATH);
-	unlink(BASE_PATH);
 }
 
 TEST_HARNESS_MAIN
