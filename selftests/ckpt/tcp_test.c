@@ -315,12 +315,16 @@ TEST(a_connection_to_itself_ipv6)
 /*
  * A client on @fd: sends records from 0 on, at most AHEAD ahead of those
  * it got back, and checks that each comes back once, in order.  Writes a
- * byte to @progress (-1: none) once RECORDS / 4 came back.  Exits 0 once
- * RECORDS came back; 20 on a reset or an error, 21 on a wrong record, 22
- * if nothing came for 60 s.
+ * byte to @progress (-1: none) once RECORDS / 4 came back, and then, once
+ * RECORDS / 2 did, waits for a byte from it (so that no client is done,
+ * its connection closed, before the test has dumped the server).  Exits 0
+ * once RECORDS came back; 20 on a reset or an error, 21 on a wrong record,
+ * 22 if nothing came for 60 s.
  */
 static void __attribute__((noreturn)) client(int fd, int progress)
 {
+	char c;
+
 	uint32_t next = 0, got = 0, i;
 	unsigned char in[4 * AHEAD], out[4];
 	size_t have = 0;
@@ -353,6 +357,9 @@ static void __attribute__((noreturn)) client(int fd, int progress)
 			got++;
 			if (got == RECORDS / 4 && progress >= 0 &&
 			    write(progress, "p", 1) != 1)
+				_exit(20);
+			if (got == RECORDS / 2 && progress >= 0 &&
+			    read(progress, &c, 1) != 1)
 				_exit(20);
 		}
 		memmove(in, in + i, have - i);
@@ -476,7 +483,8 @@ TEST(a_server_killed_and_restored_keeps_its_clients)
 
 	ASSERT_LE(0, img);
 	ASSERT_EQ(0, ck_loopback_up());
-	ASSERT_EQ(0, pipe(progress));
+	/* both ways: progress from the clients, and their go on */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, progress));
 	server_listener = ck_listener(AF_INET, 0);
 	ASSERT_LE(0, server_listener);
 	port = ck_port_of(server_listener);
@@ -498,6 +506,8 @@ TEST(a_server_killed_and_restored_keeps_its_clients)
 	usleep(500000);
 	r = restorer(img);
 	ASSERT_LT(0, r);
+	for (i = 0; i < NR_CLIENTS; i++)
+		ASSERT_EQ(1, write(progress[0], "g", 1));
 	for (i = 0; i < NR_CLIENTS; i++) {
 		st = ck_wait(clients[i]);
 		EXPECT_EQ(0, st) TH_LOG("client %d: %s", i, STATUS(st));
