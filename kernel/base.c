@@ -35,6 +35,18 @@
 
 #include "internal.h"
 
+/* Free what ckpt_base_dump() made of @base, all or part. */
+static void ckpt_base_free(struct ckpt_base *base)
+{
+	if (base->mm)
+		mmput(base->mm);
+	if (base->image)
+		fput(base->image);
+	put_pid(base->pid);
+	kvfree(base->runs);
+	kfree(base);
+}
+
 static int ckpt_base_release(struct inode *inode, struct file *file)
 {
 	struct ckpt_base *base = file->private_data;
@@ -47,47 +59,6 @@ static const struct file_operations ckpt_base_fops = {
 	.release	= ckpt_base_release,
 	.llseek		= noop_llseek,
 };
-
-/**
- * ckpt_base_free - free a base
- * @base: what ckpt_base_dump() made, or the part of it made so far
- */
-void ckpt_base_free(struct ckpt_base *base)
-{
-	if (base->mm)
-		mmput(base->mm);
-	if (base->image)
-		fput(base->image);
-	put_pid(base->pid);
-	kvfree(base->runs);
-	kfree(base);
-}
-
-/**
- * ckpt_base_add_run - note where a PAGES record of an anonymous mapping went
- * @base: the base being written
- * @rec: the record, its hash done
- * @offset: the file offset of its header
- *
- * Return: 0 or -ENOMEM.
- */
-int ckpt_base_add_run(struct ckpt_base *base, const struct ckpt_pages *rec,
-		      u64 offset)
-{
-	struct ckpt_base_run *run;
-
-	if (base->nr_runs == base->max_runs &&
-	    ckpt_grow((void **)&base->runs, &base->max_runs,
-		      sizeof(*base->runs)))
-		return -ENOMEM;
-	run = &base->runs[base->nr_runs++];
-	run->addr = rec->addr;
-	run->offset = offset;
-	run->hash = rec->hash;
-	run->nr_pages = rec->nr_pages;
-	run->hash_type = rec->hash_type;
-	return 0;
-}
 
 /**
  * ckpt_base_dump - write a base image of a process, and keep the base

@@ -780,9 +780,6 @@ long ckpt_base_dump(struct task_struct *leader, struct file *file,
 		    unsigned int flags, u64 file_data_max);
 long ckpt_diff_dump(struct task_struct *leader, struct file *file,
 		    unsigned int flags, u64 file_data_max, int base_fd);
-int ckpt_base_add_run(struct ckpt_base *base, const struct ckpt_pages *rec,
-		      u64 offset);
-void ckpt_base_free(struct ckpt_base *base);
 
 /* Is the process exiting as a whole, or being replaced by an exec? */
 static inline bool ckpt_group_exiting(struct task_struct *leader)

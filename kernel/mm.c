@@ -465,6 +465,25 @@ static void ckpt_pages_drop(struct ckpt_pages_out *out)
 	out->rec = NULL;
 }
 
+/* With %CKPT_DUMP_BASE: where a PAGES record of an anonymous VMA went. */
+static int ckpt_base_add_run(struct ckpt_base *base,
+			     const struct ckpt_pages *rec, u64 offset)
+{
+	struct ckpt_base_run *run;
+
+	if (base->nr_runs == base->max_runs &&
+	    ckpt_grow((void **)&base->runs, &base->max_runs,
+		      sizeof(*base->runs)))
+		return -ENOMEM;
+	run = &base->runs[base->nr_runs++];
+	run->addr = rec->addr;
+	run->offset = offset;
+	run->hash = rec->hash;
+	run->nr_pages = rec->nr_pages;
+	run->hash_type = rec->hash_type;
+	return 0;
+}
+
 static int ckpt_pages_close(struct ckpt_ctx *ctx, struct ckpt_pages_out *out)
 {
 	struct ckpt_pages *rec = out->rec;
