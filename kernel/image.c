@@ -716,6 +716,7 @@ u64 ckpt_pages_hash_end(const struct ckpt_pages_hash *x)
 
 /**
  * ckpt_read_base_pages - read pages of a base image's PAGES record
+ * @ctx: the context, whose times count the reads and the hash
  * @file: the base image, open for reading
  * @pos: where the pages are in it; advanced past them
  * @pages: where to, PAGE_SIZE bytes each
@@ -727,14 +728,16 @@ u64 ckpt_pages_hash_end(const struct ckpt_pages_hash *x)
  *
  * Return: 0, -EBADMSG if the file ends first, -EINTR, or a read error.
  */
-int ckpt_read_base_pages(struct file *file, loff_t *pos, struct page **pages,
-			 unsigned int nr, struct ckpt_pages_hash *x)
+int ckpt_read_base_pages(struct ckpt_ctx *ctx, struct file *file, loff_t *pos,
+			 struct page **pages, unsigned int nr,
+			 struct ckpt_pages_hash *x)
 {
 	size_t len = (size_t)nr * PAGE_SIZE, done = 0, n;
+	u64 t0 = ckpt_clock(ctx), t1;
 	struct bio_vec bv[16];
 	struct iov_iter iter;
 	unsigned int cnt, i;
-	ssize_t k;
+	ssize_t k = 0;
 
 	while (done < len) {
 		if (fatal_signal_pending(current))
@@ -744,13 +747,16 @@ int ckpt_read_base_pages(struct file *file, loff_t *pos, struct page **pages,
 				 done % PAGE_SIZE, &n);
 		iov_iter_bvec(&iter, ITER_DEST, bv, cnt, n);
 		k = ckpt_restart_is_eintr(vfs_iter_read(file, &iter, pos, 0));
-		if (k < 0)
-			return k;
-		if (!k)
-			return -EBADMSG;
+		if (k <= 0)
+			break;
 		done += k;
 	}
+	t1 = ckpt_clock(ctx);
+	ctx->times.io += t1 - t0;
+	if (done < len)
+		return k < 0 ? k : -EBADMSG;
 	ckpt_hash_pages(x, pages, nr);
+	ctx->times.hash += ckpt_clock(ctx) - t1;
 	return 0;
 }
 

@@ -299,8 +299,9 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
 int ckpt_read_pages_begin(struct ckpt_ctx *ctx, u32 hash_type);
 int ckpt_pages_hash_begin(struct ckpt_pages_hash *x, u32 hash_type);
 u64 ckpt_pages_hash_end(const struct ckpt_pages_hash *x);
-int ckpt_read_base_pages(struct file *file, loff_t *pos, struct page **pages,
-			 unsigned int nr, struct ckpt_pages_hash *x);
+int ckpt_read_base_pages(struct ckpt_ctx *ctx, struct file *file, loff_t *pos,
+			 struct page **pages, unsigned int nr,
+			 struct ckpt_pages_hash *x);
 bool ckpt_read_pages_end(struct ckpt_ctx *ctx, u64 hash);
 int ckpt_read_rec_end(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h);
 int ckpt_rec_fail(struct ckpt_ctx *ctx, const struct ckpt_rec_hdr *h, int err);

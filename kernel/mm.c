@@ -1599,8 +1599,8 @@ static bool ckpt_base_bit(const u64 *bits, unsigned long i)
  * from @addr on; through @bounce for an executable one (as
  * ckpt_stage_one_page()).
  */
-static int ckpt_stage_base_run(struct ckpt_mm_stage *st, struct file *file,
-			       loff_t *pos, unsigned long addr,
+static int ckpt_stage_base_run(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
+			       struct file *file, loff_t *pos, unsigned long addr,
 			       unsigned long nr, struct ckpt_pages_hash *x,
 			       struct page *bounce)
 {
@@ -1617,10 +1617,11 @@ static int ckpt_stage_base_run(struct ckpt_mm_stage *st, struct file *file,
 	if (got <= 0)
 		return got ? got : -EFAULT;
 	if (!(vma->vm_flags & VM_EXEC))
-		err = ckpt_read_base_pages(file, pos, pages, got, x);
+		err = ckpt_read_base_pages(ctx, file, pos, pages, got, x);
 	for (i = 0; i < got; i++) {
 		if (vma->vm_flags & VM_EXEC && !err) {
-			err = ckpt_read_base_pages(file, pos, &bounce, 1, x);
+			err = ckpt_read_base_pages(ctx, file, pos, &bounce, 1,
+						   x);
 			if (!err) {
 				void *kaddr = kmap_local_page(pages[i]);
 				void *src = kmap_local_page(bounce);
@@ -1713,14 +1714,14 @@ static int ckpt_stage_base_pages(struct ckpt_ctx *ctx, struct ckpt_mm_stage *st,
 	for (i = 0; i < b.nr_pages && !err; i += n) {
 		n = 1;
 		if (!ckpt_base_bit(bits, i)) {	/* written since: not this one */
-			err = ckpt_read_base_pages(obj->file, &pos, &scratch, 1,
-						   &x);
+			err = ckpt_read_base_pages(ctx, obj->file, &pos,
+						   &scratch, 1, &x);
 			continue;
 		}
 		while (i + n < b.nr_pages && ckpt_base_bit(bits, i + n) &&
 		       n < CKPT_GUP_BATCH)
 			n++;
-		err = ckpt_stage_base_run(st, obj->file, &pos,
+		err = ckpt_stage_base_run(ctx, st, obj->file, &pos,
 					  b.addr + i * PAGE_SIZE, n, &x,
 					  scratch);
 	}
