@@ -312,7 +312,8 @@ static void ckpt_hash_pages(struct ckpt_pages_hash *x, struct page **pages,
 	}
 }
 
-static u64 ckpt_hash_digest(const struct ckpt_pages_hash *x)
+/* The hash of the page data since ckpt_pages_hash_begin(). */
+u64 ckpt_pages_hash_end(const struct ckpt_pages_hash *x)
 {
 	if (x->type == CKPT_PAGES_XXH32)
 		return xxh32_digest(&x->h32);
@@ -349,7 +350,7 @@ int ckpt_rec_end_pages(struct ckpt_ctx *ctx, size_t len, struct page **pages,
 	t0 = ckpt_clock(ctx);
 	ckpt_hash_reset(&x, CKPT_PAGES_HASH);
 	ckpt_hash_pages(&x, pages, nr);
-	*hash = ckpt_hash_digest(&x);
+	*hash = ckpt_pages_hash_end(&x);
 	ctx->times.hash += ckpt_clock(ctx) - t0;
 	h->len = len + (size_t)nr * PAGE_SIZE;
 	h->crc = 0;
@@ -609,6 +610,40 @@ int ckpt_read_rec_hdr(struct ckpt_ctx *ctx, struct ckpt_rec_hdr *h)
 	return 0;
 }
 
+/*
+ * Read @file at *@ppos (NULL: a stream's) into @pages, from byte @done of
+ * them to their end, straight into them: vfs_iter_read(), with the checks
+ * of a read.  0, -EBADMSG if the file ends first, -EINTR, or the error.
+ */
+static int ckpt_iter_read_pages(struct file *file, loff_t *ppos,
+				struct page **pages, unsigned int nr,
+				size_t done)
+{
+	size_t len = (size_t)nr * PAGE_SIZE, n;
+	struct bio_vec bv[16];
+	struct iov_iter iter;
+	unsigned int i, cnt;
+	loff_t dummy = 0;
+	ssize_t k;
+
+	while (done < len) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		i = done / PAGE_SIZE;
+		cnt = ckpt_bvecs(bv, ARRAY_SIZE(bv), pages + i, nr - i,
+				 done % PAGE_SIZE, &n);
+		iov_iter_bvec(&iter, ITER_DEST, bv, cnt, n);
+		k = ckpt_restart_is_eintr(vfs_iter_read(file, &iter,
+							ppos ?: &dummy, 0));
+		if (k < 0)
+			return k;
+		if (!k)
+			return -EBADMSG;	/* truncated */
+		done += k;
+	}
+	return 0;
+}
+
 /**
  * ckpt_read_pages - read payload bytes of the current record into pages
  * @ctx: the context
@@ -628,11 +663,8 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
 		    unsigned int nr)
 {
 	size_t len = (size_t)nr * PAGE_SIZE, done = 0, n;
-	struct bio_vec bv[16];
-	struct iov_iter iter;
-	unsigned int i, cnt;
-	ssize_t k = 0;
 	u64 t0, t1;
+	int err;
 
 	if (len > ctx->left)
 		return -EINVAL;
@@ -647,25 +679,12 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, struct page **pages,
 		ctx->off += n;
 		done += n;
 	}
-	while (done < len) {
-		loff_t dummy = 0, *ppos = ckpt_ppos(ctx->file);
-
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		i = done / PAGE_SIZE;
-		cnt = ckpt_bvecs(bv, ARRAY_SIZE(bv), pages + i, nr - i,
-				 done % PAGE_SIZE, &n);
-		iov_iter_bvec(&iter, ITER_DEST, bv, cnt, n);
-		k = ckpt_restart_is_eintr(vfs_iter_read(ctx->file, &iter,
-							ppos ?: &dummy, 0));
-		if (k <= 0)
-			break;
-		done += k;
-	}
+	err = ckpt_iter_read_pages(ctx->file, ckpt_ppos(ctx->file), pages, nr,
+				   done);
 	t1 = ckpt_clock(ctx);
 	ctx->times.io += t1 - t0;
-	if (done < len)
-		return k < 0 ? k : -EBADMSG;	/* 0: truncated */
+	if (err)
+		return err;
 	ckpt_hash_pages(&ctx->pages_hash, pages, nr);
 	ctx->times.hash += ckpt_clock(ctx) - t1;
 	ctx->pos += len;
@@ -690,7 +709,7 @@ int ckpt_read_pages_begin(struct ckpt_ctx *ctx, u32 hash_type)
 /* Are the pages read since ckpt_read_pages_begin() those of @hash? */
 bool ckpt_read_pages_end(struct ckpt_ctx *ctx, u64 hash)
 {
-	return ckpt_hash_digest(&ctx->pages_hash) == hash;
+	return ckpt_pages_hash_end(&ctx->pages_hash) == hash;
 }
 
 /**
@@ -706,12 +725,6 @@ int ckpt_pages_hash_begin(struct ckpt_pages_hash *x, u32 hash_type)
 		return -EINVAL;
 	ckpt_hash_reset(x, hash_type);
 	return 0;
-}
-
-/* The hash of the page data since ckpt_pages_hash_begin(). */
-u64 ckpt_pages_hash_end(const struct ckpt_pages_hash *x)
-{
-	return ckpt_hash_digest(x);
 }
 
 /**
@@ -732,29 +745,13 @@ int ckpt_read_base_pages(struct ckpt_ctx *ctx, struct file *file, loff_t *pos,
 			 struct page **pages, unsigned int nr,
 			 struct ckpt_pages_hash *x)
 {
-	size_t len = (size_t)nr * PAGE_SIZE, done = 0, n;
 	u64 t0 = ckpt_clock(ctx), t1;
-	struct bio_vec bv[16];
-	struct iov_iter iter;
-	unsigned int cnt, i;
-	ssize_t k = 0;
+	int err = ckpt_iter_read_pages(file, pos, pages, nr, 0);
 
-	while (done < len) {
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		i = done / PAGE_SIZE;
-		cnt = ckpt_bvecs(bv, ARRAY_SIZE(bv), pages + i, nr - i,
-				 done % PAGE_SIZE, &n);
-		iov_iter_bvec(&iter, ITER_DEST, bv, cnt, n);
-		k = ckpt_restart_is_eintr(vfs_iter_read(file, &iter, pos, 0));
-		if (k <= 0)
-			break;
-		done += k;
-	}
 	t1 = ckpt_clock(ctx);
 	ctx->times.io += t1 - t0;
-	if (done < len)
-		return k < 0 ? k : -EBADMSG;
+	if (err)
+		return err;
 	ckpt_hash_pages(x, pages, nr);
 	ctx->times.hash += ckpt_clock(ctx) - t1;
 	return 0;
