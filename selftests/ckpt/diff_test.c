@@ -169,7 +169,10 @@ static pid_t spawn_kid(int *cmd, int *rep)
 	return pid;
 }
 
-/* Restore the image at @path in a fresh child, commanded as the kid. */
+/*
+ * Restore the image at @path in a fresh child, commanded as the kid; a
+ * restore that fails exits with its errno.
+ */
 static pid_t restore_fresh(const char *path, int *cmd, int *rep)
 {
 	pid_t pid = ck_fork_piped(cmd, rep);
@@ -184,7 +187,7 @@ static pid_t restore_fresh(const char *path, int *cmd, int *rep)
 			_exit(CK_EXIT_SETUP);
 		ck_only_fds_of(keep, 3);
 		ckpt_restore(0, 50, 0);
-		_exit(CK_EXIT_NO_RESTORE);
+		_exit(errno & 0xff);
 	}
 	return pid;
 }
@@ -381,20 +384,8 @@ static int64_t first_base_offset(const char *diff)
 static int try_restore_path(const char *path)
 {
 	int cmd, rep, st;
-	pid_t pid = ck_fork_piped(&cmd, &rep);
+	pid_t pid = restore_fresh(path, &cmd, &rep);
 
-	if (pid == 0) {
-		static const int keep[] = { 50, CK_CMD_FD, CK_REP_FD };
-		int fd = open(path, O_RDONLY);
-
-		if (fd < 0 || ck_move_fd(cmd, CK_CMD_FD) != CK_CMD_FD ||
-		    ck_move_fd(rep, CK_REP_FD) != CK_REP_FD ||
-		    ck_move_fd(fd, 50) != 50)
-			_exit(CK_EXIT_SETUP);
-		ck_only_fds_of(keep, 3);
-		ckpt_restore(0, 50, 0);
-		_exit(errno & 0xff);
-	}
 	if (pid < 0)
 		return -1;
 	close(cmd);		/* a restored kid ends on it */
